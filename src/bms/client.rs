@@ -1,0 +1,315 @@
+//! `BmsClient`: one integrated account's connection to BMS. It signs in, keeps the access
+//! token, sends one request per tool call and reads the answer. It never sends anything the
+//! MCP client sent except the validated arguments it is given.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use super::auth::{BmsCredentials, TokenSet};
+use super::envelope::{Envelope, TOKEN_EXPIRED_CODE};
+use super::error::UpstreamError;
+use super::ratelimit::{self, EndpointBudgets, RateLimitHeaders};
+use crate::catalogue::HttpMethod;
+
+/// Sign-ins and token refreshes that succeeded, for `/metrics`.
+pub static AUTH_RENEWALS: AtomicU64 = AtomicU64::new(0);
+
+/// Connection settings shared by every account.
+#[derive(Debug, Clone)]
+pub struct BmsClientConfig {
+    pub connect_timeout: Duration,
+    /// The whole call, connect to last byte.
+    pub request_timeout: Duration,
+    /// Answers larger than this are refused rather than buffered.
+    pub max_response_bytes: usize,
+    /// Our own per-endpoint budget, for upstreams that send no rate-limit headers.
+    pub budget_per_hour: u64,
+}
+
+impl Default for BmsClientConfig {
+    fn default() -> Self {
+        BmsClientConfig {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            max_response_bytes: 16 * 1024 * 1024,
+            budget_per_hour: ratelimit::DEFAULT_BUDGET_PER_HOUR,
+        }
+    }
+}
+
+/// One request to BMS, already validated and split.
+#[derive(Debug, Clone)]
+pub struct UpstreamRequest {
+    pub method: HttpMethod,
+    /// The spec's path template: the rate-limit budget is kept per endpoint.
+    pub endpoint: &'static str,
+    /// The path with every argument percent-encoded into its segment.
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Value>,
+}
+
+/// A readable answer from BMS (which may still be a BMS-level failure: see `envelope.success`).
+#[derive(Debug, Clone)]
+pub struct BmsAnswer {
+    pub status: u16,
+    pub envelope: Envelope,
+    pub rate_limit: RateLimitHeaders,
+    pub latency: Duration,
+}
+
+/// One integrated account's client.
+pub struct BmsClient {
+    http: reqwest::Client,
+    base_url: String,
+    host: String,
+    credentials: BmsCredentials,
+    config: BmsClientConfig,
+    token: RwLock<Option<TokenSet>>,
+    /// Held while signing in, so concurrent calls wait for one sign-in instead of each
+    /// starting their own.
+    sign_in: tokio::sync::Mutex<()>,
+    budgets: EndpointBudgets,
+}
+
+impl std::fmt::Debug for BmsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BmsClient").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+/// A shared HTTP client: one connection pool for every account.
+pub fn http_client(config: &BmsClientConfig) -> Result<reqwest::Client, reqwest::Error> {
+    // reqwest is built without a default TLS provider; install ring once for the process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!("bms-mcp/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+}
+
+impl BmsClient {
+    pub fn new(http: reqwest::Client, base_url: &str, credentials: BmsCredentials, config: BmsClientConfig) -> Arc<BmsClient> {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let host = reqwest::Url::parse(&base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            }))
+            .unwrap_or_else(|| base_url.clone());
+        Arc::new(BmsClient {
+            http,
+            base_url,
+            host,
+            credentials,
+            budgets: EndpointBudgets::new(config.budget_per_hour, Duration::from_secs(3600)),
+            config,
+            token: RwLock::new(None),
+            sign_in: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Sends one request. A 401 (expired token) is answered by renewing the token and sending
+    /// once more; a 429 is returned at once and never retried.
+    pub async fn call(&self, request: &UpstreamRequest) -> Result<BmsAnswer, UpstreamError> {
+        let token = self.access_token().await?;
+        let answer = self.send(request, &token).await?;
+        if !is_token_expired(&answer) {
+            return Ok(answer);
+        }
+        self.forget_token(&token);
+        let token = self.access_token().await?;
+        self.send(request, &token).await
+    }
+
+    async fn send(&self, request: &UpstreamRequest, token: &str) -> Result<BmsAnswer, UpstreamError> {
+        let started = Instant::now();
+        let method = match request.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self
+            .http
+            .request(method, format!("{}{}", self.base_url, request.path))
+            .bearer_auth(token)
+            .header(http::header::ACCEPT, "application/json");
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status().as_u16();
+        let limits = ratelimit::parse_upstream(response.headers(), SystemTime::now());
+        let endpoint = format!("{} {}", request.method.as_str(), request.endpoint);
+        if status == 429 {
+            let tracked = self.budgets.exhaust(&endpoint, Instant::now());
+            return Err(UpstreamError::RateLimited(ratelimit::combine(&limits, tracked, true)));
+        }
+        let tracked = self.budgets.record(&endpoint, Instant::now());
+        let rate_limit = ratelimit::combine(&limits, tracked, false);
+        if (300..400).contains(&status) {
+            return Err(UpstreamError::Redirect { status });
+        }
+        let content_type = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type")
+            .to_owned();
+        let body = self.read_body(response).await?;
+        let envelope = if body.is_empty() {
+            Envelope::from_json(Value::Null, (200..300).contains(&status))
+        } else {
+            match serde_json::from_slice::<Value>(&body) {
+                Ok(json) => Envelope::from_json(json, (200..300).contains(&status)),
+                Err(_) => return Err(UpstreamError::NotJson { status, content_type, bytes: body.len() }),
+            }
+        };
+        Ok(BmsAnswer { status, envelope, rate_limit, latency: started.elapsed() })
+    }
+
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+        let limit = self.config.max_response_bytes;
+        if response.content_length().is_some_and(|n| n as usize > limit) {
+            return Err(UpstreamError::TooLarge { limit_bytes: limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(&e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(UpstreamError::TooLarge { limit_bytes: limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> UpstreamError {
+        if error.is_timeout() {
+            return UpstreamError::Timeout(self.config.request_timeout);
+        }
+        if error.is_connect() {
+            return UpstreamError::Connect { host: self.host.clone(), reason: root_cause(error) };
+        }
+        UpstreamError::Interrupted(root_cause(error))
+    }
+
+    /// A fresh access token: the cached one, or a new one from refresh or sign-in.
+    async fn access_token(&self) -> Result<String, UpstreamError> {
+        if let Some(token) = self.fresh_token() {
+            return Ok(token);
+        }
+        let _signing_in = self.sign_in.lock().await;
+        // Another call may have signed in while this one waited.
+        if let Some(token) = self.fresh_token() {
+            return Ok(token);
+        }
+        let previous = self.token.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let renewed = match previous {
+            Some(old) if !old.refresh.is_empty() => match self.refresh(&old).await {
+                Ok(set) => set,
+                Err(_) => self.authenticate().await?,
+            },
+            _ => self.authenticate().await?,
+        };
+        let access = renewed.access.clone();
+        *self.token.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(renewed);
+        Ok(access)
+    }
+
+    fn fresh_token(&self) -> Option<String> {
+        let guard = self.token.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.as_ref().filter(|t| t.is_fresh(Instant::now())).map(|t| t.access.clone())
+    }
+
+    /// Marks `token` stale if it is still the cached one (BMS said it expired).
+    fn forget_token(&self, token: &str) {
+        let mut guard = self.token.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(set) = guard.as_mut()
+            && set.access == token
+        {
+            set.use_until = Instant::now();
+        }
+    }
+
+    async fn authenticate(&self) -> Result<TokenSet, UpstreamError> {
+        let c = &self.credentials;
+        let mut form = reqwest::multipart::Form::new()
+            .text("GrantType", "password")
+            .text("UserName", c.username.clone())
+            .text("Password", c.password.clone())
+            .text("Tenant", c.tenant.clone());
+        if let Some(code) = c.mfa_code(SystemTime::now()).map_err(UpstreamError::Auth)? {
+            form = form.text("MFACode", code);
+        }
+        self.token_request("/v2/security/authenticate", form).await
+    }
+
+    async fn refresh(&self, old: &TokenSet) -> Result<TokenSet, UpstreamError> {
+        let form = reqwest::multipart::Form::new()
+            .text("AccessToken", old.access.clone())
+            .text("RefreshToken", old.refresh.clone());
+        self.token_request("/v2/security/refreshtoken", form).await
+    }
+
+    async fn token_request(&self, path: &str, form: reqwest::multipart::Form) -> Result<TokenSet, UpstreamError> {
+        let response = self
+            .http
+            .post(format!("{}{}", self.base_url, path))
+            .header(http::header::ACCEPT, "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status().as_u16();
+        if status == 429 {
+            let limits = ratelimit::parse_upstream(response.headers(), SystemTime::now());
+            let tracked = self.budgets.exhaust(&format!("POST {path}"), Instant::now());
+            return Err(UpstreamError::RateLimited(ratelimit::combine(&limits, tracked, true)));
+        }
+        let body = self.read_body(response).await?;
+        let json: Value = serde_json::from_slice(&body).map_err(|_| UpstreamError::NotJson {
+            status,
+            content_type: "sign-in answer".into(),
+            bytes: body.len(),
+        })?;
+        let envelope = Envelope::from_json(json, (200..300).contains(&status));
+        if !envelope.success {
+            let reason = envelope.error.map_or_else(|| format!("HTTP {status}"), |e| e.summary());
+            return Err(UpstreamError::Auth(reason));
+        }
+        let tokens = TokenSet::from_result(&envelope.result, Instant::now(), SystemTime::now())
+            .ok_or_else(|| UpstreamError::Auth("the sign-in answer has no access token".into()))?;
+        AUTH_RENEWALS.fetch_add(1, Ordering::Relaxed);
+        Ok(tokens)
+    }
+}
+
+/// Whether an answer says the access token expired.
+pub fn is_token_expired(answer: &BmsAnswer) -> bool {
+    answer.status == 401 || answer.envelope.error.as_ref().and_then(|e| e.code) == Some(TOKEN_EXPIRED_CODE)
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

@@ -1,0 +1,144 @@
+//! One `tools/call`: arguments checked, paging cursor expanded, one BMS request, one result.
+
+mod cursor;
+mod outcome;
+mod request;
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+pub use cursor::{CursorCodec, CursorError, CursorState};
+pub use outcome::ToolOutcome;
+pub use request::{ArgProblem, build, validate};
+
+use crate::bms::{BmsClient, RateLimitHeaders, UpstreamError};
+use crate::catalogue::{Paging, Tool};
+
+/// Page size sent when the agent gives none: small enough for a model's context.
+pub const DEFAULT_PAGE_SIZE: u64 = 25;
+
+/// The result of a call, with what the transport and metrics need to know about it.
+#[derive(Debug, Clone)]
+pub struct CallReport {
+    pub outcome: ToolOutcome,
+    /// Rate-limit figures for the HTTP response, when known.
+    pub rate_limit: Option<RateLimitHeaders>,
+    /// BMS's HTTP status, or the status class of the failure; `None` when nothing was sent.
+    pub upstream_status: Option<u16>,
+    pub upstream_latency: Option<Duration>,
+}
+
+impl CallReport {
+    fn not_sent(outcome: ToolOutcome) -> CallReport {
+        CallReport { outcome, rate_limit: None, upstream_status: None, upstream_latency: None }
+    }
+}
+
+/// Runs one tool call against `client`.
+pub async fn call_tool(tool: &Tool, arguments: Option<Value>, client: &BmsClient, cursors: &CursorCodec) -> CallReport {
+    let name = tool.name();
+    let args = match arguments.unwrap_or_else(|| Value::Object(Map::new())) {
+        Value::Object(args) => args,
+        _ => {
+            let problem = ArgProblem { path: String::new(), message: "`arguments` must be a JSON object".into() };
+            return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
+        }
+    };
+    let args = match tool.def.paging {
+        Some(paging) => match with_paging(tool, paging, args, cursors) {
+            Ok(args) => args,
+            Err(error) => return CallReport::not_sent(ToolOutcome::error(error.to_string())),
+        },
+        None => args,
+    };
+    let args_value = Value::Object(args);
+    if let Err(problems) = validate(tool, &args_value) {
+        return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &problems));
+    }
+    let Value::Object(args) = args_value else {
+        unreachable!("built as an object above")
+    };
+    let request = match build(tool, &args) {
+        Ok(request) => request,
+        Err(problem) => return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem])),
+    };
+    match client.call(&request).await {
+        Ok(answer) => {
+            let next = tool.def.paging.and_then(|paging| next_cursor(tool, paging, &args, &answer, cursors));
+            let (status, latency, rate_limit) = (answer.status, answer.latency, answer.rate_limit);
+            CallReport {
+                outcome: outcome::from_answer(tool, answer, next),
+                rate_limit: Some(rate_limit),
+                upstream_status: Some(status),
+                upstream_latency: Some(latency),
+            }
+        }
+        Err(error) => {
+            let rate_limit = match &error {
+                UpstreamError::RateLimited(limits) => Some(*limits),
+                _ => None,
+            };
+            CallReport {
+                outcome: ToolOutcome::upstream(&error),
+                rate_limit,
+                upstream_status: Some(error.status()),
+                upstream_latency: None,
+            }
+        }
+    }
+}
+
+fn arg_name_for(tool: &Tool, wire: &str) -> &'static str {
+    tool.def.args.iter().find(|b| b.wire == wire).map_or("", |b| b.name)
+}
+
+/// Replaces a cursor by the arguments it carries, or fills in the first page's paging.
+fn with_paging(tool: &Tool, paging: Paging, mut args: Map<String, Value>, cursors: &CursorCodec) -> Result<Map<String, Value>, CursorError> {
+    let number = arg_name_for(tool, paging.page_number);
+    let size = arg_name_for(tool, paging.page_size);
+    let (mut args, page, page_size) = match args.remove(crate::mcp::CURSOR_ARG) {
+        Some(Value::String(cursor)) => {
+            let state = cursors.decode(&cursor, tool.name())?;
+            (state.args, state.page, state.size)
+        }
+        Some(Value::Null) | None => {
+            let page = args.get(number).and_then(Value::as_u64).unwrap_or(1);
+            let size = args.get(size).and_then(Value::as_u64).unwrap_or(DEFAULT_PAGE_SIZE);
+            (args, page, size)
+        }
+        Some(_) => return Err(CursorError::Invalid),
+    };
+    args.insert(number.to_owned(), page.into());
+    args.insert(size.to_owned(), page_size.into());
+    Ok(args)
+}
+
+fn next_cursor(
+    tool: &Tool,
+    paging: Paging,
+    args: &Map<String, Value>,
+    answer: &crate::bms::BmsAnswer,
+    cursors: &CursorCodec,
+) -> Option<String> {
+    if !answer.envelope.success {
+        return None;
+    }
+    let number = arg_name_for(tool, paging.page_number);
+    let size_name = arg_name_for(tool, paging.page_size);
+    let page = args.get(number).and_then(Value::as_u64).unwrap_or(1);
+    let size = args.get(size_name).and_then(Value::as_u64).unwrap_or(DEFAULT_PAGE_SIZE);
+    let returned = answer.envelope.result.as_array().map_or(0, Vec::len) as u64;
+    let more = match answer.envelope.total_records {
+        Some(total) => page.saturating_mul(size) < total,
+        // Without a total, a full page suggests there may be another.
+        None => size > 0 && returned >= size,
+    };
+    if !more {
+        return None;
+    }
+    let mut filters = args.clone();
+    filters.remove(number);
+    filters.remove(size_name);
+    Some(cursors.encode(&CursorState { tool: tool.name().to_owned(), page: page + 1, size, args: filters }))
+}

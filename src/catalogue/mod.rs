@@ -1,0 +1,156 @@
+//! The tool catalogue at run time: the generated table, indexed by name, with each tool's
+//! MCP listing serialised once and its argument validator compiled on first use.
+
+mod def;
+mod filter;
+#[allow(clippy::all)]
+#[path = "../../generated/mod.rs"]
+mod generated;
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, OnceLock};
+
+use serde_json::{Map, Value, json};
+
+pub use def::{
+    ArgBinding, ArgLocation, HttpMethod, MethodClass, Paging, ResultShape, ToolAnnotations,
+    ToolDef,
+};
+pub use filter::ToolFilter;
+pub use generated::SPEC_SHA256;
+
+/// One catalogue entry: the generated definition plus what is derived from it once.
+pub struct Tool {
+    pub def: &'static ToolDef,
+    pub input_schema: Value,
+    pub output_schema: Option<Value>,
+    /// The tool as `tools/list` shows it, serialised once.
+    pub listing: Arc<str>,
+    validator: OnceLock<Option<jsonschema::Validator>>,
+}
+
+impl Tool {
+    fn new(def: &'static ToolDef) -> Tool {
+        // The generator checks these documents are JSON; a failure here is a generator bug,
+        // and an empty schema keeps the tool callable rather than taking the server down.
+        let input_schema: Value = serde_json::from_str(def.input_schema).unwrap_or_else(|_| json!({"type": "object"}));
+        let output_schema: Option<Value> = def.output_schema.and_then(|s| serde_json::from_str(s).ok());
+        let listing = listing_json(def, &input_schema, output_schema.as_ref());
+        Tool {
+            def,
+            input_schema,
+            output_schema,
+            listing: listing.into(),
+            validator: OnceLock::new(),
+        }
+    }
+
+    /// The compiled argument validator (compiled on first call).
+    pub fn validator(&self) -> Option<&jsonschema::Validator> {
+        self.validator
+            .get_or_init(|| jsonschema::validator_for(&self.input_schema).ok())
+            .as_ref()
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.def.name
+    }
+}
+
+fn listing_json(def: &ToolDef, input: &Value, output: Option<&Value>) -> String {
+    let mut tool = Map::new();
+    tool.insert("name".into(), def.name.into());
+    tool.insert("title".into(), def.title.into());
+    tool.insert("description".into(), def.description.into());
+    tool.insert("inputSchema".into(), input.clone());
+    if let Some(output) = output {
+        tool.insert("outputSchema".into(), output.clone());
+    }
+    let a = def.annotations;
+    tool.insert(
+        "annotations".into(),
+        json!({
+            "title": def.title,
+            "readOnlyHint": a.read_only,
+            "destructiveHint": a.destructive,
+            "idempotentHint": a.idempotent,
+            "openWorldHint": true,
+        }),
+    );
+    Value::Object(tool).to_string()
+}
+
+/// Every tool, in generated order, indexed by name.
+pub struct Catalogue {
+    tools: Vec<Tool>,
+    by_name: HashMap<&'static str, usize>,
+}
+
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
+    let mut tools: Vec<Tool> = Vec::with_capacity(generated::TOOL_COUNT);
+    tools.extend(generated::TOOL_GROUPS.iter().flat_map(|group| group.iter().copied()).map(Tool::new));
+    let by_name = tools.iter().enumerate().map(|(i, t)| (t.def.name, i)).collect();
+    Catalogue { tools, by_name }
+});
+
+impl Catalogue {
+    /// The catalogue compiled into this binary.
+    pub fn global() -> &'static Catalogue {
+        &CATALOGUE
+    }
+
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Tool> {
+        self.by_name.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// The tools a filter allows, in catalogue order.
+    pub fn filtered<'a>(&'a self, filter: &'a ToolFilter) -> impl Iterator<Item = &'a Tool> + 'a {
+        self.tools.iter().filter(move |t| filter.allows(t.def))
+    }
+
+    /// Every tag any tool carries, sorted.
+    pub fn tags(&self) -> Vec<&'static str> {
+        let mut tags: Vec<&'static str> = self.tools.iter().flat_map(|t| t.def.tags.iter().copied()).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
+    }
+
+    /// Every verb any tool uses, sorted.
+    pub fn verbs(&self) -> Vec<&'static str> {
+        let mut verbs: Vec<&'static str> = self.tools.iter().map(|t| t.def.verb).collect();
+        verbs.sort_unstable();
+        verbs.dedup();
+        verbs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_count_matches_the_table() {
+        assert_eq!(Catalogue::global().tools().len(), generated::TOOL_COUNT);
+    }
+
+    #[test]
+    fn every_listing_is_json_with_the_tool_name() {
+        for tool in Catalogue::global().tools() {
+            let listing: Value = serde_json::from_str(&tool.listing).expect("listing is JSON");
+            assert_eq!(listing["name"], tool.name());
+            assert_eq!(listing["inputSchema"]["type"], "object");
+        }
+    }
+
+    #[test]
+    fn every_input_schema_compiles() {
+        for tool in Catalogue::global().tools() {
+            assert!(tool.validator().is_some(), "{} has an invalid input schema", tool.name());
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! bms-mcp: an MCP gateway for Kaseya BMS.
+//!
+//! The tool catalogue is generated at build time from the vendored BMS OpenAPI spec and our
+//! documentation records (`codegen/`, output in `generated/`). At run time the server speaks
+//! MCP to agents (`mcp`, `transport`), turns each tool call into one BMS request (`call`), and
+//! talks to BMS for each integrated account (`bms`).
+
+pub mod bms;
+pub mod call;
+pub mod catalogue;
+pub mod cli;
+pub mod mcp;
+pub mod server;
+pub mod transport;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    bms_mcp::cli::main()
+}

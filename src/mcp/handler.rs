@@ -1,0 +1,233 @@
+//! The MCP methods: one message in, at most one reply out. Transport-agnostic: Streamable
+//! HTTP, legacy SSE and stdio all call `Handler::handle`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use super::discovery;
+use super::jsonrpc::{self, Incoming, RpcError, code};
+use super::protocol;
+use crate::bms::{BmsClient, RateLimitHeaders};
+use crate::call::{self, CallReport, CursorCodec, ToolOutcome};
+use crate::catalogue::{Catalogue, Tool, ToolFilter};
+use crate::server::metrics::Metrics;
+
+/// How an MCP server offers its tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolExposure {
+    /// Every tool in scope is listed.
+    #[default]
+    All,
+    /// Three meta-tools (search, schema, call) stand in for the list.
+    Discovery,
+}
+
+/// The tools one MCP URL may use: a filter over the catalogue, resolved once.
+pub struct McpScope {
+    pub filter: ToolFilter,
+    pub exposure: ToolExposure,
+    tools: Vec<&'static Tool>,
+}
+
+impl McpScope {
+    pub fn new(filter: ToolFilter, exposure: ToolExposure) -> McpScope {
+        let tools = Catalogue::global().tools().iter().filter(|t| filter.allows(t.def)).collect();
+        McpScope { filter, exposure, tools }
+    }
+
+    /// The tools in scope, catalogue order.
+    pub fn tools(&self) -> &[&'static Tool] {
+        &self.tools
+    }
+
+    /// A tool by name, only if it is in scope: anything else is unknown to this URL.
+    pub fn find(&self, name: &str) -> Option<&'static Tool> {
+        Catalogue::global().get(name).filter(|t| self.filter.allows(t.def))
+    }
+}
+
+/// Everything a message needs to be answered for one MCP server.
+#[derive(Clone)]
+pub struct McpEndpoint {
+    /// The MCP server's id, for logs and metrics (never its token).
+    pub server_id: Arc<str>,
+    pub scope: Arc<McpScope>,
+    pub client: Arc<BmsClient>,
+}
+
+/// A reply and what the transport should know about it.
+#[derive(Debug, Default)]
+pub struct Reply {
+    /// The serialised JSON-RPC reply; `None` for notifications.
+    pub message: Option<String>,
+    /// Rate-limit figures to send as HTTP headers.
+    pub rate_limit: Option<RateLimitHeaders>,
+    /// Set when this message was a successful `initialize`.
+    pub negotiated: Option<&'static str>,
+}
+
+/// Answers MCP messages.
+pub struct Handler {
+    cursors: CursorCodec,
+    list_page_size: usize,
+    metrics: Arc<Metrics>,
+}
+
+/// How many tools one `tools/list` page holds by default.
+pub const DEFAULT_LIST_PAGE_SIZE: usize = 100;
+
+impl Handler {
+    pub fn new(cursors: CursorCodec, list_page_size: usize, metrics: Arc<Metrics>) -> Handler {
+        Handler { cursors, list_page_size: list_page_size.max(1), metrics }
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    pub async fn handle(&self, endpoint: &McpEndpoint, incoming: Incoming) -> Reply {
+        let Incoming::Request { id, method, params } = incoming else {
+            // Notifications (initialized, cancelled) and stray responses need no answer.
+            return Reply::default();
+        };
+        let mut reply = Reply::default();
+        let result: Result<Value, RpcError> = match method.as_str() {
+            "initialize" => {
+                let requested = params.as_ref().and_then(|p| p.get("protocolVersion")).and_then(Value::as_str);
+                let version = protocol::negotiate(requested);
+                reply.negotiated = Some(version);
+                Ok(protocol::initialize_result(version))
+            }
+            "ping" => Ok(json!({})),
+            "tools/list" => self.list_tools(endpoint, params.as_ref()),
+            "tools/call" => {
+                let (result, rate_limit) = self.call_tool(endpoint, params).await;
+                reply.rate_limit = rate_limit;
+                result
+            }
+            other => Err(RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"))),
+        };
+        let message = match result {
+            Ok(value) => match RawValue::from_string(value.to_string()) {
+                Ok(raw) => jsonrpc::reply(&id, &raw),
+                Err(_) => jsonrpc::error_reply(&id, &RpcError::new(code::INTERNAL_ERROR, "Internal error")),
+            },
+            Err(error) => jsonrpc::error_reply(&id, &error),
+        };
+        reply.message = Some(message);
+        reply
+    }
+
+    fn list_tools(&self, endpoint: &McpEndpoint, params: Option<&Value>) -> Result<Value, RpcError> {
+        let scope = &endpoint.scope;
+        if scope.exposure == ToolExposure::Discovery {
+            return Ok(json!({"tools": discovery::meta_tool_listings()}));
+        }
+        let start = match params.and_then(|p| p.get("cursor")) {
+            None | Some(Value::Null) => 0,
+            Some(Value::String(cursor)) => decode_list_cursor(cursor)
+                .filter(|&offset| offset <= scope.tools().len())
+                .ok_or_else(|| RpcError::invalid_params("Invalid cursor: pass back the nextCursor of the previous tools/list answer unchanged"))?,
+            Some(_) => return Err(RpcError::invalid_params("Invalid cursor: it must be a string")),
+        };
+        let end = (start + self.list_page_size).min(scope.tools().len());
+        let listings: Vec<Value> = scope.tools()[start..end]
+            .iter()
+            .filter_map(|t| serde_json::from_str(&t.listing).ok())
+            .collect();
+        let mut result = json!({"tools": listings});
+        if end < scope.tools().len() {
+            result["nextCursor"] = URL_SAFE_NO_PAD.encode(end.to_string()).into();
+        }
+        Ok(result)
+    }
+
+    async fn call_tool(&self, endpoint: &McpEndpoint, params: Option<Value>) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
+        let Some(Value::Object(mut params)) = params else {
+            return (Err(RpcError::invalid_params("tools/call needs params with a `name`")), None);
+        };
+        let Some(Value::String(name)) = params.remove("name") else {
+            return (Err(RpcError::invalid_params("tools/call needs a string `name`")), None);
+        };
+        let arguments = params.remove("arguments");
+        let scope = &endpoint.scope;
+        if scope.exposure == ToolExposure::Discovery {
+            return self.call_meta_tool(endpoint, &name, arguments).await;
+        }
+        match scope.find(&name) {
+            Some(tool) => {
+                let report = self.run(endpoint, tool, arguments).await;
+                (Ok(report.outcome.to_json()), report.rate_limit)
+            }
+            None => (Err(unknown_tool(&name)), None),
+        }
+    }
+
+    async fn call_meta_tool(&self, endpoint: &McpEndpoint, name: &str, arguments: Option<Value>) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
+        let scope = &endpoint.scope;
+        let args = arguments.unwrap_or_else(|| json!({}));
+        let text_arg = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_owned);
+        let outcome = match name {
+            discovery::SEARCH_TOOLS => {
+                let Some(query) = text_arg("query") else {
+                    return (Ok(ToolOutcome::error("search_tools needs a `query` string").to_json()), None);
+                };
+                let limit = args.get("limit").and_then(Value::as_u64).unwrap_or(10).clamp(1, 50) as usize;
+                let hits: Vec<Value> = discovery::search(scope.tools(), &query, limit).into_iter().map(discovery::hit_json).collect();
+                structured(json!({"tools": hits}))
+            }
+            discovery::GET_TOOL_SCHEMA => match text_arg("name").and_then(|n| scope.find(&n)) {
+                Some(tool) => structured(json!({
+                    "name": tool.def.name,
+                    "description": tool.def.description,
+                    "inputSchema": tool.input_schema,
+                })),
+                None => ToolOutcome::error("No tool by that name in this server's scope; find names with search_tools"),
+            },
+            discovery::CALL_TOOL => match text_arg("name").and_then(|n| scope.find(&n)) {
+                Some(tool) => {
+                    let report = self.run(endpoint, tool, args.get("arguments").cloned()).await;
+                    return (Ok(report.outcome.to_json()), report.rate_limit);
+                }
+                None => ToolOutcome::error("No tool by that name in this server's scope; find names with search_tools"),
+            },
+            other => return (Err(unknown_tool(other)), None),
+        };
+        (Ok(outcome.to_json()), None)
+    }
+
+    async fn run(&self, endpoint: &McpEndpoint, tool: &'static Tool, arguments: Option<Value>) -> CallReport {
+        let started = Instant::now();
+        let report = call::call_tool(tool, arguments, &endpoint.client, &self.cursors).await;
+        self.metrics.record_call(tool.name(), &report);
+        tracing::info!(
+            server = %endpoint.server_id,
+            tool = tool.name(),
+            upstream_status = report.upstream_status,
+            upstream_ms = report.upstream_latency.map(|d| d.as_secs_f64() * 1000.0),
+            total_ms = started.elapsed().as_secs_f64() * 1000.0,
+            is_error = report.outcome.is_error,
+            "tool call"
+        );
+        report
+    }
+}
+
+fn structured(value: Value) -> ToolOutcome {
+    ToolOutcome { text: value.to_string(), structured: Some(value), is_error: false }
+}
+
+fn unknown_tool(name: &str) -> RpcError {
+    RpcError::invalid_params(format!("Unknown tool: {name}")).with_data(json!({"tool": name}))
+}
+
+fn decode_list_cursor(cursor: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    std::str::from_utf8(&bytes).ok()?.parse().ok()
+}

@@ -1,0 +1,11 @@
+//! The MCP protocol: JSON-RPC framing, version negotiation, and the methods we serve.
+
+mod discovery;
+mod handler;
+pub mod jsonrpc;
+pub mod protocol;
+
+pub use handler::{DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint, McpScope, Reply, ToolExposure};
+
+/// The paging argument the generator adds to list tools.
+pub const CURSOR_ARG: &str = "cursor";

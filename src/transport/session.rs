@@ -1,0 +1,118 @@
+//! Streamable HTTP session ids. An id is signed (HMAC-SHA256) over the MCP server it was issued
+//! for, so any replica with the same key accepts it and no id works with another server's URL.
+//! Only terminated ids are remembered, so sessions cost no memory while they live.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// How long a terminated id is remembered (sessions older than this are refused anyway).
+const TERMINATED_MEMORY: Duration = Duration::from_secs(24 * 3600);
+
+/// Issues and checks session ids.
+pub struct Sessions {
+    key: [u8; 32],
+    terminated: Mutex<HashMap<String, Instant>>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sessions(<key>)")
+    }
+}
+
+impl Sessions {
+    pub fn new(key: [u8; 32]) -> Sessions {
+        Sessions { key, terminated: Mutex::new(HashMap::new()) }
+    }
+
+    /// A new session id for the MCP server `server_id`.
+    pub fn issue(&self, server_id: &str) -> String {
+        let nonce: [u8; 16] = rand::random();
+        let payload = URL_SAFE_NO_PAD.encode(nonce);
+        let tag = URL_SAFE_NO_PAD.encode(self.tag(server_id, &payload));
+        format!("{payload}.{tag}")
+    }
+
+    /// Whether `id` was issued for `server_id` and has not been terminated.
+    pub fn is_live(&self, server_id: &str, id: &str) -> bool {
+        let Some((payload, tag)) = id.split_once('.') else {
+            return false;
+        };
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(server_id.as_bytes());
+        mac.update(b"\0");
+        mac.update(payload.as_bytes());
+        if tag.len() != 16 || mac.verify_truncated_left(&tag).is_err() {
+            return false;
+        }
+        !self.lock().contains_key(id)
+    }
+
+    /// Ends a session. Returns false when the id was not live.
+    pub fn terminate(&self, server_id: &str, id: &str) -> bool {
+        if !self.is_live(server_id, id) {
+            return false;
+        }
+        let now = Instant::now();
+        let mut terminated = self.lock();
+        terminated.retain(|_, at| now.duration_since(*at) < TERMINATED_MEMORY);
+        terminated.insert(id.to_owned(), now);
+        true
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.terminated.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+    }
+
+    fn tag(&self, server_id: &str, payload: &str) -> Vec<u8> {
+        let mut mac = self.mac();
+        mac.update(server_id.as_bytes());
+        mac.update(b"\0");
+        mac.update(payload.as_bytes());
+        mac.finalize().into_bytes()[..16].to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_issued_id_is_live_for_its_server_only() {
+        let sessions = Sessions::new([1; 32]);
+        let id = sessions.issue("srv_a");
+        assert!(sessions.is_live("srv_a", &id));
+        assert!(!sessions.is_live("srv_b", &id));
+        assert!(!Sessions::new([2; 32]).is_live("srv_a", &id), "another key refuses it");
+    }
+
+    #[test]
+    fn a_terminated_id_is_dead() {
+        let sessions = Sessions::new([1; 32]);
+        let id = sessions.issue("srv_a");
+        assert!(sessions.terminate("srv_a", &id));
+        assert!(!sessions.is_live("srv_a", &id));
+        assert!(!sessions.terminate("srv_a", &id), "terminating twice reports the id dead");
+    }
+
+    #[test]
+    fn forged_ids_are_dead() {
+        let sessions = Sessions::new([1; 32]);
+        for id in ["", "x", "a.b", "AAAA.AAAAAAAAAAAAAAAAAAAAAA"] {
+            assert!(!sessions.is_live("srv_a", id), "{id}");
+        }
+    }
+}

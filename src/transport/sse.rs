@@ -1,0 +1,111 @@
+//! The legacy HTTP+SSE transport (MCP 2024-11-05), for clients that have not moved to
+//! Streamable HTTP: `GET /mcp/{token}/sse` opens the stream and names the message endpoint;
+//! `POST /mcp/{token}/messages?session_id=...` carries messages, answered on the stream.
+//! Its sessions live in this process: a client must reach the same replica for both.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::dispatch::dispatch;
+use super::streamable_http::{add_rate_limit_headers, plain};
+use crate::server::AppState;
+
+/// How many replies may wait on one stream before the sender waits.
+const STREAM_BUFFER: usize = 64;
+
+/// Open legacy SSE streams by session id.
+#[derive(Default)]
+pub struct SseHub {
+    streams: Mutex<HashMap<String, (Arc<str>, mpsc::Sender<String>)>>,
+}
+
+impl SseHub {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Arc<str>, mpsc::Sender<String>)>> {
+        self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many streams are open.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Removes a stream from the hub when the client goes away.
+struct Deregister {
+    hub: Arc<SseHub>,
+    id: String,
+}
+
+impl Drop for Deregister {
+    fn drop(&mut self) {
+        self.hub.lock().remove(&self.id);
+    }
+}
+
+/// `GET /mcp/{token}/sse`.
+pub async fn open(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let endpoint = match state.endpoint(&token) {
+        Ok(endpoint) => endpoint,
+        Err(response) => return response,
+    };
+    let id = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
+    let (sender, receiver) = mpsc::channel::<String>(STREAM_BUFFER);
+    state.sse.lock().insert(id.clone(), (endpoint.server_id.clone(), sender));
+    let guard = Deregister { hub: state.sse.clone(), id: id.clone() };
+    let first = Event::default().event("endpoint").data(format!("/mcp/{token}/messages?session_id={id}"));
+    let messages = ReceiverStream::new(receiver).map(move |message| {
+        // The guard lives as long as the stream; dropping the stream deregisters it.
+        let _alive = &guard;
+        Ok::<_, Infallible>(Event::default().event("message").data(message))
+    });
+    let stream = futures_util::stream::once(async { Ok::<_, Infallible>(first) }).chain(messages);
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct SessionQuery {
+    session_id: String,
+}
+
+/// `POST /mcp/{token}/messages?session_id=...`.
+pub async fn message(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<SessionQuery>,
+    _headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let endpoint = match state.endpoint(&token) {
+        Ok(endpoint) => endpoint,
+        Err(response) => return response,
+    };
+    let sender = match state.sse.lock().get(&query.session_id) {
+        Some((server_id, sender)) if *server_id == endpoint.server_id => sender.clone(),
+        _ => return plain(StatusCode::NOT_FOUND, "unknown session: open the event stream at /sse first"),
+    };
+    let dispatched = dispatch(&state.handler, &endpoint, &body, true).await;
+    if let Some(reply) = dispatched.reply
+        && sender.send(reply).await.is_err()
+    {
+        return plain(StatusCode::GONE, "the event stream for this session has closed");
+    }
+    let mut response = StatusCode::ACCEPTED.into_response();
+    add_rate_limit_headers(response.headers_mut(), dispatched.rate_limit);
+    response
+}
