@@ -70,7 +70,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("Tools in scope: {tool_count}");
     println!("MCP URL: {public_url}/mcp/{token}");
-    println!("Paste the MCP URL into your MCP client (Streamable HTTP; legacy SSE at .../sse). It is a secret: anyone with it can use these tools.");
+    println!("Paste that URL into your MCP client (Streamable HTTP; legacy SSE at .../sse). It is a secret: anyone with it can use these tools.");
 
     axum::serve(listener, app(state, guard, args.body_limit))
         .with_graceful_shutdown(shutdown_signal())

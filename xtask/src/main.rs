@@ -4,6 +4,7 @@
 //! - `test`: the whole test suite, including the real MCP clients it installs itself.
 
 mod gen_cmd;
+mod interop;
 mod test_cmd;
 
 use std::path::PathBuf;

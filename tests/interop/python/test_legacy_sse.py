@@ -1,0 +1,21 @@
+"""The official Python SDK over the legacy HTTP+SSE transport (2024-11-05 clients)."""
+
+import pytest
+from mcp import Client
+from mcp.client.sse import sse_client
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+async def test_sse_lists_and_calls_tools(mcp_url, sandbox):
+    async with Client(sse_client(mcp_url + "/sse"), mode="legacy") as client:
+        page = await client.list_tools()
+        assert any(t.name == "list_all_kaseya_bms_queues_lookup" for t in page.tools)
+        result = await client.call_tool("list_all_kaseya_bms_queues_lookup", {})
+        assert not result.is_error, result.content
+        assert any(q["name"] == "Security" for q in result.structured_content["items"])

@@ -1,0 +1,146 @@
+//! The interop suite: real, externally written MCP clients against `bms-mcp serve` on the
+//! built-in sandbox. Each client is pinned and installed here, into ignored folders:
+//! the Python SDK into `.tools/venv` from `tests/interop/python/requirements.txt`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// One suite's result for the summary.
+pub struct Outcome {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+impl Outcome {
+    pub fn new(name: &str, passed: bool, detail: String) -> Outcome {
+        Outcome { name: name.to_owned(), passed, detail }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verdict = if self.passed { "passed" } else { "FAILED" };
+        write!(f, "{:40} {verdict}", self.name)?;
+        if !self.detail.is_empty() {
+            write!(f, "  ({})", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
+    let binary = build_binary(root)?;
+    let python = python_env(root)?;
+    let mut outcomes = Vec::new();
+
+    let server = Server::start(&binary, &[])?;
+    outcomes.push(python_suite(root, &python, &binary, &server)?);
+    drop(server);
+    Ok(outcomes)
+}
+
+fn build_binary(root: &Path) -> anyhow::Result<PathBuf> {
+    println!("== building bms-mcp ==");
+    let status = Command::new("cargo")
+        .args(["build", "--package", "bms-mcp", "--bin", "bms-mcp"])
+        .current_dir(root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    Ok(root.join("target/debug/bms-mcp"))
+}
+
+/// `.tools/venv` with the pinned requirements, reinstalled when they change.
+fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
+    let venv = root.join(".tools/venv");
+    let python = venv.join("bin/python");
+    let requirements = root.join("tests/interop/python/requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements).context("reading requirements.txt")?;
+    let stamp = venv.join("requirements.installed");
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
+    }
+    println!("== installing the Python MCP SDK (pinned) into .tools/venv ==");
+    let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
+    if !status.success() {
+        bail!("python3 -m venv failed; install python3 with the venv module");
+    }
+    let status = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements)
+        .status()
+        .context("pip install")?;
+    if !status.success() {
+        bail!("pip install -r tests/interop/python/requirements.txt failed");
+    }
+    std::fs::write(&stamp, wanted).context("writing the install stamp")?;
+    Ok(python)
+}
+
+fn python_suite(root: &Path, python: &Path, binary: &Path, server: &Server) -> anyhow::Result<Outcome> {
+    println!("== Python MCP SDK (pytest) ==");
+    let status = Command::new(python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/interop/python"])
+        .current_dir(root)
+        .env("BMS_MCP_URL", &server.mcp_url)
+        .env("BMS_SANDBOX_URL", &server.sandbox_url)
+        .env("BMS_MCP_BIN", binary)
+        .status()
+        .context("running pytest")?;
+    Ok(Outcome::new("python sdk (mcp 2.3.0)", status.success(), String::new()))
+}
+
+/// A `bms-mcp serve` on a free loopback port with the built-in sandbox, stopped on drop.
+pub struct Server {
+    child: Child,
+    pub mcp_url: String,
+    pub sandbox_url: String,
+}
+
+impl Server {
+    pub fn start(binary: &Path, extra_args: &[&str]) -> anyhow::Result<Server> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra_args)
+            .env("BMS_MCP_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting bms-mcp serve")?;
+        let stdout = child.stdout.take().context("serve's stdout")?;
+        let (lines_tx, lines_rx) = mpsc::channel::<String>();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines_tx.send(line);
+            }
+        });
+        let mut server = Server { child, mcp_url: String::new(), sandbox_url: String::new() };
+        while server.mcp_url.is_empty() {
+            let line = lines_rx
+                .recv_timeout(Duration::from_secs(60))
+                .context("bms-mcp serve printed no MCP URL within 60 s")?;
+            if let Some(url) = line.strip_prefix("MCP URL: ") {
+                server.mcp_url = url.trim().to_owned();
+            } else if let Some(rest) = line.strip_prefix("BMS: built-in sandbox at ") {
+                server.sandbox_url = rest.split_whitespace().next().unwrap_or_default().to_owned();
+            }
+        }
+        Ok(server)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
