@@ -81,8 +81,26 @@ pub fn search<'a>(tools: &[&'a Tool], query: &str, limit: usize) -> Vec<&'a Tool
     scored.into_iter().take(limit).map(|(_, _, t)| t).collect()
 }
 
+/// Words people use for each CRUD verb, so "add a note" prefers `create` over `list`.
+const VERB_WORDS: &[(&str, &[&str])] = &[
+    ("create", &["add", "create", "new", "open", "log", "post", "write"]),
+    ("list", &["list", "show", "find", "all", "which", "browse"]),
+    ("get", &["get", "read", "detail", "details", "one", "single"]),
+    ("update", &["update", "change", "edit", "set", "modify", "rename"]),
+    ("delete", &["delete", "remove", "drop"]),
+];
+
 fn score(tool: &Tool, words: &[String]) -> u32 {
     let def = tool.def;
+    let verb_bonus: u32 = words
+        .iter()
+        .filter(|w| {
+            VERB_WORDS
+                .iter()
+                .any(|(verb, synonyms)| *verb == def.verb && synonyms.contains(&w.as_str()))
+        })
+        .map(|_| 4)
+        .sum();
     let name = def.name.replace('_', " ");
     let title = def.title.to_lowercase();
     let description = def.description.to_lowercase();
@@ -105,7 +123,8 @@ fn score(tool: &Tool, words: &[String]) -> u32 {
             }
             s
         })
-        .sum()
+        .sum::<u32>()
+        + verb_bonus
 }
 
 /// One search hit as the model sees it.
