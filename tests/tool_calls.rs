@@ -11,7 +11,10 @@ async fn flat_arguments_become_path_query_and_body() {
     let h = Harness::start().await;
     h.clear_upstream_requests().await;
     let result = h
-        .call("list_all_kaseya_bms_servicedesk_tickets", json!({"filter_queue_names": "Triage,Security", "page_size": 5}))
+        .call(
+            "list_all_kaseya_bms_servicedesk_tickets",
+            json!({"filter_queue_names": "Triage,Security", "page_size": 5}),
+        )
         .await;
     assert_eq!(result["isError"], false, "{result}");
     let note = h
@@ -25,7 +28,12 @@ async fn flat_arguments_become_path_query_and_body() {
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0]["path"], "/v2/servicedesk/tickets");
     let query = sent[0]["query"].as_str().expect("query");
-    assert!(query.contains("Filter.QueueNames=Triage%2CSecurity") && query.contains("PageSize=5") && query.contains("PageNumber=1"), "{query}");
+    assert!(
+        query.contains("Filter.QueueNames=Triage%2CSecurity")
+            && query.contains("PageSize=5")
+            && query.contains("PageNumber=1"),
+        "{query}"
+    );
     assert_eq!(sent[1]["method"], "POST");
     assert_eq!(sent[1]["path"], "/v2/crm/opportunities/80001/notes");
     assert_eq!(sent[1]["body"], json!({"Note": "Called the customer."}));
@@ -47,18 +55,32 @@ async fn hostile_path_values_stay_one_segment_or_are_refused() {
         (".", false),
         ("", false),
     ] {
-        let result = h.call("list_all_kaseya_bms_system_table_lookup", json!({"table_name": value})).await;
+        let result = h
+            .call(
+                "list_all_kaseya_bms_system_table_lookup",
+                json!({"table_name": value}),
+            )
+            .await;
         if !expect_sent {
             assert_eq!(result["isError"], true, "{value:?} is refused");
             assert!(Harness::text(&result).contains("table_name"), "{result}");
         }
     }
     let sent = h.upstream_requests().await;
-    assert_eq!(sent.len(), 7, "only the seven acceptable values were sent: {sent:#?}");
+    assert_eq!(
+        sent.len(),
+        7,
+        "only the seven acceptable values were sent: {sent:#?}"
+    );
     for request in &sent {
         let path = request["path"].as_str().expect("path");
-        let rest = path.strip_prefix("/v2/system/lookup/").unwrap_or_else(|| panic!("stayed on the lookup route: {path}"));
-        assert!(!rest.is_empty() && !rest.contains('/') && !rest.contains('?') && !rest.contains('#'), "one segment: {path}");
+        let rest = path
+            .strip_prefix("/v2/system/lookup/")
+            .unwrap_or_else(|| panic!("stayed on the lookup route: {path}"));
+        assert!(
+            !rest.is_empty() && !rest.contains('/') && !rest.contains('?') && !rest.contains('#'),
+            "one segment: {path}"
+        );
     }
 }
 
@@ -74,7 +96,14 @@ async fn every_violation_is_listed_and_nothing_is_sent() {
         .await;
     assert_eq!(result["isError"], true);
     let text = Harness::text(&result);
-    for mention in ["ticket_id", "details", "status_id", "type_id", "note_date", "unknown"] {
+    for mention in [
+        "ticket_id",
+        "details",
+        "status_id",
+        "type_id",
+        "note_date",
+        "unknown",
+    ] {
         assert!(text.contains(mention), "{mention} missing from: {text}");
     }
     assert!(text.contains("nothing was sent to BMS"));
@@ -84,16 +113,31 @@ async fn every_violation_is_listed_and_nothing_is_sent() {
 #[tokio::test]
 async fn non_object_arguments_unicode_and_nul_are_handled() {
     let h = Harness::start().await;
-    let reply = h.rpc("tools/call", json!({"name": "list_all_kaseya_bms_queues_lookup", "arguments": [1, 2]})).await;
+    let reply = h
+        .rpc(
+            "tools/call",
+            json!({"name": "list_all_kaseya_bms_queues_lookup", "arguments": [1, 2]}),
+        )
+        .await;
     assert_eq!(reply["result"]["isError"], true);
-    let weird = h.call("list_all_kaseya_bms_servicedesk_tickets", json!({"filter_title": "Ünïcødé \u{0000} 🔑"})).await;
+    let weird = h
+        .call(
+            "list_all_kaseya_bms_servicedesk_tickets",
+            json!({"filter_title": "Ünïcødé \u{0000} 🔑"}),
+        )
+        .await;
     assert_eq!(weird["isError"], false, "{weird}");
 }
 
 #[tokio::test]
 async fn bms_errors_come_back_readable_with_their_code() {
     let h = Harness::start().await;
-    let result = h.call("get_single_kaseya_bms_servicedesk_ticket_by_id", json!({"ticket_id": 999_999})).await;
+    let result = h
+        .call(
+            "get_single_kaseya_bms_servicedesk_ticket_by_id",
+            json!({"ticket_id": 999_999}),
+        )
+        .await;
     assert_eq!(result["isError"], true);
     let text = Harness::text(&result);
     assert!(text.starts_with("BMS refused the call (HTTP 404"), "{text}");
@@ -104,21 +148,55 @@ async fn discovery_mode_offers_three_meta_tools_within_the_scope() {
     use bms_mcp::catalogue::ToolFilter;
     use bms_mcp::mcp::ToolExposure;
     let h = Harness::with(common::Options {
-        filter: ToolFilter { methods: vec![], tags: vec!["crm".into()] },
+        filter: ToolFilter {
+            methods: vec![],
+            tags: vec!["crm".into()],
+        },
         exposure: ToolExposure::Discovery,
         ..Default::default()
     })
     .await;
     let listed = h.rpc("tools/list", json!({})).await;
-    let names: Vec<&str> = listed["result"]["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     assert_eq!(names, ["search_tools", "get_tool_schema", "call_tool"]);
-    let found = h.call("search_tools", json!({"query": "add a note to an opportunity"})).await;
-    let hits = found["structuredContent"]["tools"].as_array().expect("hits");
-    assert_eq!(hits[0]["name"], "create_a_kaseya_bms_opportunity_note", "{hits:#?}");
-    let schema = h.call("get_tool_schema", json!({"name": "create_a_kaseya_bms_opportunity_note"})).await;
-    assert_eq!(schema["structuredContent"]["inputSchema"]["required"], json!(["id", "note"]));
+    let found = h
+        .call(
+            "search_tools",
+            json!({"query": "add a note to an opportunity"}),
+        )
+        .await;
+    let hits = found["structuredContent"]["tools"]
+        .as_array()
+        .expect("hits");
+    assert_eq!(
+        hits[0]["name"], "create_a_kaseya_bms_opportunity_note",
+        "{hits:#?}"
+    );
+    let schema = h
+        .call(
+            "get_tool_schema",
+            json!({"name": "create_a_kaseya_bms_opportunity_note"}),
+        )
+        .await;
+    assert_eq!(
+        schema["structuredContent"]["inputSchema"]["required"],
+        json!(["id", "note"])
+    );
     let called = h.call("call_tool", json!({"name": "create_a_kaseya_bms_opportunity_note", "arguments": {"id": 80001, "note": "x"}})).await;
     assert_eq!(called["isError"], false, "{called}");
-    let outside = h.call("call_tool", json!({"name": "list_all_kaseya_bms_servicedesk_tickets", "arguments": {}})).await;
-    assert_eq!(outside["isError"], true, "servicedesk is outside a crm scope");
+    let outside = h
+        .call(
+            "call_tool",
+            json!({"name": "list_all_kaseya_bms_servicedesk_tickets", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(
+        outside["isError"], true,
+        "servicedesk is outside a crm scope"
+    );
 }

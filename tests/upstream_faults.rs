@@ -15,22 +15,31 @@ async fn call_with_fault(h: &Harness, fault: Value) -> (Value, Duration) {
     assert_eq!(warm["isError"], false, "{warm}");
     h.sandbox_post("/_sandbox/faults", fault).await;
     let started = Instant::now();
-    let result = tokio::time::timeout(PROMPT, h.call("list_all_kaseya_bms_priorities_lookup", json!({})))
-        .await
-        .expect("answered within the deadline");
+    let result = tokio::time::timeout(
+        PROMPT,
+        h.call("list_all_kaseya_bms_priorities_lookup", json!({})),
+    )
+    .await
+    .expect("answered within the deadline");
     (result, started.elapsed())
 }
 
 #[tokio::test]
 async fn a_slow_bms_times_out_at_the_configured_deadline() {
     let h = Harness::with(Options {
-        client: BmsClientConfig { request_timeout: Duration::from_millis(800), ..Default::default() },
+        client: BmsClientConfig {
+            request_timeout: Duration::from_millis(800),
+            ..Default::default()
+        },
         ..Default::default()
     })
     .await;
     let (result, took) = call_with_fault(&h, json!({"latency_ms": 5000})).await;
     assert_eq!(result["isError"], true);
-    assert!(Harness::text(&result).contains("did not answer within"), "{result}");
+    assert!(
+        Harness::text(&result).contains("did not answer within"),
+        "{result}"
+    );
     assert!(took < Duration::from_secs(3), "took {took:?}");
 }
 
@@ -59,7 +68,10 @@ async fn a_dropped_connection_is_reported_and_not_retried() {
     let (result, _) = call_with_fault(&h, json!({"drop_rate": 1.0})).await;
     assert_eq!(result["isError"], true);
     let text = Harness::text(&result);
-    assert!(text.contains("connection") || text.contains("broke"), "{text}");
+    assert!(
+        text.contains("connection") || text.contains("broke"),
+        "{text}"
+    );
     let priorities: Vec<Value> = h
         .upstream_requests()
         .await
@@ -76,14 +88,36 @@ async fn an_unreachable_bms_fails_fast() {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         probe.local_addr().expect("addr").port()
     };
-    let credentials = bms_mcp::bms::BmsCredentials { username: "u".into(), password: "p".into(), tenant: "t".into(), totp_secret: None };
+    let credentials = bms_mcp::bms::BmsCredentials {
+        username: "u".into(),
+        password: "p".into(),
+        tenant: "t".into(),
+        totp_secret: None,
+    };
     let config = BmsClientConfig::default();
-    let client = bms_mcp::bms::BmsClient::new(bms_mcp::bms::http_client(&config).expect("client"), &format!("http://127.0.0.1:{port}"), credentials, config);
-    let tool = bms_mcp::catalogue::Catalogue::global().get("list_all_kaseya_bms_queues_lookup").expect("tool");
+    let client = bms_mcp::bms::BmsClient::new(
+        bms_mcp::bms::http_client(&config).expect("client"),
+        &format!("http://127.0.0.1:{port}"),
+        credentials,
+        config,
+    );
+    let tool = bms_mcp::catalogue::Catalogue::global()
+        .get("list_all_kaseya_bms_queues_lookup")
+        .expect("tool");
     let started = Instant::now();
-    let report = bms_mcp::call::call_tool(tool, None, &client, &bms_mcp::call::CursorCodec::new([1; 32])).await;
+    let report = bms_mcp::call::call_tool(
+        tool,
+        None,
+        &client,
+        &bms_mcp::call::CursorCodec::new([1; 32]),
+    )
+    .await;
     assert!(report.outcome.is_error);
-    assert!(report.outcome.text.contains("could not connect to BMS"), "{}", report.outcome.text);
+    assert!(
+        report.outcome.text.contains("could not connect to BMS"),
+        "{}",
+        report.outcome.text
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     drop(h);
 }
@@ -95,14 +129,29 @@ async fn concurrent_first_calls_sign_in_once() {
     for result in futures_util::future::join_all(calls).await {
         assert_eq!(result["isError"], false, "{result}");
     }
-    let sign_ins = h.all_upstream_requests().await.into_iter().filter(|r| r["path"] == "/v2/security/authenticate").count();
+    let sign_ins = h
+        .all_upstream_requests()
+        .await
+        .into_iter()
+        .filter(|r| r["path"] == "/v2/security/authenticate")
+        .count();
     assert_eq!(sign_ins, 1, "single-flight sign-in");
 }
 
 #[tokio::test]
 async fn an_expiring_token_is_renewed_without_failing_a_call() {
-    let h = Harness::with(Options { sandbox: SandboxConfig { token_ttl_seconds: 1, ..Default::default() }, ..Default::default() }).await;
-    assert_eq!(h.call("list_all_kaseya_bms_queues_lookup", json!({})).await["isError"], false);
+    let h = Harness::with(Options {
+        sandbox: SandboxConfig {
+            token_ttl_seconds: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        h.call("list_all_kaseya_bms_queues_lookup", json!({})).await["isError"],
+        false
+    );
     tokio::time::sleep(Duration::from_millis(1300)).await;
     let again = h.call("list_all_kaseya_bms_queues_lookup", json!({})).await;
     assert_eq!(again["isError"], false, "{again}");
@@ -110,7 +159,9 @@ async fn an_expiring_token_is_renewed_without_failing_a_call() {
         .all_upstream_requests()
         .await
         .into_iter()
-        .filter(|r| r["path"] == "/v2/security/refreshtoken" || r["path"] == "/v2/security/authenticate")
+        .filter(|r| {
+            r["path"] == "/v2/security/refreshtoken" || r["path"] == "/v2/security/authenticate"
+        })
         .count();
     assert_eq!(renewals, 2, "one sign-in, one renewal");
 }
@@ -120,16 +171,45 @@ async fn mfa_codes_are_sent_and_a_wrong_secret_is_a_readable_error() {
     let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
     let mut sandbox = SandboxConfig::default();
     sandbox.credentials.totp_secret = Some(secret.into());
-    let h = Harness::with(Options { sandbox, ..Default::default() }).await;
+    let h = Harness::with(Options {
+        sandbox,
+        ..Default::default()
+    })
+    .await;
     let ok = h.call("list_all_kaseya_bms_queues_lookup", json!({})).await;
     assert_eq!(ok["isError"], false, "{ok}");
 
     let c = h.sandbox.credentials();
-    let wrong = bms_mcp::bms::BmsCredentials { username: c.username, password: c.password, tenant: c.tenant, totp_secret: Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()) };
+    let wrong = bms_mcp::bms::BmsCredentials {
+        username: c.username,
+        password: c.password,
+        tenant: c.tenant,
+        totp_secret: Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
+    };
     let config = BmsClientConfig::default();
-    let client = bms_mcp::bms::BmsClient::new(bms_mcp::bms::http_client(&config).expect("client"), &h.sandbox.base_url(), wrong, config);
-    let tool = bms_mcp::catalogue::Catalogue::global().get("list_all_kaseya_bms_queues_lookup").expect("tool");
-    let report = bms_mcp::call::call_tool(tool, None, &client, &bms_mcp::call::CursorCodec::new([1; 32])).await;
+    let client = bms_mcp::bms::BmsClient::new(
+        bms_mcp::bms::http_client(&config).expect("client"),
+        &h.sandbox.base_url(),
+        wrong,
+        config,
+    );
+    let tool = bms_mcp::catalogue::Catalogue::global()
+        .get("list_all_kaseya_bms_queues_lookup")
+        .expect("tool");
+    let report = bms_mcp::call::call_tool(
+        tool,
+        None,
+        &client,
+        &bms_mcp::call::CursorCodec::new([1; 32]),
+    )
+    .await;
     assert!(report.outcome.is_error);
-    assert!(report.outcome.text.contains("refused the integrated account's credentials"), "{}", report.outcome.text);
+    assert!(
+        report
+            .outcome
+            .text
+            .contains("refused the integrated account's credentials"),
+        "{}",
+        report.outcome.text
+    );
 }

@@ -268,7 +268,8 @@ fn build_tool(spec: &Spec, op: &SpecOperation<'_>, record: &Record) -> Result<To
             return Err(GenError::RecordField {
                 at: record.at.clone(),
                 field: "operation",
-                message: "the request body has no JSON schema; such operations cannot be tools".into(),
+                message: "the request body has no JSON schema; such operations cannot be tools"
+                    .into(),
             });
         };
         let converted = input.convert(body_schema, &context)?;
@@ -281,7 +282,12 @@ fn build_tool(spec: &Spec, op: &SpecOperation<'_>, record: &Record) -> Result<To
                     .map(|r| r.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
                 for (wire, schema) in properties {
-                    args.push(wire, ArgLocation::Body, required.contains(&wire.as_str()), schema.clone())?;
+                    args.push(
+                        wire,
+                        ArgLocation::Body,
+                        required.contains(&wire.as_str()),
+                        schema.clone(),
+                    )?;
                 }
             }
             _ => {
@@ -315,7 +321,11 @@ fn build_tool(spec: &Spec, op: &SpecOperation<'_>, record: &Record) -> Result<To
                 field: "args",
                 message: format!(
                     "`{key}` is not an argument of this tool; its arguments are: {}",
-                    if valid.is_empty() { "(none)".to_owned() } else { valid.join(", ") }
+                    if valid.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        valid.join(", ")
+                    }
                 ),
             });
         }
@@ -323,7 +333,8 @@ fn build_tool(spec: &Spec, op: &SpecOperation<'_>, record: &Record) -> Result<To
 
     let input_schema = args.input_schema(&record.args);
     // The cursor is the runtime's own argument, never sent upstream as it is.
-    args.args.retain(|a| a.name != CURSOR_ARG || !a.wire.is_empty());
+    args.args
+        .retain(|a| a.name != CURSOR_ARG || !a.wire.is_empty());
     let (result, output_schema) = result_of(spec, op)?;
     Ok(ToolModel {
         name,
@@ -361,7 +372,13 @@ impl<'r> ArgList<'r> {
         }
     }
 
-    fn push(&mut self, wire: &str, location: ArgLocation, required: bool, schema: Value) -> Result<(), GenError> {
+    fn push(
+        &mut self,
+        wire: &str,
+        location: ArgLocation,
+        required: bool,
+        schema: Value,
+    ) -> Result<(), GenError> {
         let mut name = arg_name(wire);
         if self.args.iter().any(|a| a.name == name) {
             let prefix = match location {
@@ -447,7 +464,10 @@ fn paging_of(args: &[ArgModel]) -> Option<PagingModel> {
 }
 
 /// The shape of `Result` in the success envelope, and the output schema for it.
-fn result_of(spec: &Spec, op: &SpecOperation<'_>) -> Result<(ResultShape, Option<Value>), GenError> {
+fn result_of(
+    spec: &Spec,
+    op: &SpecOperation<'_>,
+) -> Result<(ResultShape, Option<Value>), GenError> {
     let Some(schema) = spec.success_schema(op) else {
         return Ok((ResultShape::Unknown, None));
     };

@@ -35,7 +35,11 @@ pub fn coverage_markdown(catalogue: &Catalogue) -> String {
             Coverage::Excluded(reason) => format!("excluded: {}", reason.replace('\n', " ")),
             Coverage::Undocumented => "undocumented".to_owned(),
         };
-        let _ = writeln!(out, "| {} | `{} {}` | {} |", op.spec_tag, op.method, op.path, outcome);
+        let _ = writeln!(
+            out,
+            "| {} | `{} {}` | {} |",
+            op.spec_tag, op.method, op.path, outcome
+        );
     }
     out
 }
@@ -50,7 +54,11 @@ pub fn summary(catalogue: &Catalogue) -> String {
     let classes = ["read", "write", "custom"];
     for (i, class) in classes.iter().enumerate() {
         let n = catalogue.tools.iter().filter(|t| t.class == *class).count();
-        let _ = write!(out, "{}{class} {n}", if i == 0 { "by class: " } else { ", " });
+        let _ = write!(
+            out,
+            "{}{class} {n}",
+            if i == 0 { "by class: " } else { ", " }
+        );
     }
     out.push_str("\nby tag: ");
     let tags: Vec<String> = by_tag(catalogue)

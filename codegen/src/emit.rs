@@ -37,7 +37,11 @@ pub fn mod_file(catalogue: &Catalogue, spec_sha256: &str) -> String {
 
 /// `generated/tools/<group>.rs` for one record file.
 pub fn group_file(catalogue: &Catalogue, group: &str) -> String {
-    let tools: Vec<&ToolModel> = catalogue.tools.iter().filter(|t| t.group == group).collect();
+    let tools: Vec<&ToolModel> = catalogue
+        .tools
+        .iter()
+        .filter(|t| t.group == group)
+        .collect();
     let statics = tools.iter().map(|t| tool_static(t));
     let idents = tools.iter().map(|t| static_ident(t));
     let doc = format!(" Tools documented in `spec/docs/{group}.toml`.");
@@ -179,9 +183,7 @@ fn raw_string(text: &str) -> TokenStream {
     }
     let fence = "#".repeat(hashes);
     let literal = format!("r{fence}\"{text}\"{fence}");
-    literal
-        .parse()
-        .unwrap_or_else(|_| quote!(#text))
+    literal.parse().unwrap_or_else(|_| quote!(#text))
 }
 
 fn render(tokens: TokenStream) -> String {

@@ -55,7 +55,10 @@ pub enum GenError {
         suggestion: String,
     },
     #[error("{at}: operation already has a record at {first}; keep one of them")]
-    DuplicateRecord { at: RecordLocation, first: RecordLocation },
+    DuplicateRecord {
+        at: RecordLocation,
+        first: RecordLocation,
+    },
     #[error(
         "{at}: tool name `{name}` is {len} characters, over the {max} that MCP clients accept; choose a shorter `resource`"
     )]

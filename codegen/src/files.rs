@@ -47,7 +47,9 @@ pub fn generate(root: &Path) -> Result<(Catalogue, Vec<GeneratedFile>), GenError
 pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
     let mut stale: Vec<PathBuf> = files
         .iter()
-        .filter(|f| std::fs::read_to_string(root.join(&f.path)).ok().as_deref() != Some(f.contents.as_str()))
+        .filter(|f| {
+            std::fs::read_to_string(root.join(&f.path)).ok().as_deref() != Some(f.contents.as_str())
+        })
         .map(|f| f.path.clone())
         .collect();
     stale.extend(extra_files(root, files));
@@ -64,7 +66,8 @@ pub fn write_files(root: &Path, files: &[GeneratedFile]) -> Result<(), GenError>
     }
     for file in files {
         let path = root.join(&file.path);
-        let unchanged = std::fs::read_to_string(&path).ok().as_deref() == Some(file.contents.as_str());
+        let unchanged =
+            std::fs::read_to_string(&path).ok().as_deref() == Some(file.contents.as_str());
         if !unchanged {
             std::fs::write(&path, &file.contents).map_err(|e| GenError::io(&path, e))?;
         }

@@ -188,7 +188,11 @@ mod tests {
 
     #[track_caller]
     fn check_camel(pascal: &str, expect: &str) {
-        assert_eq!(dotnet_camel_case(pascal), expect, "dotnet_camel_case({pascal:?})");
+        assert_eq!(
+            dotnet_camel_case(pascal),
+            expect,
+            "dotnet_camel_case({pascal:?})"
+        );
     }
 
     #[test]
@@ -217,12 +221,28 @@ mod tests {
     #[test]
     fn tool_names_follow_the_convention() {
         let cases = [
-            (Verb::List, "servicedesk_tickets", "list_all_kaseya_bms_servicedesk_tickets"),
-            (Verb::Get, "crm_opportunity", "get_single_kaseya_bms_crm_opportunity_by_id"),
-            (Verb::Create, "assignticket", "create_a_kaseya_bms_assignticket"),
+            (
+                Verb::List,
+                "servicedesk_tickets",
+                "list_all_kaseya_bms_servicedesk_tickets",
+            ),
+            (
+                Verb::Get,
+                "crm_opportunity",
+                "get_single_kaseya_bms_crm_opportunity_by_id",
+            ),
+            (
+                Verb::Create,
+                "assignticket",
+                "create_a_kaseya_bms_assignticket",
+            ),
             (Verb::Update, "x", "update_a_kaseya_bms_x_by_id"),
             (Verb::Delete, "x", "delete_a_kaseya_bms_x_by_id"),
-            (Verb::Custom("search".into()), "servicedesk_tickets", "search_kaseya_bms_servicedesk_tickets"),
+            (
+                Verb::Custom("search".into()),
+                "servicedesk_tickets",
+                "search_kaseya_bms_servicedesk_tickets",
+            ),
         ];
         for (verb, resource, expect) in cases {
             assert_eq!(tool_name(&verb, resource), expect);

@@ -158,7 +158,11 @@ pub fn parse_file(text: &str, path: &Path, set: &mut RecordSet) -> Result<(), Ge
         let at = locate(path, text, &exclusion.operation);
         let (method, op_path) = split_operation(&at, exclusion.operation.get_ref())?;
         if exclusion.reason.trim().is_empty() {
-            return Err(field_error(&at, "reason", "say why the operation is excluded"));
+            return Err(field_error(
+                &at,
+                "reason",
+                "say why the operation is excluded",
+            ));
         }
         set.exclusions.push(Exclusion {
             at,
@@ -214,7 +218,9 @@ fn split_operation(at: &RecordLocation, operation: &str) -> Result<(String, Stri
         return Err(field_error(
             at,
             "operation",
-            format!("`{method}` is not an HTTP method the spec uses (GET, POST, PUT, PATCH, DELETE)"),
+            format!(
+                "`{method}` is not an HTTP method the spec uses (GET, POST, PUT, PATCH, DELETE)"
+            ),
         ));
     }
     Ok((method, path.to_owned()))
@@ -253,11 +259,18 @@ fn check_form(record: &Record) -> Result<(), GenError> {
         return Err(field_error(
             at,
             "class",
-            format!("`{class}` is not a method class; use one of: {}", METHOD_CLASSES.join(", ")),
+            format!(
+                "`{class}` is not a method class; use one of: {}",
+                METHOD_CLASSES.join(", ")
+            ),
         ));
     }
     if record.title.trim().is_empty() {
-        return Err(field_error(at, "title", "give the tool a short human title"));
+        return Err(field_error(
+            at,
+            "title",
+            "give the tool a short human title",
+        ));
     }
     if record.description.is_empty() {
         return Err(field_error(
@@ -281,14 +294,20 @@ fn check_form(record: &Record) -> Result<(), GenError> {
     if let Some(body_arg) = &record.body_arg
         && !is_word(body_arg)
     {
-        return Err(field_error(at, "body_arg", format!("`{body_arg}` must be snake_case")));
+        return Err(field_error(
+            at,
+            "body_arg",
+            format!("`{body_arg}` must be snake_case"),
+        ));
     }
     for (name, description) in &record.args {
         if description.trim().is_empty() {
             return Err(field_error(
                 at,
                 "args",
-                format!("argument `{name}` has an empty description; describe it or remove the line"),
+                format!(
+                    "argument `{name}` has an empty description; describe it or remove the line"
+                ),
             ));
         }
     }
@@ -307,7 +326,9 @@ mod tests {
 
     #[track_caller]
     fn check_error(text: &str, expect: &str) {
-        let message = parse(text).expect_err("the record should be refused").to_string();
+        let message = parse(text)
+            .expect_err("the record should be refused")
+            .to_string();
         assert_eq!(message, expect);
     }
 
@@ -357,7 +378,10 @@ reason = "Clear-text password."
             "spec/docs/tickets.toml line 3 (`/v2/servicedesk/tickets`): field `operation`: write the HTTP method and the spec path, e.g. `GET /v2/servicedesk/tickets`",
         );
         check_error(
-            &GOOD.replace("GET /v2/servicedesk/tickets\"", "FETCH /v2/servicedesk/tickets\""),
+            &GOOD.replace(
+                "GET /v2/servicedesk/tickets\"",
+                "FETCH /v2/servicedesk/tickets\"",
+            ),
             "spec/docs/tickets.toml line 3 (`FETCH /v2/servicedesk/tickets`): field `operation`: `FETCH` is not an HTTP method the spec uses (GET, POST, PUT, PATCH, DELETE)",
         );
     }
@@ -377,14 +401,20 @@ reason = "Clear-text password."
         assert!(message.contains("field `description`"), "{message}");
         let text = GOOD.replace("Clear-text password.", "");
         let message = parse(&text).expect_err("refused").to_string();
-        assert!(message.contains("line 14") && message.contains("field `reason`"), "{message}");
+        assert!(
+            message.contains("line 14") && message.contains("field `reason`"),
+            "{message}"
+        );
     }
 
     #[test]
     fn unknown_class_and_bad_verb_are_refused() {
         let text = GOOD.replace("title =", "class = \"admin\"\ntitle =");
         let message = parse(&text).expect_err("refused").to_string();
-        assert!(message.contains("`admin` is not a method class; use one of: read, write, custom"), "{message}");
+        assert!(
+            message.contains("`admin` is not a method class; use one of: read, write, custom"),
+            "{message}"
+        );
         let text = GOOD.replace("title =", "verb = \"Search\"\ntitle =");
         let message = parse(&text).expect_err("refused").to_string();
         assert!(message.contains("field `verb`"), "{message}");
@@ -394,6 +424,9 @@ reason = "Clear-text password."
     fn unknown_keys_and_toml_errors_name_the_line() {
         let text = GOOD.replace("title =", "summary = \"x\"\ntitle =");
         let message = parse(&text).expect_err("refused").to_string();
-        assert!(message.starts_with("spec/docs/tickets.toml: line 5: unknown field `summary`"), "{message}");
+        assert!(
+            message.starts_with("spec/docs/tickets.toml: line 5: unknown field `summary`"),
+            "{message}"
+        );
     }
 }

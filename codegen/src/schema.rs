@@ -48,7 +48,9 @@ impl<'a> SchemaConverter<'a> {
     /// Converts a schema or reference; `context` names the operation in errors.
     pub fn convert(&self, schema: &ReferenceOr<Schema>, context: &str) -> Result<Value, GenError> {
         let mut stack = Vec::new();
-        Ok(self.walk_ref(schema_ref(schema), context, &mut stack)?.schema)
+        Ok(self
+            .walk_ref(schema_ref(schema), context, &mut stack)?
+            .schema)
     }
 
     fn walk_ref(

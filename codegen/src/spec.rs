@@ -157,12 +157,7 @@ impl Spec {
     /// A component schema by `$ref` (`#/components/schemas/Name`).
     pub fn schema_by_ref(&self, reference: &str) -> Option<&Schema> {
         let name = reference.strip_prefix("#/components/schemas/")?;
-        self.doc
-            .components
-            .as_ref()?
-            .schemas
-            .get(name)?
-            .as_item()
+        self.doc.components.as_ref()?.schemas.get(name)?.as_item()
     }
 
     /// Resolves a schema that may be a `$ref`.

@@ -72,7 +72,10 @@ fn build_one(spec: &Spec, text: &str) -> ToolModel {
 }
 
 fn arg_names(tool: &ToolModel) -> Vec<(&str, &str, ArgLocation)> {
-    tool.args.iter().map(|a| (a.name.as_str(), a.wire.as_str(), a.location)).collect()
+    tool.args
+        .iter()
+        .map(|a| (a.name.as_str(), a.wire.as_str(), a.location))
+        .collect()
 }
 
 #[test]
@@ -115,13 +118,29 @@ fn array_bodies_become_one_named_argument() {
             "responses": {"200": {"description": "OK"}}
         }),
     );
-    let tool = build_one(&spec, &record("PATCH /v2/items/{id}", "verb = \"patch\"\nbody_arg = \"operations\""));
-    assert_eq!(arg_names(&tool), vec![("id", "id", ArgLocation::Path), ("operations", "", ArgLocation::WholeBody)]);
+    let tool = build_one(
+        &spec,
+        &record(
+            "PATCH /v2/items/{id}",
+            "verb = \"patch\"\nbody_arg = \"operations\"",
+        ),
+    );
+    assert_eq!(
+        arg_names(&tool),
+        vec![
+            ("id", "id", ArgLocation::Path),
+            ("operations", "", ArgLocation::WholeBody)
+        ]
+    );
     assert_eq!(tool.name, "patch_kaseya_bms_item");
     assert_eq!(tool.class, "custom");
     let items = &tool.input_schema["properties"]["operations"]["items"];
     assert_eq!(items["properties"]["op"]["type"], json!(["string", "null"]));
-    assert_eq!(items["properties"]["value"], json!({}), "an untyped nullable value accepts anything");
+    assert_eq!(
+        items["properties"]["value"],
+        json!({}),
+        "an untyped nullable value accepts anything"
+    );
     assert_eq!(tool.result, ResultShape::Unknown);
     assert!(tool.output_schema.is_none());
 }
@@ -144,7 +163,9 @@ fn refs_are_inlined_cycles_cut_read_only_dropped_enums_and_bounds_kept() {
     let child = &props["parent"]["properties"]["Child"];
     assert_eq!(child["type"], "object");
     assert!(
-        child["description"].as_str().is_some_and(|d| d.contains("recursive")),
+        child["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("recursive")),
         "the cycle is cut with a described stand-in: {child}"
     );
     let text = tool.input_schema.to_string();
@@ -153,32 +174,47 @@ fn refs_are_inlined_cycles_cut_read_only_dropped_enums_and_bounds_kept() {
 
 #[test]
 fn output_schemas_are_camel_case_and_never_reject_extra_fields() {
-    let spec = spec_with("/v2/items/{id}", "get", json!({
-        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-        "responses": ok("ItemResponse")
-    }));
+    let spec = spec_with(
+        "/v2/items/{id}",
+        "get",
+        json!({
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": ok("ItemResponse")
+        }),
+    );
     let tool = build_one(&spec, &record("GET /v2/items/{id}", ""));
     assert_eq!(tool.result, ResultShape::Object);
-    let output = tool.output_schema.expect("object results have an output schema");
+    let output = tool
+        .output_schema
+        .expect("object results have an output schema");
     assert_eq!(output["type"], "object");
-    assert!(output["properties"].get("title").is_some() && output["properties"].get("id").is_some());
+    assert!(
+        output["properties"].get("title").is_some() && output["properties"].get("id").is_some()
+    );
     assert!(output.get("required").is_none() && output.get("additionalProperties").is_none());
 }
 
 #[test]
 fn paged_lists_gain_a_cursor_and_wrap_items() {
-    let spec = spec_with("/v2/items", "get", json!({
-        "parameters": [
-            {"name": "PageNumber", "in": "query", "schema": {"type": "integer"}},
-            {"name": "PageSize", "in": "query", "schema": {"type": "integer"}}
-        ],
-        "responses": ok("ItemListResponse")
-    }));
+    let spec = spec_with(
+        "/v2/items",
+        "get",
+        json!({
+            "parameters": [
+                {"name": "PageNumber", "in": "query", "schema": {"type": "integer"}},
+                {"name": "PageSize", "in": "query", "schema": {"type": "integer"}}
+            ],
+            "responses": ok("ItemListResponse")
+        }),
+    );
     let tool = build_one(&spec, &record("GET /v2/items", ""));
     assert_eq!(tool.name, "list_all_kaseya_bms_item");
     assert!(tool.paging.is_some());
     assert!(tool.input_schema["properties"].get("cursor").is_some());
-    assert!(tool.args.iter().all(|a| a.name != "cursor"), "the cursor is never sent upstream");
+    assert!(
+        tool.args.iter().all(|a| a.name != "cursor"),
+        "the cursor is never sent upstream"
+    );
     let output = tool.output_schema.expect("list output");
     assert_eq!(output["properties"]["items"]["type"], "array");
     assert!(output["properties"].get("next_cursor").is_some());
@@ -186,15 +222,25 @@ fn paged_lists_gain_a_cursor_and_wrap_items() {
 
 #[test]
 fn path_parameters_missing_from_the_template_go_in_the_query() {
-    let spec = spec_with("/v2/items/{id}", "get", json!({
-        "parameters": [
-            {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
-            {"name": "PageSize", "in": "path", "required": true, "schema": {"type": "integer"}}
-        ],
-        "responses": ok("ItemResponse")
-    }));
+    let spec = spec_with(
+        "/v2/items/{id}",
+        "get",
+        json!({
+            "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                {"name": "PageSize", "in": "path", "required": true, "schema": {"type": "integer"}}
+            ],
+            "responses": ok("ItemResponse")
+        }),
+    );
     let tool = build_one(&spec, &record("GET /v2/items/{id}", ""));
-    assert_eq!(arg_names(&tool), vec![("id", "id", ArgLocation::Path), ("page_size", "PageSize", ArgLocation::Query)]);
+    assert_eq!(
+        arg_names(&tool),
+        vec![
+            ("id", "id", ArgLocation::Path),
+            ("page_size", "PageSize", ArgLocation::Query)
+        ]
+    );
 }
 
 #[track_caller]
@@ -206,7 +252,11 @@ fn build_error(spec: &Spec, text: &str) -> String {
 }
 
 fn simple_spec() -> Spec {
-    spec_with("/v2/servicedesk/tickets", "get", json!({"responses": ok("ItemListResponse")}))
+    spec_with(
+        "/v2/servicedesk/tickets",
+        "get",
+        json!({"responses": ok("ItemListResponse")}),
+    )
 }
 
 #[test]
@@ -217,31 +267,56 @@ fn a_record_for_a_missing_operation_suggests_the_closest_path() {
         "spec/docs/fixture.toml line 2 (`GET /v2/servicedesk/tikets`): operation not in spec; did you mean `/v2/servicedesk/tickets`?"
     );
     let message = build_error(&simple_spec(), &record("POST /v2/servicedesk/tickets", ""));
-    assert!(message.ends_with("the path exists with other methods, check the method"), "{message}");
+    assert!(
+        message.ends_with("the path exists with other methods, check the method"),
+        "{message}"
+    );
 }
 
 #[test]
 fn duplicate_records_and_names_are_refused() {
     let one = record("GET /v2/servicedesk/tickets", "");
     let message = build_error(&simple_spec(), &format!("{one}{one}"));
-    assert!(message.contains("line 9") && message.contains("already has a record at spec/docs/fixture.toml line 2"), "{message}");
+    assert!(
+        message.contains("line 9")
+            && message.contains("already has a record at spec/docs/fixture.toml line 2"),
+        "{message}"
+    );
 }
 
 #[test]
 fn unknown_argument_descriptions_list_the_real_arguments() {
-    let spec = spec_with("/v2/items/{id}", "get", json!({
-        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-        "responses": ok("ItemResponse")
-    }));
-    let message = build_error(&spec, &record("GET /v2/items/{id}", "[record.args]\nitem_id = \"x\""));
-    assert!(message.ends_with("field `args`: `item_id` is not an argument of this tool; its arguments are: id"), "{message}");
+    let spec = spec_with(
+        "/v2/items/{id}",
+        "get",
+        json!({
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": ok("ItemResponse")
+        }),
+    );
+    let message = build_error(
+        &spec,
+        &record("GET /v2/items/{id}", "[record.args]\nitem_id = \"x\""),
+    );
+    assert!(
+        message.ends_with(
+            "field `args`: `item_id` is not an argument of this tool; its arguments are: id"
+        ),
+        "{message}"
+    );
 }
 
 #[test]
 fn names_over_64_characters_are_refused_not_truncated() {
-    let long = record("GET /v2/servicedesk/tickets", "").replace("\"item\"", &format!("\"{}\"", "x".repeat(50)));
+    let long = record("GET /v2/servicedesk/tickets", "")
+        .replace("\"item\"", &format!("\"{}\"", "x".repeat(50)));
     let message = build_error(&simple_spec(), &long);
-    assert!(message.contains("is 70 characters, over the 64 that MCP clients accept; choose a shorter `resource`"), "{message}");
+    assert!(
+        message.contains(
+            "is 70 characters, over the 64 that MCP clients accept; choose a shorter `resource`"
+        ),
+        "{message}"
+    );
 }
 
 #[test]

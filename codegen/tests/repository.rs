@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use bms_mcp_codegen::{generate, load_catalogue, stale_files, write_files};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("codegen sits in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("codegen sits in the workspace")
+        .to_owned()
 }
 
 #[test]
@@ -24,7 +27,11 @@ fn the_seed_integrations_tool_names_exist() {
     ] {
         assert!(names.contains(&name), "{name} is missing");
     }
-    assert!(catalogue.tools.len() >= 200, "{} tools", catalogue.tools.len());
+    assert!(
+        catalogue.tools.len() >= 200,
+        "{} tools",
+        catalogue.tools.len()
+    );
 }
 
 #[test]
@@ -32,20 +39,42 @@ fn every_schema_is_valid_json_schema_without_refs_or_top_level_combinators() {
     let (_, catalogue) = load_catalogue(&repo_root()).expect("catalogue builds");
     for tool in &catalogue.tools {
         if let Err(error) = jsonschema::draft202012::meta::validate(&tool.input_schema) {
-            panic!("{}: input schema is not valid JSON Schema: {error}", tool.name);
+            panic!(
+                "{}: input schema is not valid JSON Schema: {error}",
+                tool.name
+            );
         }
         let root = tool.input_schema.as_object().expect("object root");
         assert_eq!(root["type"], "object", "{}", tool.name);
         for combinator in ["anyOf", "oneOf", "allOf"] {
-            assert!(!root.contains_key(combinator), "{}: top-level {combinator}", tool.name);
+            assert!(
+                !root.contains_key(combinator),
+                "{}: top-level {combinator}",
+                tool.name
+            );
         }
         let text = tool.input_schema.to_string();
-        assert!(!text.contains("\"$ref\"") && !text.contains("$defs"), "{}", tool.name);
+        assert!(
+            !text.contains("\"$ref\"") && !text.contains("$defs"),
+            "{}",
+            tool.name
+        );
         if let Some(output) = &tool.output_schema {
-            jsonschema::draft202012::meta::validate(output).unwrap_or_else(|e| panic!("{}: output schema: {e}", tool.name));
-            assert_eq!(output["type"], "object", "{}: output root must be an object", tool.name);
+            jsonschema::draft202012::meta::validate(output)
+                .unwrap_or_else(|e| panic!("{}: output schema: {e}", tool.name));
+            assert_eq!(
+                output["type"], "object",
+                "{}: output root must be an object",
+                tool.name
+            );
         }
-        assert!(tool.name.len() <= 64 && tool.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+        assert!(
+            tool.name.len() <= 64
+                && tool
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        );
     }
 }
 
@@ -61,7 +90,10 @@ fn the_committed_generated_tree_is_current() {
     let root = repo_root();
     let (_, files) = generate(&root).expect("generates");
     let stale = stale_files(&root, &files);
-    assert!(stale.is_empty(), "generated/ is stale ({stale:?}); run `cargo xtask gen` and commit");
+    assert!(
+        stale.is_empty(),
+        "generated/ is stale ({stale:?}); run `cargo xtask gen` and commit"
+    );
 }
 
 /// Copies `spec/` to a temporary tree, generates there, then edits things behind the
@@ -72,24 +104,41 @@ fn the_staleness_check_bites() {
     let temp = tempfile::tempdir().expect("temp dir");
     copy_dir(&root.join("spec"), &temp.path().join("spec"));
     let (_, files) = generate(temp.path()).expect("generates");
-    assert_eq!(stale_files(temp.path(), &files).len(), files.len(), "nothing written yet: all stale");
+    assert_eq!(
+        stale_files(temp.path(), &files).len(),
+        files.len(),
+        "nothing written yet: all stale"
+    );
     write_files(temp.path(), &files).expect("writes");
     assert!(stale_files(temp.path(), &files).is_empty());
 
     let coverage = temp.path().join("generated/COVERAGE.md");
     std::fs::write(&coverage, "edited by hand").expect("edit");
-    assert_eq!(stale_files(temp.path(), &files), vec![PathBuf::from("generated/COVERAGE.md")]);
+    assert_eq!(
+        stale_files(temp.path(), &files),
+        vec![PathBuf::from("generated/COVERAGE.md")]
+    );
     write_files(temp.path(), &files).expect("writes");
 
     std::fs::write(temp.path().join("generated/leftover.rs"), "").expect("extra file");
-    assert_eq!(stale_files(temp.path(), &files), vec![PathBuf::from("generated/leftover.rs")]);
+    assert_eq!(
+        stale_files(temp.path(), &files),
+        vec![PathBuf::from("generated/leftover.rs")]
+    );
     write_files(temp.path(), &files).expect("writes");
-    assert!(!temp.path().join("generated/leftover.rs").exists(), "regeneration removes leftovers");
+    assert!(
+        !temp.path().join("generated/leftover.rs").exists(),
+        "regeneration removes leftovers"
+    );
 
     // A record edit changes the output.
     let records = temp.path().join("spec/docs/ticket_notes.toml");
     let text = std::fs::read_to_string(&records).expect("records");
-    std::fs::write(&records, text.replacen("title = \"", "title = \"Edited: ", 1)).expect("edit record");
+    std::fs::write(
+        &records,
+        text.replacen("title = \"", "title = \"Edited: ", 1),
+    )
+    .expect("edit record");
     let (_, regenerated) = generate(temp.path()).expect("generates");
     assert!(!stale_files(temp.path(), &regenerated).is_empty());
 }

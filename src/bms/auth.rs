@@ -21,7 +21,10 @@ impl std::fmt::Debug for BmsCredentials {
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .field("tenant", &self.tenant)
-            .field("totp_secret", &self.totp_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "totp_secret",
+                &self.totp_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -36,7 +39,9 @@ impl BmsCredentials {
             .to_bytes()
             .map_err(|_| "the TOTP secret is not valid base32".to_owned())?;
         let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes);
-        let seconds = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let seconds = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         Ok(Some(totp.generate(seconds)))
     }
 }
@@ -57,21 +62,31 @@ impl TokenSet {
     /// Reads BMS's `TokenOutputDto` (camelCase or PascalCase).
     pub fn from_result(result: &Value, now: Instant, wall: SystemTime) -> Option<TokenSet> {
         let text = |name: &str| {
-            result.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str())
+            result
+                .as_object()?
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.as_str())
         };
         let access = text("accessToken")?.to_owned();
         let refresh = text("refreshToken").unwrap_or_default().to_owned();
         let lifetime = text("accessTokenExpireOn")
             .and_then(parse_datetime_epoch)
             .map(|expiry| {
-                let now_epoch = wall.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+                let now_epoch = wall
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
                 Duration::from_secs_f64((expiry - now_epoch).max(0.0))
             })
             .unwrap_or(DEFAULT_LIFETIME);
         // Renew a little early so a token never expires in flight: a minute, or a tenth of a
         // short lifetime.
         let margin = (lifetime / 10).min(Duration::from_secs(60));
-        Some(TokenSet { access, refresh, use_until: now + lifetime.saturating_sub(margin) })
+        Some(TokenSet {
+            access,
+            refresh,
+            use_until: now + lifetime.saturating_sub(margin),
+        })
     }
 
     pub fn is_fresh(&self, now: Instant) -> bool {
@@ -83,7 +98,11 @@ impl TokenSet {
 pub fn parse_datetime_epoch(text: &str) -> Option<f64> {
     let (date, time) = text.trim().split_once(['T', ' '])?;
     let mut d = date.split('-');
-    let (year, month, day): (i64, i64, i64) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    let (year, month, day): (i64, i64, i64) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
     let (clock, offset_secs) = split_offset(time)?;
     let mut c = clock.split(':');
     let hour: i64 = c.next()?.parse().ok()?;
@@ -105,7 +124,10 @@ fn split_offset(time: &str) -> Option<(&str, i64)> {
             let (clock, offset) = time.split_at(at);
             let sign = if offset.starts_with('-') { -1 } else { 1 };
             let (h, m) = offset[1..].split_once(':').unwrap_or((&offset[1..], "0"));
-            Some((clock, sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)))
+            Some((
+                clock,
+                sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60),
+            ))
         }
         _ => Some((time, 0)),
     }
@@ -130,10 +152,22 @@ mod tests {
     #[test]
     fn datetimes_parse_with_and_without_offsets() {
         assert_eq!(parse_datetime_epoch("1970-01-01T00:00:00Z"), Some(0.0));
-        assert_eq!(parse_datetime_epoch("2026-11-26T12:00:00Z"), Some(1_795_694_400.0));
-        assert_eq!(parse_datetime_epoch("2026-11-26T12:00:00"), Some(1_795_694_400.0));
-        assert_eq!(parse_datetime_epoch("2026-11-26T13:00:00+01:00"), Some(1_795_694_400.0));
-        assert_eq!(parse_datetime_epoch("2026-11-26T12:00:00.5Z"), Some(1_795_694_400.5));
+        assert_eq!(
+            parse_datetime_epoch("2026-11-26T12:00:00Z"),
+            Some(1_795_694_400.0)
+        );
+        assert_eq!(
+            parse_datetime_epoch("2026-11-26T12:00:00"),
+            Some(1_795_694_400.0)
+        );
+        assert_eq!(
+            parse_datetime_epoch("2026-11-26T13:00:00+01:00"),
+            Some(1_795_694_400.0)
+        );
+        assert_eq!(
+            parse_datetime_epoch("2026-11-26T12:00:00.5Z"),
+            Some(1_795_694_400.5)
+        );
         assert_eq!(parse_datetime_epoch("yesterday"), None);
         assert_eq!(parse_datetime_epoch("2026-13-01T00:00:00Z"), None);
     }
@@ -149,8 +183,12 @@ mod tests {
         )
         .expect("token parsed");
         assert_eq!(set.use_until.duration_since(now), Duration::from_secs(3540));
-        let pascal = TokenSet::from_result(&json!({"AccessToken": "a"}), now, wall).expect("parsed");
-        assert_eq!(pascal.use_until.duration_since(now), Duration::from_secs(3540));
+        let pascal =
+            TokenSet::from_result(&json!({"AccessToken": "a"}), now, wall).expect("parsed");
+        assert_eq!(
+            pascal.use_until.duration_since(now),
+            Duration::from_secs(3540)
+        );
     }
 
     #[test]
@@ -164,7 +202,10 @@ mod tests {
             totp_secret: Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
         };
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(59);
-        assert_eq!(creds.mfa_code(at).expect("valid secret").as_deref(), Some("287082"));
+        assert_eq!(
+            creds.mfa_code(at).expect("valid secret").as_deref(),
+            Some("287082")
+        );
     }
 
     #[test]
@@ -176,6 +217,9 @@ mod tests {
             totp_secret: Some("SECRETSECRET".into()),
         };
         let shown = format!("{creds:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("SECRETSECRET"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("SECRETSECRET"),
+            "{shown}"
+        );
     }
 }

@@ -77,7 +77,9 @@ pub struct BmsClient {
 
 impl std::fmt::Debug for BmsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BmsClient").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("BmsClient")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -96,14 +98,21 @@ pub fn http_client(config: &BmsClientConfig) -> Result<reqwest::Client, reqwest:
 }
 
 impl BmsClient {
-    pub fn new(http: reqwest::Client, base_url: &str, credentials: BmsCredentials, config: BmsClientConfig) -> Arc<BmsClient> {
+    pub fn new(
+        http: reqwest::Client,
+        base_url: &str,
+        credentials: BmsCredentials,
+        config: BmsClientConfig,
+    ) -> Arc<BmsClient> {
         let base_url = base_url.trim_end_matches('/').to_owned();
         let host = reqwest::Url::parse(&base_url)
             .ok()
-            .and_then(|u| u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            }))
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            })
             .unwrap_or_else(|| base_url.clone());
         Arc::new(BmsClient {
             http,
@@ -134,7 +143,11 @@ impl BmsClient {
         self.send(request, &token).await
     }
 
-    async fn send(&self, request: &UpstreamRequest, token: &str) -> Result<BmsAnswer, UpstreamError> {
+    async fn send(
+        &self,
+        request: &UpstreamRequest,
+        token: &str,
+    ) -> Result<BmsAnswer, UpstreamError> {
         let started = Instant::now();
         let method = match request.method {
             HttpMethod::Get => reqwest::Method::GET,
@@ -160,7 +173,9 @@ impl BmsClient {
         let endpoint = format!("{} {}", request.method.as_str(), request.endpoint);
         if status == 429 {
             let tracked = self.budgets.exhaust(&endpoint, Instant::now());
-            return Err(UpstreamError::RateLimited(ratelimit::combine(&limits, tracked, true)));
+            return Err(UpstreamError::RateLimited(ratelimit::combine(
+                &limits, tracked, true,
+            )));
         }
         let tracked = self.budgets.record(&endpoint, Instant::now());
         let rate_limit = ratelimit::combine(&limits, tracked, false);
@@ -179,19 +194,37 @@ impl BmsClient {
         } else {
             match serde_json::from_slice::<Value>(&body) {
                 Ok(json) => Envelope::from_json(json, (200..300).contains(&status)),
-                Err(_) => return Err(UpstreamError::NotJson { status, content_type, bytes: body.len() }),
+                Err(_) => {
+                    return Err(UpstreamError::NotJson {
+                        status,
+                        content_type,
+                        bytes: body.len(),
+                    });
+                }
             }
         };
-        Ok(BmsAnswer { status, envelope, rate_limit, latency: started.elapsed() })
+        Ok(BmsAnswer {
+            status,
+            envelope,
+            rate_limit,
+            latency: started.elapsed(),
+        })
     }
 
     async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
         let limit = self.config.max_response_bytes;
-        if response.content_length().is_some_and(|n| n as usize > limit) {
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > limit)
+        {
             return Err(UpstreamError::TooLarge { limit_bytes: limit });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(&e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&e))?
+        {
             if body.len() + chunk.len() > limit {
                 return Err(UpstreamError::TooLarge { limit_bytes: limit });
             }
@@ -205,7 +238,10 @@ impl BmsClient {
             return UpstreamError::Timeout(self.config.request_timeout);
         }
         if error.is_connect() {
-            return UpstreamError::Connect { host: self.host.clone(), reason: root_cause(error) };
+            return UpstreamError::Connect {
+                host: self.host.clone(),
+                reason: root_cause(error),
+            };
         }
         UpstreamError::Interrupted(root_cause(error))
     }
@@ -220,7 +256,11 @@ impl BmsClient {
         if let Some(token) = self.fresh_token() {
             return Ok(token);
         }
-        let previous = self.token.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let previous = self
+            .token
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         let renewed = match previous {
             Some(old) if !old.refresh.is_empty() => match self.refresh(&old).await {
                 Ok(set) => set,
@@ -229,18 +269,30 @@ impl BmsClient {
             _ => self.authenticate().await?,
         };
         let access = renewed.access.clone();
-        *self.token.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(renewed);
+        *self
+            .token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(renewed);
         Ok(access)
     }
 
     fn fresh_token(&self) -> Option<String> {
-        let guard = self.token.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        guard.as_ref().filter(|t| t.is_fresh(Instant::now())).map(|t| t.access.clone())
+        let guard = self
+            .token
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard
+            .as_ref()
+            .filter(|t| t.is_fresh(Instant::now()))
+            .map(|t| t.access.clone())
     }
 
     /// Marks `token` stale if it is still the cached one (BMS said it expired).
     fn forget_token(&self, token: &str) {
-        let mut guard = self.token.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = self
+            .token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(set) = guard.as_mut()
             && set.access == token
         {
@@ -268,7 +320,11 @@ impl BmsClient {
         self.token_request("/v2/security/refreshtoken", form).await
     }
 
-    async fn token_request(&self, path: &str, form: reqwest::multipart::Form) -> Result<TokenSet, UpstreamError> {
+    async fn token_request(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Result<TokenSet, UpstreamError> {
         let response = self
             .http
             .post(format!("{}{}", self.base_url, path))
@@ -280,8 +336,12 @@ impl BmsClient {
         let status = response.status().as_u16();
         if status == 429 {
             let limits = ratelimit::parse_upstream(response.headers(), SystemTime::now());
-            let tracked = self.budgets.exhaust(&format!("POST {path}"), Instant::now());
-            return Err(UpstreamError::RateLimited(ratelimit::combine(&limits, tracked, true)));
+            let tracked = self
+                .budgets
+                .exhaust(&format!("POST {path}"), Instant::now());
+            return Err(UpstreamError::RateLimited(ratelimit::combine(
+                &limits, tracked, true,
+            )));
         }
         let body = self.read_body(response).await?;
         let json: Value = serde_json::from_slice(&body).map_err(|_| UpstreamError::NotJson {
@@ -291,7 +351,9 @@ impl BmsClient {
         })?;
         let envelope = Envelope::from_json(json, (200..300).contains(&status));
         if !envelope.success {
-            let reason = envelope.error.map_or_else(|| format!("HTTP {status}"), |e| e.summary());
+            let reason = envelope
+                .error
+                .map_or_else(|| format!("HTTP {status}"), |e| e.summary());
             return Err(UpstreamError::Auth(reason));
         }
         let tokens = TokenSet::from_result(&envelope.result, Instant::now(), SystemTime::now())
@@ -303,7 +365,8 @@ impl BmsClient {
 
 /// Whether an answer says the access token expired.
 pub fn is_token_expired(answer: &BmsAnswer) -> bool {
-    answer.status == 401 || answer.envelope.error.as_ref().and_then(|e| e.code) == Some(TOKEN_EXPIRED_CODE)
+    answer.status == 401
+        || answer.envelope.error.as_ref().and_then(|e| e.code) == Some(TOKEN_EXPIRED_CODE)
 }
 
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {

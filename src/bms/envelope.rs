@@ -48,15 +48,29 @@ impl Envelope {
     /// envelope is taken as the result itself.
     pub fn from_json(body: Value, http_ok: bool) -> Envelope {
         let Value::Object(object) = body else {
-            return Envelope { success: http_ok, result: body, total_records: None, error: None };
+            return Envelope {
+                success: http_ok,
+                result: body,
+                total_records: None,
+                error: None,
+            };
         };
         let field = |name: &str| find_key(&object, name);
-        let has_envelope = ["success", "result", "error"].iter().any(|k| field(k).is_some());
+        let has_envelope = ["success", "result", "error"]
+            .iter()
+            .any(|k| field(k).is_some());
         if !has_envelope {
-            return Envelope { success: http_ok, result: Value::Object(object), total_records: None, error: None };
+            return Envelope {
+                success: http_ok,
+                result: Value::Object(object),
+                total_records: None,
+                error: None,
+            };
         }
         let error = field("error").and_then(parse_error);
-        let success = field("success").and_then(Value::as_bool).unwrap_or(http_ok && error.is_none());
+        let success = field("success")
+            .and_then(Value::as_bool)
+            .unwrap_or(http_ok && error.is_none());
         Envelope {
             success: success && http_ok,
             result: field("result").cloned().unwrap_or(Value::Null),
@@ -77,7 +91,11 @@ fn find_key<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value>
 
 fn parse_error(value: &Value) -> Option<BmsError> {
     let object = value.as_object()?;
-    let text = |name: &str| find_key(object, name).and_then(Value::as_str).map(str::to_owned);
+    let text = |name: &str| {
+        find_key(object, name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     let sub_errors = find_key(object, "subErrors")
         .and_then(Value::as_array)
         .map(|items| {
@@ -102,8 +120,14 @@ mod tests {
 
     #[test]
     fn camel_and_pascal_case_envelopes_read_the_same() {
-        let camel = Envelope::from_json(json!({"success": true, "result": [1], "totalRecords": 9}), true);
-        let pascal = Envelope::from_json(json!({"Success": true, "Result": [1], "TotalRecords": 9}), true);
+        let camel = Envelope::from_json(
+            json!({"success": true, "result": [1], "totalRecords": 9}),
+            true,
+        );
+        let pascal = Envelope::from_json(
+            json!({"Success": true, "Result": [1], "TotalRecords": 9}),
+            true,
+        );
         assert_eq!(camel, pascal);
         assert_eq!(camel.total_records, Some(9));
     }

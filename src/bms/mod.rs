@@ -7,7 +7,9 @@ mod error;
 pub mod ratelimit;
 
 pub use auth::{BmsCredentials, parse_datetime_epoch};
-pub use client::{AUTH_RENEWALS, BmsAnswer, BmsClient, BmsClientConfig, UpstreamRequest, http_client};
+pub use client::{
+    AUTH_RENEWALS, BmsAnswer, BmsClient, BmsClientConfig, UpstreamRequest, http_client,
+};
 pub use envelope::{BmsError, Envelope, TOKEN_EXPIRED_CODE};
 pub use error::UpstreamError;
 pub use ratelimit::RateLimitHeaders;

@@ -57,7 +57,12 @@ impl UpstreamLimits {
 
 /// Reads every rate-limit dialect we know of. Malformed values are ignored, never fatal.
 pub fn parse_upstream(headers: &HeaderMap, now: SystemTime) -> UpstreamLimits {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     let mut out = UpstreamLimits::default();
 
     // Legacy and X- forms; X-RateLimit-Reset is often an epoch time.
@@ -100,7 +105,9 @@ fn epoch_or_delta(value: u64, now: SystemTime) -> u64 {
     if value < EPOCH_THRESHOLD {
         return value;
     }
-    let now = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     value.saturating_sub(now)
 }
 
@@ -168,11 +175,25 @@ impl EndpointBudgets {
         self.update(endpoint, now, |w| w.used = w.used.max(limit))
     }
 
-    fn update(&self, endpoint: &str, now: Instant, change: impl FnOnce(&mut Window)) -> RateLimitHeaders {
-        let mut windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let window = windows.entry(endpoint.to_owned()).or_insert(Window { started: now, used: 0 });
+    fn update(
+        &self,
+        endpoint: &str,
+        now: Instant,
+        change: impl FnOnce(&mut Window),
+    ) -> RateLimitHeaders {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let window = windows.entry(endpoint.to_owned()).or_insert(Window {
+            started: now,
+            used: 0,
+        });
         if now.duration_since(window.started) >= self.window {
-            *window = Window { started: now, used: 0 };
+            *window = Window {
+                started: now,
+                used: 0,
+            };
         }
         change(window);
         let elapsed = now.duration_since(window.started);
@@ -186,7 +207,11 @@ impl EndpointBudgets {
 
 /// What the client is told after an answer: upstream's figures where it gave them, bounded by
 /// our tracker so the quota never looks more permissive than either says.
-pub fn combine(upstream: &UpstreamLimits, tracked: RateLimitHeaders, refused: bool) -> RateLimitHeaders {
+pub fn combine(
+    upstream: &UpstreamLimits,
+    tracked: RateLimitHeaders,
+    refused: bool,
+) -> RateLimitHeaders {
     let from_upstream = RateLimitHeaders {
         limit: upstream.limit.unwrap_or(tracked.limit),
         remaining: upstream.remaining.unwrap_or(tracked.remaining),
@@ -230,12 +255,28 @@ mod tests {
 
     #[test]
     fn every_dialect_parses_to_the_same_figures() {
-        let want = UpstreamLimits { limit: Some(100), remaining: Some(0), reset_secs: Some(7), retry_after_secs: None };
+        let want = UpstreamLimits {
+            limit: Some(100),
+            remaining: Some(0),
+            reset_secs: Some(7),
+            retry_after_secs: None,
+        };
         let cases = [
-            headers(&[("ratelimit-policy", "\"default\";q=100;w=3600"), ("ratelimit", "\"default\";r=0;t=7")]),
+            headers(&[
+                ("ratelimit-policy", "\"default\";q=100;w=3600"),
+                ("ratelimit", "\"default\";r=0;t=7"),
+            ]),
             headers(&[("ratelimit", "limit=100, remaining=0, reset=7")]),
-            headers(&[("ratelimit-limit", "100"), ("ratelimit-remaining", "0"), ("ratelimit-reset", "7")]),
-            headers(&[("x-ratelimit-limit", "100"), ("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1800000007")]),
+            headers(&[
+                ("ratelimit-limit", "100"),
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", "7"),
+            ]),
+            headers(&[
+                ("x-ratelimit-limit", "100"),
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1800000007"),
+            ]),
         ];
         for case in cases {
             assert_eq!(parse_upstream(&case, now()), want, "{case:?}");
@@ -254,7 +295,11 @@ mod tests {
     #[test]
     fn malformed_values_are_ignored() {
         let parsed = parse_upstream(
-            &headers(&[("retry-after", "soon"), ("x-ratelimit-limit", "lots"), ("ratelimit", "\"d\";r=x")]),
+            &headers(&[
+                ("retry-after", "soon"),
+                ("x-ratelimit-limit", "lots"),
+                ("ratelimit", "\"d\";r=x"),
+            ]),
             now(),
         );
         assert!(parsed.is_empty(), "{parsed:?}");
@@ -266,8 +311,17 @@ mod tests {
         let start = Instant::now();
         assert_eq!(budgets.record("GET /x", start).remaining, 2);
         assert_eq!(budgets.record("GET /x", start).remaining, 1);
-        assert_eq!(budgets.record("GET /y", start).remaining, 2, "endpoints count apart");
-        assert_eq!(budgets.record("GET /x", start + Duration::from_secs(61)).remaining, 2);
+        assert_eq!(
+            budgets.record("GET /y", start).remaining,
+            2,
+            "endpoints count apart"
+        );
+        assert_eq!(
+            budgets
+                .record("GET /x", start + Duration::from_secs(61))
+                .remaining,
+            2
+        );
     }
 
     #[test]
@@ -282,21 +336,54 @@ mod tests {
 
     #[test]
     fn the_client_never_sees_more_remaining_than_upstream_or_tracker() {
-        let tracked = RateLimitHeaders { limit: 500, remaining: 10, reset_secs: 100 };
-        let upstream = UpstreamLimits { limit: Some(1500), remaining: Some(900), reset_secs: Some(50), retry_after_secs: None };
+        let tracked = RateLimitHeaders {
+            limit: 500,
+            remaining: 10,
+            reset_secs: 100,
+        };
+        let upstream = UpstreamLimits {
+            limit: Some(1500),
+            remaining: Some(900),
+            reset_secs: Some(50),
+            retry_after_secs: None,
+        };
         let told = combine(&upstream, tracked, false);
         assert_eq!(told.remaining, 10);
-        let upstream = UpstreamLimits { remaining: Some(3), ..upstream };
+        let upstream = UpstreamLimits {
+            remaining: Some(3),
+            ..upstream
+        };
         assert_eq!(combine(&upstream, tracked, false).remaining, 3);
     }
 
     #[test]
     fn a_refusal_reports_nothing_remaining_and_the_retry_delay() {
-        let tracked = RateLimitHeaders { limit: 500, remaining: 420, reset_secs: 100 };
-        let upstream = UpstreamLimits { retry_after_secs: Some(700), ..Default::default() };
+        let tracked = RateLimitHeaders {
+            limit: 500,
+            remaining: 420,
+            reset_secs: 100,
+        };
+        let upstream = UpstreamLimits {
+            retry_after_secs: Some(700),
+            ..Default::default()
+        };
         let told = combine(&upstream, tracked, true);
-        assert_eq!(told, RateLimitHeaders { limit: 500, remaining: 0, reset_secs: 700 });
+        assert_eq!(
+            told,
+            RateLimitHeaders {
+                limit: 500,
+                remaining: 0,
+                reset_secs: 700
+            }
+        );
         let silent = combine(&UpstreamLimits::default(), tracked, true);
-        assert_eq!(silent, RateLimitHeaders { limit: 500, remaining: 0, reset_secs: 100 });
+        assert_eq!(
+            silent,
+            RateLimitHeaders {
+                limit: 500,
+                remaining: 0,
+                reset_secs: 100
+            }
+        );
     }
 }

@@ -38,9 +38,13 @@ impl std::fmt::Debug for CursorCodec {
 /// Why a cursor was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CursorError {
-    #[error("`cursor` is not one this server issued (it was changed, cut short, or comes from another server); pass `next_cursor` back exactly as received, or call the tool again without `cursor` to start over")]
+    #[error(
+        "`cursor` is not one this server issued (it was changed, cut short, or comes from another server); pass `next_cursor` back exactly as received, or call the tool again without `cursor` to start over"
+    )]
     Invalid,
-    #[error("`cursor` was issued by another tool ({0}); pass it only to the tool whose answer carried it")]
+    #[error(
+        "`cursor` was issued by another tool ({0}); pass it only to the tool whose answer carried it"
+    )]
     OtherTool(String),
 }
 
@@ -54,20 +58,30 @@ impl CursorCodec {
     pub fn encode(&self, state: &CursorState) -> String {
         let payload = serde_json::to_vec(state).unwrap_or_default();
         let tag = self.tag(&payload);
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
     }
 
     pub fn decode(&self, cursor: &str, tool: &str) -> Result<CursorState, CursorError> {
         let (payload, tag) = cursor.split_once('.').ok_or(CursorError::Invalid)?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| CursorError::Invalid)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| CursorError::Invalid)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| CursorError::Invalid)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| CursorError::Invalid)?;
         let mut mac = self.mac();
         mac.update(&payload);
-        mac.verify_truncated_left(&tag).map_err(|_| CursorError::Invalid)?;
+        mac.verify_truncated_left(&tag)
+            .map_err(|_| CursorError::Invalid)?;
         if tag.len() != TAG_LEN {
             return Err(CursorError::Invalid);
         }
-        let state: CursorState = serde_json::from_slice(&payload).map_err(|_| CursorError::Invalid)?;
+        let state: CursorState =
+            serde_json::from_slice(&payload).map_err(|_| CursorError::Invalid)?;
         if state.tool != tool {
             return Err(CursorError::OtherTool(state.tool));
         }
@@ -76,7 +90,8 @@ impl CursorCodec {
 
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC takes keys of any length; 32 bytes cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
     }
 
     fn tag(&self, payload: &[u8]) -> Vec<u8> {
@@ -92,8 +107,15 @@ mod tests {
     use serde_json::json;
 
     fn state() -> CursorState {
-        let Value::Object(args) = json!({"filter_queue_names": "Triage"}) else { unreachable!() };
-        CursorState { tool: "list_all_x".into(), page: 2, size: 25, args }
+        let Value::Object(args) = json!({"filter_queue_names": "Triage"}) else {
+            unreachable!()
+        };
+        CursorState {
+            tool: "list_all_x".into(),
+            page: 2,
+            size: 25,
+            args,
+        }
     }
 
     #[test]
@@ -109,16 +131,32 @@ mod tests {
         let cursor = codec.encode(&state());
         let forged = CursorState { page: 9, ..state() };
         let forged_payload = codec.encode(&forged);
-        let spliced = format!("{}.{}", forged_payload.split_once('.').map_or("", |p| p.0), cursor.split_once('.').map_or("", |p| p.1));
-        assert_eq!(codec.decode(&spliced, "list_all_x"), Err(CursorError::Invalid));
-        assert_eq!(codec.decode("garbage", "list_all_x"), Err(CursorError::Invalid));
-        assert_eq!(codec.decode(&cursor[..cursor.len() - 2], "list_all_x"), Err(CursorError::Invalid));
+        let spliced = format!(
+            "{}.{}",
+            forged_payload.split_once('.').map_or("", |p| p.0),
+            cursor.split_once('.').map_or("", |p| p.1)
+        );
+        assert_eq!(
+            codec.decode(&spliced, "list_all_x"),
+            Err(CursorError::Invalid)
+        );
+        assert_eq!(
+            codec.decode("garbage", "list_all_x"),
+            Err(CursorError::Invalid)
+        );
+        assert_eq!(
+            codec.decode(&cursor[..cursor.len() - 2], "list_all_x"),
+            Err(CursorError::Invalid)
+        );
     }
 
     #[test]
     fn a_cursor_from_another_key_or_tool_is_refused() {
         let cursor = CursorCodec::new([7; 32]).encode(&state());
-        assert_eq!(CursorCodec::new([8; 32]).decode(&cursor, "list_all_x"), Err(CursorError::Invalid));
+        assert_eq!(
+            CursorCodec::new([8; 32]).decode(&cursor, "list_all_x"),
+            Err(CursorError::Invalid)
+        );
         assert_eq!(
             CursorCodec::new([7; 32]).decode(&cursor, "list_all_y"),
             Err(CursorError::OtherTool("list_all_x".into()))

@@ -31,17 +31,30 @@ pub struct CallReport {
 
 impl CallReport {
     fn not_sent(outcome: ToolOutcome) -> CallReport {
-        CallReport { outcome, rate_limit: None, upstream_status: None, upstream_latency: None }
+        CallReport {
+            outcome,
+            rate_limit: None,
+            upstream_status: None,
+            upstream_latency: None,
+        }
     }
 }
 
 /// Runs one tool call against `client`.
-pub async fn call_tool(tool: &Tool, arguments: Option<Value>, client: &BmsClient, cursors: &CursorCodec) -> CallReport {
+pub async fn call_tool(
+    tool: &Tool,
+    arguments: Option<Value>,
+    client: &BmsClient,
+    cursors: &CursorCodec,
+) -> CallReport {
     let name = tool.name();
     let args = match arguments.unwrap_or_else(|| Value::Object(Map::new())) {
         Value::Object(args) => args,
         _ => {
-            let problem = ArgProblem { path: String::new(), message: "`arguments` must be a JSON object".into() };
+            let problem = ArgProblem {
+                path: String::new(),
+                message: "`arguments` must be a JSON object".into(),
+            };
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
@@ -61,11 +74,16 @@ pub async fn call_tool(tool: &Tool, arguments: Option<Value>, client: &BmsClient
     };
     let request = match build(tool, &args) {
         Ok(request) => request,
-        Err(problem) => return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem])),
+        Err(problem) => {
+            return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
+        }
     };
     match client.call(&request).await {
         Ok(answer) => {
-            let next = tool.def.paging.and_then(|paging| next_cursor(tool, paging, &args, &answer, cursors));
+            let next = tool
+                .def
+                .paging
+                .and_then(|paging| next_cursor(tool, paging, &args, &answer, cursors));
             let (status, latency, rate_limit) = (answer.status, answer.latency, answer.rate_limit);
             CallReport {
                 outcome: outcome::from_answer(tool, answer, next),
@@ -90,11 +108,20 @@ pub async fn call_tool(tool: &Tool, arguments: Option<Value>, client: &BmsClient
 }
 
 fn arg_name_for(tool: &Tool, wire: &str) -> &'static str {
-    tool.def.args.iter().find(|b| b.wire == wire).map_or("", |b| b.name)
+    tool.def
+        .args
+        .iter()
+        .find(|b| b.wire == wire)
+        .map_or("", |b| b.name)
 }
 
 /// Replaces a cursor by the arguments it carries, or fills in the first page's paging.
-fn with_paging(tool: &Tool, paging: Paging, mut args: Map<String, Value>, cursors: &CursorCodec) -> Result<Map<String, Value>, CursorError> {
+fn with_paging(
+    tool: &Tool,
+    paging: Paging,
+    mut args: Map<String, Value>,
+    cursors: &CursorCodec,
+) -> Result<Map<String, Value>, CursorError> {
     let number = arg_name_for(tool, paging.page_number);
     let size = arg_name_for(tool, paging.page_size);
     let (mut args, page, page_size) = match args.remove(crate::mcp::CURSOR_ARG) {
@@ -104,7 +131,10 @@ fn with_paging(tool: &Tool, paging: Paging, mut args: Map<String, Value>, cursor
         }
         Some(Value::Null) | None => {
             let page = args.get(number).and_then(Value::as_u64).unwrap_or(1);
-            let size = args.get(size).and_then(Value::as_u64).unwrap_or(DEFAULT_PAGE_SIZE);
+            let size = args
+                .get(size)
+                .and_then(Value::as_u64)
+                .unwrap_or(DEFAULT_PAGE_SIZE);
             (args, page, size)
         }
         Some(_) => return Err(CursorError::Invalid),
@@ -127,7 +157,10 @@ fn next_cursor(
     let number = arg_name_for(tool, paging.page_number);
     let size_name = arg_name_for(tool, paging.page_size);
     let page = args.get(number).and_then(Value::as_u64).unwrap_or(1);
-    let size = args.get(size_name).and_then(Value::as_u64).unwrap_or(DEFAULT_PAGE_SIZE);
+    let size = args
+        .get(size_name)
+        .and_then(Value::as_u64)
+        .unwrap_or(DEFAULT_PAGE_SIZE);
     let returned = answer.envelope.result.as_array().map_or(0, Vec::len) as u64;
     let more = match answer.envelope.total_records {
         Some(total) => page.saturating_mul(size) < total,
@@ -140,5 +173,10 @@ fn next_cursor(
     let mut filters = args.clone();
     filters.remove(number);
     filters.remove(size_name);
-    Some(cursors.encode(&CursorState { tool: tool.name().to_owned(), page: page + 1, size, args: filters }))
+    Some(cursors.encode(&CursorState {
+        tool: tool.name().to_owned(),
+        page: page + 1,
+        size,
+        args: filters,
+    }))
 }

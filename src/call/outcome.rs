@@ -19,7 +19,10 @@ pub struct ToolOutcome {
 impl ToolOutcome {
     pub fn to_json(&self) -> Value {
         let mut result = Map::new();
-        result.insert("content".into(), json!([{"type": "text", "text": self.text}]));
+        result.insert(
+            "content".into(),
+            json!([{"type": "text", "text": self.text}]),
+        );
         if let Some(structured) = &self.structured {
             result.insert("structuredContent".into(), structured.clone());
         }
@@ -29,7 +32,11 @@ impl ToolOutcome {
 
     /// A failure the model should read and act on.
     pub fn error(message: impl Into<String>) -> ToolOutcome {
-        ToolOutcome { structured: None, text: message.into(), is_error: true }
+        ToolOutcome {
+            structured: None,
+            text: message.into(),
+            is_error: true,
+        }
     }
 
     /// Arguments that failed validation: nothing was sent to BMS.
@@ -59,7 +66,9 @@ pub fn from_answer(tool: &Tool, answer: BmsAnswer, next_cursor: Option<String>) 
     let envelope = answer.envelope;
     if !envelope.success {
         let error = envelope.error.unwrap_or_default();
-        let code = error.code.map_or_else(String::new, |c| format!(", BMS code {c}"));
+        let code = error
+            .code
+            .map_or_else(String::new, |c| format!(", BMS code {c}"));
         let text = format!(
             "BMS refused the call (HTTP {}{code}): {}",
             answer.status,
@@ -92,5 +101,9 @@ pub fn from_answer(tool: &Tool, answer: BmsAnswer, next_cursor: Option<String>) 
         ResultShape::Scalar | ResultShape::Unknown => json!({ "result": envelope.result }),
     };
     let text = structured.to_string();
-    ToolOutcome { structured: Some(structured), text, is_error: false }
+    ToolOutcome {
+        structured: Some(structured),
+        text,
+        is_error: false,
+    }
 }

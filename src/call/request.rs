@@ -8,7 +8,11 @@ use crate::catalogue::{ArgLocation, Tool};
 
 /// Everything but unreserved characters is escaped, `/`, `?`, `#` and `%` included, so an
 /// argument is always exactly one path segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~').remove(b'.');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'.');
 
 /// One problem with the arguments, named by the argument it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +27,12 @@ impl std::fmt::Display for ArgProblem {
         if self.path.is_empty() {
             f.write_str(&self.message)
         } else {
-            write!(f, "{}: {}", self.path.trim_start_matches('/').replace('/', "."), self.message)
+            write!(
+                f,
+                "{}: {}",
+                self.path.trim_start_matches('/').replace('/', "."),
+                self.message
+            )
         }
     }
 }
@@ -38,7 +47,10 @@ pub fn validate(tool: &Tool, args: &Value) -> Result<(), Vec<ArgProblem>> {
     }
     let problems: Vec<ArgProblem> = validator
         .iter_errors(args)
-        .map(|e| ArgProblem { path: e.instance_path().as_str().to_owned(), message: e.to_string() })
+        .map(|e| ArgProblem {
+            path: e.instance_path().as_str().to_owned(),
+            message: e.to_string(),
+        })
         .collect();
     Err(problems)
 }
@@ -70,7 +82,9 @@ pub fn build(tool: &Tool, args: &Map<String, Value>) -> Result<UpstreamRequest, 
             ArgLocation::Path => {}
             ArgLocation::Query => match value {
                 // `form` style, exploded: one pair per item, as ASP.NET binds arrays.
-                Value::Array(items) => query.extend(items.iter().map(|item| (binding.wire, scalar_text(item)))),
+                Value::Array(items) => {
+                    query.extend(items.iter().map(|item| (binding.wire, scalar_text(item))))
+                }
                 other => query.push((binding.wire, scalar_text(other))),
             },
             ArgLocation::Body => {
@@ -84,15 +98,30 @@ pub fn build(tool: &Tool, args: &Map<String, Value>) -> Result<UpstreamRequest, 
         None if has_body => Some(Value::Object(body_fields)),
         None => None,
     };
-    Ok(UpstreamRequest { method: def.method, endpoint: def.path, path, query, body })
+    Ok(UpstreamRequest {
+        method: def.method,
+        endpoint: def.path,
+        path,
+        query,
+        body,
+    })
 }
 
 fn path_segment(tool: &Tool, wire: &str, args: &Map<String, Value>) -> Result<String, ArgProblem> {
-    let binding = tool.def.args.iter().find(|b| b.location == ArgLocation::Path && b.wire == wire);
-    let value = binding.and_then(|b| args.get(b.name)).filter(|v| !v.is_null());
+    let binding = tool
+        .def
+        .args
+        .iter()
+        .find(|b| b.location == ArgLocation::Path && b.wire == wire);
+    let value = binding
+        .and_then(|b| args.get(b.name))
+        .filter(|v| !v.is_null());
     let name = binding.map_or(wire, |b| b.name);
     let Some(value) = value else {
-        return Err(ArgProblem { path: format!("/{name}"), message: "is required".into() });
+        return Err(ArgProblem {
+            path: format!("/{name}"),
+            message: "is required".into(),
+        });
     };
     let text = scalar_text(value);
     // `.`/`..` (even percent-encoded) are path navigation to URL parsers, never an id or name.

@@ -24,7 +24,8 @@ impl ToolFilter {
                 .methods
                 .iter()
                 .any(|m| m == tool.class.as_str() || m == tool.verb);
-        let tag_ok = self.tags.is_empty() || tool.tags.iter().any(|t| self.tags.iter().any(|s| s == t));
+        let tag_ok =
+            self.tags.is_empty() || tool.tags.iter().any(|t| self.tags.iter().any(|s| s == t));
         method_ok && tag_ok
     }
 }

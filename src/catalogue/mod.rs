@@ -3,7 +3,9 @@
 
 mod def;
 mod filter;
+// Formatted by the generator (prettyplease), not rustfmt: `cargo fmt` must leave it as generated.
 #[allow(clippy::all)]
+#[rustfmt::skip]
 #[path = "../../generated/mod.rs"]
 mod generated;
 
@@ -13,8 +15,7 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use serde_json::{Map, Value, json};
 
 pub use def::{
-    ArgBinding, ArgLocation, HttpMethod, MethodClass, Paging, ResultShape, ToolAnnotations,
-    ToolDef,
+    ArgBinding, ArgLocation, HttpMethod, MethodClass, Paging, ResultShape, ToolAnnotations, ToolDef,
 };
 pub use filter::ToolFilter;
 pub use generated::SPEC_SHA256;
@@ -33,8 +34,10 @@ impl Tool {
     fn new(def: &'static ToolDef) -> Tool {
         // The generator checks these documents are JSON; a failure here is a generator bug,
         // and an empty schema keeps the tool callable rather than taking the server down.
-        let input_schema: Value = serde_json::from_str(def.input_schema).unwrap_or_else(|_| json!({"type": "object"}));
-        let output_schema: Option<Value> = def.output_schema.and_then(|s| serde_json::from_str(s).ok());
+        let input_schema: Value =
+            serde_json::from_str(def.input_schema).unwrap_or_else(|_| json!({"type": "object"}));
+        let output_schema: Option<Value> =
+            def.output_schema.and_then(|s| serde_json::from_str(s).ok());
         let listing = listing_json(def, &input_schema, output_schema.as_ref());
         Tool {
             def,
@@ -88,8 +91,17 @@ pub struct Catalogue {
 
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
     let mut tools: Vec<Tool> = Vec::with_capacity(generated::TOOL_COUNT);
-    tools.extend(generated::TOOL_GROUPS.iter().flat_map(|group| group.iter().copied()).map(Tool::new));
-    let by_name = tools.iter().enumerate().map(|(i, t)| (t.def.name, i)).collect();
+    tools.extend(
+        generated::TOOL_GROUPS
+            .iter()
+            .flat_map(|group| group.iter().copied())
+            .map(Tool::new),
+    );
+    let by_name = tools
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.def.name, i))
+        .collect();
     Catalogue { tools, by_name }
 });
 
@@ -114,7 +126,11 @@ impl Catalogue {
 
     /// Every tag any tool carries, sorted.
     pub fn tags(&self) -> Vec<&'static str> {
-        let mut tags: Vec<&'static str> = self.tools.iter().flat_map(|t| t.def.tags.iter().copied()).collect();
+        let mut tags: Vec<&'static str> = self
+            .tools
+            .iter()
+            .flat_map(|t| t.def.tags.iter().copied())
+            .collect();
         tags.sort_unstable();
         tags.dedup();
         tags
@@ -150,7 +166,11 @@ mod tests {
     #[test]
     fn every_input_schema_compiles() {
         for tool in Catalogue::global().tools() {
-            assert!(tool.validator().is_some(), "{} has an invalid input schema", tool.name());
+            assert!(
+                tool.validator().is_some(),
+                "{} has an invalid input schema",
+                tool.name()
+            );
         }
     }
 }

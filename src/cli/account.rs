@@ -63,7 +63,10 @@ enum Exposure {
 
 impl ScopeArgs {
     pub fn scope(&self) -> anyhow::Result<McpScope> {
-        let filter = ToolFilter { methods: split_list(&self.methods), tags: split_list(&self.tags) };
+        let filter = ToolFilter {
+            methods: split_list(&self.methods),
+            tags: split_list(&self.tags),
+        };
         check_filter(&filter)?;
         let exposure = match self.tool_exposure {
             Exposure::All => ToolExposure::All,
@@ -78,9 +81,13 @@ pub fn check_filter(filter: &ToolFilter) -> anyhow::Result<()> {
     let catalogue = Catalogue::global();
     let verbs = catalogue.verbs();
     for method in &filter.methods {
-        let known = ["read", "write", "custom"].contains(&method.as_str()) || verbs.contains(&method.as_str());
+        let known = ["read", "write", "custom"].contains(&method.as_str())
+            || verbs.contains(&method.as_str());
         if !known {
-            bail!("unknown method `{method}`; use read, write, custom or a verb: {}", verbs.join(", "));
+            bail!(
+                "unknown method `{method}`; use read, write, custom or a verb: {}",
+                verbs.join(", ")
+            );
         }
     }
     let tags = catalogue.tags();
@@ -130,14 +137,26 @@ impl AccountArgs {
         let Some(url) = &self.bms_url else {
             return start_sandbox(http, config).await;
         };
-        let missing = |name: &str| anyhow::anyhow!("--bms-url is set but --{name} is not; give the BMS API user's {name}");
+        let missing = |name: &str| {
+            anyhow::anyhow!("--bms-url is set but --{name} is not; give the BMS API user's {name}")
+        };
         let credentials = BmsCredentials {
-            username: self.bms_username.clone().ok_or_else(|| missing("bms-username"))?,
-            password: self.bms_password.clone().ok_or_else(|| missing("bms-password"))?,
-            tenant: self.bms_tenant.clone().ok_or_else(|| missing("bms-tenant"))?,
+            username: self
+                .bms_username
+                .clone()
+                .ok_or_else(|| missing("bms-username"))?,
+            password: self
+                .bms_password
+                .clone()
+                .ok_or_else(|| missing("bms-password"))?,
+            tenant: self
+                .bms_tenant
+                .clone()
+                .ok_or_else(|| missing("bms-tenant"))?,
             totp_secret: self.bms_totp_secret.clone(),
         };
-        let parsed = reqwest::Url::parse(url).with_context(|| format!("--bms-url {url:?} is not a URL"))?;
+        let parsed =
+            reqwest::Url::parse(url).with_context(|| format!("--bms-url {url:?} is not a URL"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             bail!("--bms-url must be an http(s) URL, e.g. https://api.bms.kaseya.com");
         }
@@ -152,9 +171,12 @@ impl AccountArgs {
 /// Starts the built-in sandbox on a free loopback port; it is then signed in to like any BMS.
 #[cfg(feature = "sandbox")]
 async fn start_sandbox(http: reqwest::Client, config: BmsClientConfig) -> anyhow::Result<Upstream> {
-    let sandbox = bms_mcp_sandbox::Sandbox::start(bms_mcp_sandbox::SandboxConfig::default(), ([127, 0, 0, 1], 0).into())
-        .await
-        .context("starting the built-in BMS sandbox")?;
+    let sandbox = bms_mcp_sandbox::Sandbox::start(
+        bms_mcp_sandbox::SandboxConfig::default(),
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .context("starting the built-in BMS sandbox")?;
     let c = sandbox.credentials();
     let credentials = BmsCredentials {
         username: c.username.clone(),
@@ -163,22 +185,35 @@ async fn start_sandbox(http: reqwest::Client, config: BmsClientConfig) -> anyhow
         totp_secret: c.totp_secret.clone(),
     };
     let client = BmsClient::new(http, &sandbox.base_url(), credentials, config);
-    Ok(Upstream { client, sandbox: Some(sandbox) })
+    Ok(Upstream {
+        client,
+        sandbox: Some(sandbox),
+    })
 }
 
 #[cfg(not(feature = "sandbox"))]
-async fn start_sandbox(_http: reqwest::Client, _config: BmsClientConfig) -> anyhow::Result<Upstream> {
-    bail!("no BMS account configured and this build has no built-in sandbox; pass --bms-url, --bms-username, --bms-password and --bms-tenant")
+async fn start_sandbox(
+    _http: reqwest::Client,
+    _config: BmsClientConfig,
+) -> anyhow::Result<Upstream> {
+    bail!(
+        "no BMS account configured and this build has no built-in sandbox; pass --bms-url, --bms-username, --bms-password and --bms-tenant"
+    )
 }
 
 /// Keys for signing cursors and session ids. From `BMS_MCP_SECRET_KEY` (64 hex digits) so that
 /// replicas accept each other's, else random for this process.
 pub fn signing_keys() -> anyhow::Result<(CursorCodec, Sessions)> {
     let master: [u8; 32] = match std::env::var("BMS_MCP_SECRET_KEY") {
-        Ok(hex) => parse_hex_key(&hex).context("BMS_MCP_SECRET_KEY must be 64 hex digits (32 bytes)")?,
+        Ok(hex) => {
+            parse_hex_key(&hex).context("BMS_MCP_SECRET_KEY must be 64 hex digits (32 bytes)")?
+        }
         Err(_) => rand::random(),
     };
-    Ok((CursorCodec::new(derive(&master, b"cursor")), Sessions::new(derive(&master, b"session"))))
+    Ok((
+        CursorCodec::new(derive(&master, b"cursor")),
+        Sessions::new(derive(&master, b"session")),
+    ))
 }
 
 fn parse_hex_key(hex: &str) -> anyhow::Result<[u8; 32]> {
@@ -195,7 +230,8 @@ fn parse_hex_key(hex: &str) -> anyhow::Result<[u8; 32]> {
 
 fn derive(master: &[u8; 32], purpose: &[u8]) -> [u8; 32] {
     use hmac::Mac;
-    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(master).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(master)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(purpose);
     mac.finalize().into_bytes().into()
 }

@@ -45,10 +45,12 @@ pub fn main() -> std::process::ExitCode {
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
         Command::Stdio(args) => runtime().and_then(|rt| rt.block_on(stdio::run(args))),
         #[cfg(feature = "sandbox")]
-        Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(async {
-            init_tracing();
-            bms_mcp_sandbox::run(args).await
-        })),
+        Command::Sandbox(args) => runtime().and_then(|rt| {
+            rt.block_on(async {
+                init_tracing();
+                bms_mcp_sandbox::run(args).await
+            })
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -60,14 +62,19 @@ pub fn main() -> std::process::ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Logs to stderr (stdout belongs to stdio MCP), filtered by `BMS_MCP_LOG` (default `info`).
 pub(crate) fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BMS_MCP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Splits comma-separated flag values: `--tags crm,lookups` and `--tags crm --tags lookups`.

@@ -46,31 +46,61 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}")).trim_end_matches('/').to_owned();
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"))
+        .trim_end_matches('/')
+        .to_owned();
     let mut hosts = super::split_list(&args.allowed_hosts);
-    if let Some(host) = reqwest::Url::parse(&public_url).ok().and_then(|u| u.host_str().map(str::to_owned)) {
-        hosts.push(host.trim_start_matches('[').trim_end_matches(']').to_owned());
+    if let Some(host) = reqwest::Url::parse(&public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+    {
+        hosts.push(
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+        );
     }
     let guard = HostGuard::new(&hosts, &super::split_list(&args.allowed_origins));
 
     let upstream = args.account.connect().await?;
     let (cursors, sessions) = signing_keys()?;
-    let handler = Arc::new(Handler::new(cursors, args.list_page_size, Arc::new(Metrics::default())));
+    let handler = Arc::new(Handler::new(
+        cursors,
+        args.list_page_size,
+        Arc::new(Metrics::default()),
+    ));
     let directory = Arc::new(Directory::default());
     let token = new_token();
     let tool_count = scope.tools().len();
-    let endpoint = McpEndpoint { server_id: "default".into(), scope: Arc::new(scope), client: upstream.client.clone() };
+    let endpoint = McpEndpoint {
+        server_id: "default".into(),
+        scope: Arc::new(scope),
+        client: upstream.client.clone(),
+    };
     directory.register(&token, endpoint, None);
-    let state = AppState { handler, directory, sessions: Arc::new(sessions), sse: Arc::new(SseHub::default()) };
+    let state = AppState {
+        handler,
+        directory,
+        sessions: Arc::new(sessions),
+        sse: Arc::new(SseHub::default()),
+    };
 
-    println!("bms-mcp {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "bms-mcp {} listening on http://{local}",
+        env!("CARGO_PKG_VERSION")
+    );
     match upstream.sandbox_url() {
         Some(url) => println!("BMS: built-in sandbox at {url} (demo data; no credentials needed)"),
         None => println!("BMS: {}", upstream.client.base_url()),
     }
     println!("Tools in scope: {tool_count}");
     println!("MCP URL: {public_url}/mcp/{token}");
-    println!("Paste that URL into your MCP client (Streamable HTTP; legacy SSE at .../sse). It is a secret: anyone with it can use these tools.");
+    println!(
+        "Paste that URL into your MCP client (Streamable HTTP; legacy SSE at .../sse). It is a secret: anyone with it can use these tools."
+    );
 
     axum::serve(listener, app(state, guard, args.body_limit))
         .with_graceful_shutdown(shutdown_signal())

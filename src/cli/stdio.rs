@@ -19,8 +19,16 @@ pub async fn run(args: StdioArgs) -> anyhow::Result<()> {
     let scope = args.scope.scope()?;
     let upstream = args.account.connect().await?;
     let (cursors, _) = signing_keys()?;
-    let handler = Handler::new(cursors, DEFAULT_LIST_PAGE_SIZE, Arc::new(Metrics::default()));
-    let endpoint = McpEndpoint { server_id: "stdio".into(), scope: Arc::new(scope), client: upstream.client.clone() };
+    let handler = Handler::new(
+        cursors,
+        DEFAULT_LIST_PAGE_SIZE,
+        Arc::new(Metrics::default()),
+    );
+    let endpoint = McpEndpoint {
+        server_id: "stdio".into(),
+        scope: Arc::new(scope),
+        client: upstream.client.clone(),
+    };
     crate::transport::stdio::serve(&handler, &endpoint).await?;
     upstream.shutdown().await;
     Ok(())

@@ -19,7 +19,10 @@ pub struct ToolsArgs {
 }
 
 pub fn run(args: &ToolsArgs) -> anyhow::Result<()> {
-    let filter = ToolFilter { methods: split_list(&args.methods), tags: split_list(&args.tags) };
+    let filter = ToolFilter {
+        methods: split_list(&args.methods),
+        tags: split_list(&args.tags),
+    };
     let catalogue = Catalogue::global();
     super::account::check_filter(&filter)?;
     let tools: Vec<_> = catalogue.filtered(&filter).collect();
@@ -42,7 +45,10 @@ pub fn run(args: &ToolsArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let width = tools.iter().map(|t| t.def.name.len()).max().unwrap_or(4);
-    println!("{:width$}  {:6}  {:28}  {:6}  PATH", "NAME", "CLASS", "TAGS", "METHOD");
+    println!(
+        "{:width$}  {:6}  {:28}  {:6}  PATH",
+        "NAME", "CLASS", "TAGS", "METHOD"
+    );
     for tool in &tools {
         println!(
             "{:width$}  {:6}  {:28}  {:6}  {}",

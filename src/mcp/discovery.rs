@@ -83,10 +83,19 @@ pub fn search<'a>(tools: &[&'a Tool], query: &str, limit: usize) -> Vec<&'a Tool
 
 /// Words people use for each CRUD verb, so "add a note" prefers `create` over `list`.
 const VERB_WORDS: &[(&str, &[&str])] = &[
-    ("create", &["add", "create", "new", "open", "log", "post", "write"]),
+    (
+        "create",
+        &["add", "create", "new", "open", "log", "post", "write"],
+    ),
     ("list", &["list", "show", "find", "all", "which", "browse"]),
-    ("get", &["get", "read", "detail", "details", "one", "single"]),
-    ("update", &["update", "change", "edit", "set", "modify", "rename"]),
+    (
+        "get",
+        &["get", "read", "detail", "details", "one", "single"],
+    ),
+    (
+        "update",
+        &["update", "change", "edit", "set", "modify", "rename"],
+    ),
     ("delete", &["delete", "remove", "drop"]),
 ];
 

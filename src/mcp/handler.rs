@@ -37,8 +37,16 @@ pub struct McpScope {
 
 impl McpScope {
     pub fn new(filter: ToolFilter, exposure: ToolExposure) -> McpScope {
-        let tools = Catalogue::global().tools().iter().filter(|t| filter.allows(t.def)).collect();
-        McpScope { filter, exposure, tools }
+        let tools = Catalogue::global()
+            .tools()
+            .iter()
+            .filter(|t| filter.allows(t.def))
+            .collect();
+        McpScope {
+            filter,
+            exposure,
+            tools,
+        }
     }
 
     /// The tools in scope, catalogue order.
@@ -48,7 +56,9 @@ impl McpScope {
 
     /// A tool by name, only if it is in scope: anything else is unknown to this URL.
     pub fn find(&self, name: &str) -> Option<&'static Tool> {
-        Catalogue::global().get(name).filter(|t| self.filter.allows(t.def))
+        Catalogue::global()
+            .get(name)
+            .filter(|t| self.filter.allows(t.def))
     }
 }
 
@@ -84,7 +94,11 @@ pub const DEFAULT_LIST_PAGE_SIZE: usize = 100;
 
 impl Handler {
     pub fn new(cursors: CursorCodec, list_page_size: usize, metrics: Arc<Metrics>) -> Handler {
-        Handler { cursors, list_page_size: list_page_size.max(1), metrics }
+        Handler {
+            cursors,
+            list_page_size: list_page_size.max(1),
+            metrics,
+        }
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -99,7 +113,10 @@ impl Handler {
         let mut reply = Reply::default();
         let result: Result<Value, RpcError> = match method.as_str() {
             "initialize" => {
-                let requested = params.as_ref().and_then(|p| p.get("protocolVersion")).and_then(Value::as_str);
+                let requested = params
+                    .as_ref()
+                    .and_then(|p| p.get("protocolVersion"))
+                    .and_then(Value::as_str);
                 let version = protocol::negotiate(requested);
                 reply.negotiated = Some(version);
                 Ok(protocol::initialize_result(version))
@@ -111,12 +128,18 @@ impl Handler {
                 reply.rate_limit = rate_limit;
                 result
             }
-            other => Err(RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"))),
+            other => Err(RpcError::new(
+                code::METHOD_NOT_FOUND,
+                format!("Method not found: {other}"),
+            )),
         };
         let message = match result {
             Ok(value) => match RawValue::from_string(value.to_string()) {
                 Ok(raw) => jsonrpc::reply(&id, &raw),
-                Err(_) => jsonrpc::error_reply(&id, &RpcError::new(code::INTERNAL_ERROR, "Internal error")),
+                Err(_) => jsonrpc::error_reply(
+                    &id,
+                    &RpcError::new(code::INTERNAL_ERROR, "Internal error"),
+                ),
             },
             Err(error) => jsonrpc::error_reply(&id, &error),
         };
@@ -124,7 +147,11 @@ impl Handler {
         reply
     }
 
-    fn list_tools(&self, endpoint: &McpEndpoint, params: Option<&Value>) -> Result<Value, RpcError> {
+    fn list_tools(
+        &self,
+        endpoint: &McpEndpoint,
+        params: Option<&Value>,
+    ) -> Result<Value, RpcError> {
         let scope = &endpoint.scope;
         if scope.exposure == ToolExposure::Discovery {
             return Ok(json!({"tools": discovery::meta_tool_listings()}));
@@ -148,12 +175,24 @@ impl Handler {
         Ok(result)
     }
 
-    async fn call_tool(&self, endpoint: &McpEndpoint, params: Option<Value>) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
+    async fn call_tool(
+        &self,
+        endpoint: &McpEndpoint,
+        params: Option<Value>,
+    ) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
         let Some(Value::Object(mut params)) = params else {
-            return (Err(RpcError::invalid_params("tools/call needs params with a `name`")), None);
+            return (
+                Err(RpcError::invalid_params(
+                    "tools/call needs params with a `name`",
+                )),
+                None,
+            );
         };
         let Some(Value::String(name)) = params.remove("name") else {
-            return (Err(RpcError::invalid_params("tools/call needs a string `name`")), None);
+            return (
+                Err(RpcError::invalid_params("tools/call needs a string `name`")),
+                None,
+            );
         };
         let arguments = params.remove("arguments");
         let scope = &endpoint.scope;
@@ -169,17 +208,32 @@ impl Handler {
         }
     }
 
-    async fn call_meta_tool(&self, endpoint: &McpEndpoint, name: &str, arguments: Option<Value>) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
+    async fn call_meta_tool(
+        &self,
+        endpoint: &McpEndpoint,
+        name: &str,
+        arguments: Option<Value>,
+    ) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
         let scope = &endpoint.scope;
         let args = arguments.unwrap_or_else(|| json!({}));
         let text_arg = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_owned);
         let outcome = match name {
             discovery::SEARCH_TOOLS => {
                 let Some(query) = text_arg("query") else {
-                    return (Ok(ToolOutcome::error("search_tools needs a `query` string").to_json()), None);
+                    return (
+                        Ok(ToolOutcome::error("search_tools needs a `query` string").to_json()),
+                        None,
+                    );
                 };
-                let limit = args.get("limit").and_then(Value::as_u64).unwrap_or(10).clamp(1, 50) as usize;
-                let hits: Vec<Value> = discovery::search(scope.tools(), &query, limit).into_iter().map(discovery::hit_json).collect();
+                let limit = args
+                    .get("limit")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(10)
+                    .clamp(1, 50) as usize;
+                let hits: Vec<Value> = discovery::search(scope.tools(), &query, limit)
+                    .into_iter()
+                    .map(discovery::hit_json)
+                    .collect();
                 structured(json!({"tools": hits}))
             }
             discovery::GET_TOOL_SCHEMA => match text_arg("name").and_then(|n| scope.find(&n)) {
@@ -188,21 +242,32 @@ impl Handler {
                     "description": tool.def.description,
                     "inputSchema": tool.input_schema,
                 })),
-                None => ToolOutcome::error("No tool by that name in this server's scope; find names with search_tools"),
+                None => ToolOutcome::error(
+                    "No tool by that name in this server's scope; find names with search_tools",
+                ),
             },
             discovery::CALL_TOOL => match text_arg("name").and_then(|n| scope.find(&n)) {
                 Some(tool) => {
-                    let report = self.run(endpoint, tool, args.get("arguments").cloned()).await;
+                    let report = self
+                        .run(endpoint, tool, args.get("arguments").cloned())
+                        .await;
                     return (Ok(report.outcome.to_json()), report.rate_limit);
                 }
-                None => ToolOutcome::error("No tool by that name in this server's scope; find names with search_tools"),
+                None => ToolOutcome::error(
+                    "No tool by that name in this server's scope; find names with search_tools",
+                ),
             },
             other => return (Err(unknown_tool(other)), None),
         };
         (Ok(outcome.to_json()), None)
     }
 
-    async fn run(&self, endpoint: &McpEndpoint, tool: &'static Tool, arguments: Option<Value>) -> CallReport {
+    async fn run(
+        &self,
+        endpoint: &McpEndpoint,
+        tool: &'static Tool,
+        arguments: Option<Value>,
+    ) -> CallReport {
         let started = Instant::now();
         let report = call::call_tool(tool, arguments, &endpoint.client, &self.cursors).await;
         self.metrics.record_call(tool.name(), &report);
@@ -220,7 +285,11 @@ impl Handler {
 }
 
 fn structured(value: Value) -> ToolOutcome {
-    ToolOutcome { text: value.to_string(), structured: Some(value), is_error: false }
+    ToolOutcome {
+        text: value.to_string(),
+        structured: Some(value),
+        is_error: false,
+    }
 }
 
 fn unknown_tool(name: &str) -> RpcError {

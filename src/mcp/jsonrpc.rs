@@ -58,7 +58,9 @@ pub enum Incoming {
 impl Incoming {
     pub fn method(&self) -> Option<&str> {
         match self {
-            Incoming::Request { method, .. } | Incoming::Notification { method, .. } => Some(method),
+            Incoming::Request { method, .. } | Incoming::Notification { method, .. } => {
+                Some(method)
+            }
             Incoming::Response => None,
         }
     }
@@ -66,18 +68,31 @@ impl Incoming {
 
 /// Parses raw bytes into one message, or the error reply owed for them.
 pub fn parse(bytes: &[u8]) -> Result<Value, RpcError> {
-    serde_json::from_slice(bytes).map_err(|e| RpcError::new(code::PARSE_ERROR, format!("Parse error: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| RpcError::new(code::PARSE_ERROR, format!("Parse error: {e}")))
 }
 
 /// Classifies one JSON value as a message. The error carries the id when one could be read.
 pub fn classify(value: Value) -> Result<Incoming, (Value, RpcError)> {
     let Value::Object(mut object) = value else {
-        return Err((Value::Null, RpcError::new(code::INVALID_REQUEST, "Invalid Request: a JSON-RPC message must be an object")));
+        return Err((
+            Value::Null,
+            RpcError::new(
+                code::INVALID_REQUEST,
+                "Invalid Request: a JSON-RPC message must be an object",
+            ),
+        ));
     };
     let id = object.remove("id");
     let id_for_error = id.clone().filter(valid_id).unwrap_or(Value::Null);
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return Err((id_for_error, RpcError::new(code::INVALID_REQUEST, "Invalid Request: `jsonrpc` must be \"2.0\"")));
+        return Err((
+            id_for_error,
+            RpcError::new(
+                code::INVALID_REQUEST,
+                "Invalid Request: `jsonrpc` must be \"2.0\"",
+            ),
+        ));
     }
     let method = object.remove("method");
     let params = object.remove("params");
@@ -85,18 +100,40 @@ pub fn classify(value: Value) -> Result<Incoming, (Value, RpcError)> {
         && !params.is_object()
         && !params.is_array()
     {
-        return Err((id_for_error, RpcError::new(code::INVALID_REQUEST, "Invalid Request: `params` must be an object")));
+        return Err((
+            id_for_error,
+            RpcError::new(
+                code::INVALID_REQUEST,
+                "Invalid Request: `params` must be an object",
+            ),
+        ));
     }
     match (method, id) {
-        (Some(Value::String(method)), Some(id)) if valid_id(&id) => Ok(Incoming::Request { id, method, params }),
+        (Some(Value::String(method)), Some(id)) if valid_id(&id) => {
+            Ok(Incoming::Request { id, method, params })
+        }
         (Some(Value::String(_)), Some(_)) => Err((
             Value::Null,
-            RpcError::new(code::INVALID_REQUEST, "Invalid Request: `id` must be a string or an integer"),
+            RpcError::new(
+                code::INVALID_REQUEST,
+                "Invalid Request: `id` must be a string or an integer",
+            ),
         )),
         (Some(Value::String(method)), None) => Ok(Incoming::Notification { method, params }),
-        (Some(_), _) => Err((id_for_error, RpcError::new(code::INVALID_REQUEST, "Invalid Request: `method` must be a string"))),
-        (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => Ok(Incoming::Response),
-        (None, _) => Err((id_for_error, RpcError::new(code::INVALID_REQUEST, "Invalid Request: no `method`"))),
+        (Some(_), _) => Err((
+            id_for_error,
+            RpcError::new(
+                code::INVALID_REQUEST,
+                "Invalid Request: `method` must be a string",
+            ),
+        )),
+        (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => {
+            Ok(Incoming::Response)
+        }
+        (None, _) => Err((
+            id_for_error,
+            RpcError::new(code::INVALID_REQUEST, "Invalid Request: no `method`"),
+        )),
     }
 }
 
@@ -148,23 +185,48 @@ mod tests {
     fn requests_notifications_and_responses_are_told_apart() {
         check(
             r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
-            Ok(Incoming::Request { id: json!(1), method: "ping".into(), params: None }),
+            Ok(Incoming::Request {
+                id: json!(1),
+                method: "ping".into(),
+                params: None,
+            }),
         );
         check(
             r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
-            Ok(Incoming::Notification { method: "notifications/initialized".into(), params: None }),
+            Ok(Incoming::Notification {
+                method: "notifications/initialized".into(),
+                params: None,
+            }),
         );
-        check(r#"{"jsonrpc":"2.0","id":"a","result":{}}"#, Ok(Incoming::Response));
+        check(
+            r#"{"jsonrpc":"2.0","id":"a","result":{}}"#,
+            Ok(Incoming::Response),
+        );
     }
 
     #[test]
     fn malformed_messages_are_invalid_requests() {
         check(r#"{"id":1,"method":"ping"}"#, Err(code::INVALID_REQUEST));
-        check(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#, Err(code::INVALID_REQUEST));
-        check(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, Err(code::INVALID_REQUEST));
-        check(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#, Err(code::INVALID_REQUEST));
-        check(r#"{"jsonrpc":"2.0","id":1,"method":7}"#, Err(code::INVALID_REQUEST));
-        check(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#, Err(code::INVALID_REQUEST));
+        check(
+            r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+            Err(code::INVALID_REQUEST),
+        );
+        check(
+            r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+            Err(code::INVALID_REQUEST),
+        );
+        check(
+            r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            Err(code::INVALID_REQUEST),
+        );
+        check(
+            r#"{"jsonrpc":"2.0","id":1,"method":7}"#,
+            Err(code::INVALID_REQUEST),
+        );
+        check(
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#,
+            Err(code::INVALID_REQUEST),
+        );
         check(r#"[1]"#, Err(code::INVALID_REQUEST));
         check(r#"{"jsonrpc":"2.0","id":1}"#, Err(code::INVALID_REQUEST));
     }
@@ -177,6 +239,9 @@ mod tests {
     #[test]
     fn replies_embed_the_result_verbatim() {
         let raw = RawValue::from_string("{\"a\":1}".into()).expect("raw");
-        assert_eq!(reply(&json!("x"), &raw), r#"{"jsonrpc":"2.0","id":"x","result":{"a":1}}"#);
+        assert_eq!(
+            reply(&json!("x"), &raw),
+            r#"{"jsonrpc":"2.0","id":"x","result":{"a":1}}"#
+        );
     }
 }

@@ -30,9 +30,12 @@ pub fn new_token() -> String {
 
 /// Whether a string has the shape of one of our tokens (checked before any lookup).
 pub fn looks_like_token(token: &str) -> bool {
-    token
-        .strip_prefix(MCP_TOKEN_PREFIX)
-        .is_some_and(|rest| rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    token.strip_prefix(MCP_TOKEN_PREFIX).is_some_and(|rest| {
+        rest.len() == 43
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 /// Why a token gives no access. Both read the same to the client.
@@ -55,8 +58,17 @@ pub struct Directory {
 
 impl Directory {
     pub fn register(&self, token: &str, endpoint: McpEndpoint, expires_at: Option<SystemTime>) {
-        let mut servers = self.servers.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        servers.insert(token_hash(token), Registered { endpoint, expires_at });
+        let mut servers = self
+            .servers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        servers.insert(
+            token_hash(token),
+            Registered {
+                endpoint,
+                expires_at,
+            },
+        );
     }
 
     /// The endpoint a token opens, refused from its expiry instant on.
@@ -64,8 +76,13 @@ impl Directory {
         if !looks_like_token(token) {
             return Err(AccessError::Unknown);
         }
-        let servers = self.servers.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let registered = servers.get(&token_hash(token)).ok_or(AccessError::Unknown)?;
+        let servers = self
+            .servers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let registered = servers
+            .get(&token_hash(token))
+            .ok_or(AccessError::Unknown)?;
         if registered.expires_at.is_some_and(|at| now >= at) {
             return Err(AccessError::Expired);
         }
@@ -87,7 +104,13 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_refused_before_lookup() {
-        for bad in ["", "bmsm_", "bmsa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "bmsm_../../etc", &format!("{}x", new_token())] {
+        for bad in [
+            "",
+            "bmsm_",
+            "bmsa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "bmsm_../../etc",
+            &format!("{}x", new_token()),
+        ] {
             assert!(!looks_like_token(bad), "{bad}");
         }
     }

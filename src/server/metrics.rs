@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::call::CallReport;
 
 /// Upper bounds (seconds) of the upstream latency histogram buckets.
-const LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+const LATENCY_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
 
 /// Process-wide metrics.
 #[derive(Debug, Default)]
@@ -31,14 +33,21 @@ impl Metrics {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
         {
-            let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut calls = self
+                .calls
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             *calls.entry((tool, status)).or_default() += 1;
         }
         if let Some(latency) = report.upstream_latency {
             let seconds = latency.as_secs_f64();
-            let bucket = LATENCY_BUCKETS.iter().position(|b| seconds <= *b).unwrap_or(LATENCY_BUCKETS.len());
+            let bucket = LATENCY_BUCKETS
+                .iter()
+                .position(|b| seconds <= *b)
+                .unwrap_or(LATENCY_BUCKETS.len());
             self.latency_counts[bucket].fetch_add(1, Ordering::Relaxed);
-            self.latency_sum_micros.fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
+            self.latency_sum_micros
+                .fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
             self.latency_total.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -47,24 +56,50 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str("# HELP bms_mcp_tool_calls_total Tool calls by tool and upstream status (not_sent: refused before BMS).\n# TYPE bms_mcp_tool_calls_total counter\n");
-        for ((tool, status), n) in self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
-            let _ = writeln!(out, "bms_mcp_tool_calls_total{{tool=\"{tool}\",status=\"{status}\"}} {n}");
+        for ((tool, status), n) in self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "bms_mcp_tool_calls_total{{tool=\"{tool}\",status=\"{status}\"}} {n}"
+            );
         }
         out.push_str("# HELP bms_mcp_upstream_latency_seconds BMS request latency.\n# TYPE bms_mcp_upstream_latency_seconds histogram\n");
         let mut cumulative = 0;
         for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
             cumulative += self.latency_counts[i].load(Ordering::Relaxed);
-            let _ = writeln!(out, "bms_mcp_upstream_latency_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "bms_mcp_upstream_latency_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+            );
         }
         cumulative += self.latency_counts[LATENCY_BUCKETS.len()].load(Ordering::Relaxed);
-        let _ = writeln!(out, "bms_mcp_upstream_latency_seconds_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(
+            out,
+            "bms_mcp_upstream_latency_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
+        );
         let sum = self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "bms_mcp_upstream_latency_seconds_sum {sum}");
-        let _ = writeln!(out, "bms_mcp_upstream_latency_seconds_count {}", self.latency_total.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "bms_mcp_upstream_latency_seconds_count {}",
+            self.latency_total.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP bms_mcp_rate_limited_total Calls BMS answered with HTTP 429.\n# TYPE bms_mcp_rate_limited_total counter\n");
-        let _ = writeln!(out, "bms_mcp_rate_limited_total {}", self.rate_limited.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "bms_mcp_rate_limited_total {}",
+            self.rate_limited.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP bms_mcp_auth_renewals_total BMS sign-ins and token refreshes.\n# TYPE bms_mcp_auth_renewals_total counter\n");
-        let _ = writeln!(out, "bms_mcp_auth_renewals_total {}", crate::bms::AUTH_RENEWALS.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "bms_mcp_auth_renewals_total {}",
+            crate::bms::AUTH_RENEWALS.load(Ordering::Relaxed)
+        );
         out
     }
 }

@@ -64,7 +64,9 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     let mcp = Router::new()
         .route(
             "/mcp/{token}",
-            get(streamable_http::get).post(streamable_http::post).delete(streamable_http::delete),
+            get(streamable_http::get)
+                .post(streamable_http::post)
+                .delete(streamable_http::delete),
         )
         .route("/mcp/{token}/sse", get(sse::open))
         .route("/mcp/{token}/messages", axum::routing::post(sse::message))
@@ -74,9 +76,15 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
         .route("/metrics", get(render_metrics).with_state(metrics))
         .merge(mcp)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(Arc::new(guard), guard::enforce))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(guard),
+            guard::enforce,
+        ))
 }
 
 async fn render_metrics(State(metrics): State<Arc<metrics::Metrics>>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        metrics.render(),
+    )
 }

@@ -20,11 +20,20 @@ pub struct Dispatched {
 }
 
 /// Parses and answers one body. `allow_batch` is true for revisions before 2025-06-18.
-pub async fn dispatch(handler: &Handler, endpoint: &McpEndpoint, body: &[u8], allow_batch: bool) -> Dispatched {
+pub async fn dispatch(
+    handler: &Handler,
+    endpoint: &McpEndpoint,
+    body: &[u8],
+    allow_batch: bool,
+) -> Dispatched {
     let value = match jsonrpc::parse(body) {
         Ok(value) => value,
         Err(error) => {
-            return Dispatched { reply: Some(jsonrpc::error_reply(&Value::Null, &error)), had_request: true, ..Dispatched::default() };
+            return Dispatched {
+                reply: Some(jsonrpc::error_reply(&Value::Null, &error)),
+                had_request: true,
+                ..Dispatched::default()
+            };
         }
     };
     match value {
@@ -43,8 +52,15 @@ pub async fn dispatch(handler: &Handler, endpoint: &McpEndpoint, body: &[u8], al
             out
         }
         Value::Array(_) => {
-            let error = RpcError::new(code::INVALID_REQUEST, "Invalid Request: batches are not supported in this protocol revision; send one message per request");
-            Dispatched { reply: Some(jsonrpc::error_reply(&Value::Null, &error)), had_request: true, ..Dispatched::default() }
+            let error = RpcError::new(
+                code::INVALID_REQUEST,
+                "Invalid Request: batches are not supported in this protocol revision; send one message per request",
+            );
+            Dispatched {
+                reply: Some(jsonrpc::error_reply(&Value::Null, &error)),
+                had_request: true,
+                ..Dispatched::default()
+            }
         }
         single => dispatch_one(handler, endpoint, single).await,
     }
@@ -55,8 +71,17 @@ async fn dispatch_one(handler: &Handler, endpoint: &McpEndpoint, value: Value) -
         Ok(incoming) => {
             let had_request = matches!(incoming, jsonrpc::Incoming::Request { .. });
             let reply = handler.handle(endpoint, incoming).await;
-            Dispatched { reply: reply.message, rate_limit: reply.rate_limit, negotiated: reply.negotiated, had_request }
+            Dispatched {
+                reply: reply.message,
+                rate_limit: reply.rate_limit,
+                negotiated: reply.negotiated,
+                had_request,
+            }
         }
-        Err((id, error)) => Dispatched { reply: Some(jsonrpc::error_reply(&id, &error)), had_request: true, ..Dispatched::default() },
+        Err((id, error)) => Dispatched {
+            reply: Some(jsonrpc::error_reply(&id, &error)),
+            had_request: true,
+            ..Dispatched::default()
+        },
     }
 }

@@ -30,11 +30,15 @@ impl HostGuard {
     /// `extra_hosts` adds names (the public URL's host, configured names); `extra_origins`
     /// adds origins as `scheme://host[:port]`, compared by host.
     pub fn new(extra_hosts: &[String], extra_origins: &[String]) -> HostGuard {
-        let mut allowed_hosts: Vec<String> = LOOPBACK_HOSTS.iter().map(|h| (*h).to_owned()).collect();
+        let mut allowed_hosts: Vec<String> =
+            LOOPBACK_HOSTS.iter().map(|h| (*h).to_owned()).collect();
         allowed_hosts.extend(extra_hosts.iter().map(|h| h.to_ascii_lowercase()));
         let mut allowed_origins = allowed_hosts.clone();
         allowed_origins.extend(extra_origins.iter().filter_map(|o| origin_host(o)));
-        HostGuard { allowed_hosts, allowed_origins }
+        HostGuard {
+            allowed_hosts,
+            allowed_origins,
+        }
     }
 
     /// Checks a request's headers.
@@ -81,12 +85,22 @@ fn strip_port(host: &str) -> String {
 }
 
 /// axum middleware applying the guard.
-pub async fn enforce(State(guard): State<Arc<HostGuard>>, request: Request, next: Next) -> Response {
+pub async fn enforce(
+    State(guard): State<Arc<HostGuard>>,
+    request: Request,
+    next: Next,
+) -> Response {
     match guard.check(request.headers()) {
         Ok(()) => next.run(request).await,
-        Err(GuardRefusal::MalformedOrigin) => (StatusCode::BAD_REQUEST, "malformed Origin header").into_response(),
-        Err(GuardRefusal::HostNotAllowed) => (StatusCode::FORBIDDEN, "Host not allowed").into_response(),
-        Err(GuardRefusal::OriginNotAllowed) => (StatusCode::FORBIDDEN, "Origin not allowed").into_response(),
+        Err(GuardRefusal::MalformedOrigin) => {
+            (StatusCode::BAD_REQUEST, "malformed Origin header").into_response()
+        }
+        Err(GuardRefusal::HostNotAllowed) => {
+            (StatusCode::FORBIDDEN, "Host not allowed").into_response()
+        }
+        Err(GuardRefusal::OriginNotAllowed) => {
+            (StatusCode::FORBIDDEN, "Origin not allowed").into_response()
+        }
     }
 }
 
@@ -108,25 +122,55 @@ mod tests {
         for host in ["localhost:8080", "127.0.0.1:1", "[::1]:9", "LOCALHOST"] {
             assert_eq!(guard.check(&headers(&[("host", host)])), Ok(()), "{host}");
         }
-        assert_eq!(guard.check(&headers(&[("host", "localhost"), ("origin", "http://localhost:6274")])), Ok(()));
+        assert_eq!(
+            guard.check(&headers(&[
+                ("host", "localhost"),
+                ("origin", "http://localhost:6274")
+            ])),
+            Ok(())
+        );
     }
 
     #[test]
     fn rebinding_hosts_and_foreign_origins_are_refused() {
         let guard = HostGuard::new(&[], &[]);
-        assert_eq!(guard.check(&headers(&[("host", "evil.example")])), Err(GuardRefusal::HostNotAllowed));
         assert_eq!(
-            guard.check(&headers(&[("host", "localhost"), ("origin", "https://evil.example")])),
+            guard.check(&headers(&[("host", "evil.example")])),
+            Err(GuardRefusal::HostNotAllowed)
+        );
+        assert_eq!(
+            guard.check(&headers(&[
+                ("host", "localhost"),
+                ("origin", "https://evil.example")
+            ])),
             Err(GuardRefusal::OriginNotAllowed)
         );
-        assert_eq!(guard.check(&headers(&[("origin", "null")])), Err(GuardRefusal::OriginNotAllowed));
-        assert_eq!(guard.check(&headers(&[("origin", "not a url")])), Err(GuardRefusal::MalformedOrigin));
+        assert_eq!(
+            guard.check(&headers(&[("origin", "null")])),
+            Err(GuardRefusal::OriginNotAllowed)
+        );
+        assert_eq!(
+            guard.check(&headers(&[("origin", "not a url")])),
+            Err(GuardRefusal::MalformedOrigin)
+        );
     }
 
     #[test]
     fn configured_hosts_and_origins_pass() {
-        let guard = HostGuard::new(&["mcp.example.com".into()], &["https://console.example.com".into()]);
-        assert_eq!(guard.check(&headers(&[("host", "mcp.example.com")])), Ok(()));
-        assert_eq!(guard.check(&headers(&[("host", "mcp.example.com"), ("origin", "https://console.example.com")])), Ok(()));
+        let guard = HostGuard::new(
+            &["mcp.example.com".into()],
+            &["https://console.example.com".into()],
+        );
+        assert_eq!(
+            guard.check(&headers(&[("host", "mcp.example.com")])),
+            Ok(())
+        );
+        assert_eq!(
+            guard.check(&headers(&[
+                ("host", "mcp.example.com"),
+                ("origin", "https://console.example.com")
+            ])),
+            Ok(())
+        );
     }
 }

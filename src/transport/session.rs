@@ -28,7 +28,10 @@ impl std::fmt::Debug for Sessions {
 
 impl Sessions {
     pub fn new(key: [u8; 32]) -> Sessions {
-        Sessions { key, terminated: Mutex::new(HashMap::new()) }
+        Sessions {
+            key,
+            terminated: Mutex::new(HashMap::new()),
+        }
     }
 
     /// A new session id for the MCP server `server_id`.
@@ -70,11 +73,14 @@ impl Sessions {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.terminated.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.terminated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
     }
 
     fn tag(&self, server_id: &str, payload: &str) -> Vec<u8> {
@@ -96,7 +102,10 @@ mod tests {
         let id = sessions.issue("srv_a");
         assert!(sessions.is_live("srv_a", &id));
         assert!(!sessions.is_live("srv_b", &id));
-        assert!(!Sessions::new([2; 32]).is_live("srv_a", &id), "another key refuses it");
+        assert!(
+            !Sessions::new([2; 32]).is_live("srv_a", &id),
+            "another key refuses it"
+        );
     }
 
     #[test]
@@ -105,7 +114,10 @@ mod tests {
         let id = sessions.issue("srv_a");
         assert!(sessions.terminate("srv_a", &id));
         assert!(!sessions.is_live("srv_a", &id));
-        assert!(!sessions.terminate("srv_a", &id), "terminating twice reports the id dead");
+        assert!(
+            !sessions.terminate("srv_a", &id),
+            "terminating twice reports the id dead"
+        );
     }
 
     #[test]

@@ -25,15 +25,23 @@ use crate::server::AppState;
 /// How many replies may wait on one stream before the sender waits.
 const STREAM_BUFFER: usize = 64;
 
+/// One open legacy stream: which MCP server it belongs to, and where its replies go.
+struct OpenStream {
+    server_id: Arc<str>,
+    sender: mpsc::Sender<String>,
+}
+
 /// Open legacy SSE streams by session id.
 #[derive(Default)]
 pub struct SseHub {
-    streams: Mutex<HashMap<String, (Arc<str>, mpsc::Sender<String>)>>,
+    streams: Mutex<HashMap<String, OpenStream>>,
 }
 
 impl SseHub {
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Arc<str>, mpsc::Sender<String>)>> {
-        self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, OpenStream>> {
+        self.streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How many streams are open.
@@ -66,16 +74,29 @@ pub async fn open(State(state): State<AppState>, Path(token): Path<String>) -> R
     };
     let id = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
     let (sender, receiver) = mpsc::channel::<String>(STREAM_BUFFER);
-    state.sse.lock().insert(id.clone(), (endpoint.server_id.clone(), sender));
-    let guard = Deregister { hub: state.sse.clone(), id: id.clone() };
-    let first = Event::default().event("endpoint").data(format!("/mcp/{token}/messages?session_id={id}"));
+    state.sse.lock().insert(
+        id.clone(),
+        OpenStream {
+            server_id: endpoint.server_id.clone(),
+            sender,
+        },
+    );
+    let guard = Deregister {
+        hub: state.sse.clone(),
+        id: id.clone(),
+    };
+    let first = Event::default()
+        .event("endpoint")
+        .data(format!("/mcp/{token}/messages?session_id={id}"));
     let messages = ReceiverStream::new(receiver).map(move |message| {
         // The guard lives as long as the stream; dropping the stream deregisters it.
         let _alive = &guard;
         Ok::<_, Infallible>(Event::default().event("message").data(message))
     });
     let stream = futures_util::stream::once(async { Ok::<_, Infallible>(first) }).chain(messages);
-    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -96,14 +117,22 @@ pub async fn message(
         Err(response) => return response,
     };
     let sender = match state.sse.lock().get(&query.session_id) {
-        Some((server_id, sender)) if *server_id == endpoint.server_id => sender.clone(),
-        _ => return plain(StatusCode::NOT_FOUND, "unknown session: open the event stream at /sse first"),
+        Some(stream) if stream.server_id == endpoint.server_id => stream.sender.clone(),
+        _ => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "unknown session: open the event stream at /sse first",
+            );
+        }
     };
     let dispatched = dispatch(&state.handler, &endpoint, &body, true).await;
     if let Some(reply) = dispatched.reply
         && sender.send(reply).await.is_err()
     {
-        return plain(StatusCode::GONE, "the event stream for this session has closed");
+        return plain(
+            StatusCode::GONE,
+            "the event stream for this session has closed",
+        );
     }
     let mut response = StatusCode::ACCEPTED.into_response();
     add_rate_limit_headers(response.headers_mut(), dispatched.rate_limit);

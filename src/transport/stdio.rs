@@ -18,7 +18,11 @@ pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result
         if line.is_empty() {
             continue;
         }
-        let body: &[u8] = if line.len() > MAX_LINE_BYTES { b"<oversized>" } else { line.as_bytes() };
+        let body: &[u8] = if line.len() > MAX_LINE_BYTES {
+            b"<oversized>"
+        } else {
+            line.as_bytes()
+        };
         let dispatched = dispatch(handler, endpoint, body, true).await;
         if let Some(reply) = dispatched.reply {
             stdout.write_all(reply.as_bytes()).await?;

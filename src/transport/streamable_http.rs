@@ -23,17 +23,28 @@ pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// `POST /mcp/{token}`.
-pub async fn post(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let endpoint = match state.endpoint(&token) {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
     if !is_json_content_type(&headers) {
-        return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "POST bodies must be application/json");
+        return plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST bodies must be application/json",
+        );
     }
     let accepts = Accepts::from(&headers);
     if !accepts.json && !accepts.event_stream {
-        return plain(StatusCode::NOT_ACCEPTABLE, "Accept must include application/json or text/event-stream");
+        return plain(
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept must include application/json or text/event-stream",
+        );
     }
     let version = match header_version(&headers) {
         Ok(version) => version,
@@ -65,13 +76,20 @@ pub async fn post(State(state): State<AppState>, Path(token): Path<String>, head
 
 /// `GET /mcp/{token}`: an event stream for server-initiated messages. We send none, so it
 /// only carries keep-alive comments until the client closes it.
-pub async fn get(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let endpoint = match state.endpoint(&token) {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
     if !Accepts::from(&headers).event_stream {
-        return plain(StatusCode::NOT_ACCEPTABLE, "GET opens an event stream: Accept must include text/event-stream");
+        return plain(
+            StatusCode::NOT_ACCEPTABLE,
+            "GET opens an event stream: Accept must include text/event-stream",
+        );
     }
     if let Err(response) = header_version(&headers) {
         return response;
@@ -80,17 +98,26 @@ pub async fn get(State(state): State<AppState>, Path(token): Path<String>, heade
         return response;
     }
     let idle = futures_util::stream::pending::<Result<Event, Infallible>>();
-    Sse::new(idle).keep_alive(KeepAlive::default()).into_response()
+    Sse::new(idle)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 /// `DELETE /mcp/{token}`: the client ends its session.
-pub async fn delete(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let endpoint = match state.endpoint(&token) {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
     let Some(id) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
-        return plain(StatusCode::BAD_REQUEST, "DELETE needs the Mcp-Session-Id header of the session to end");
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "DELETE needs the Mcp-Session-Id header of the session to end",
+        );
     };
     if state.sessions.terminate(&endpoint.server_id, id) {
         StatusCode::NO_CONTENT.into_response()
@@ -99,12 +126,19 @@ pub async fn delete(State(state): State<AppState>, Path(token): Path<String>, he
     }
 }
 
-fn check_session(state: &AppState, endpoint: &McpEndpoint, headers: &HeaderMap) -> Result<(), Response> {
+fn check_session(
+    state: &AppState,
+    endpoint: &McpEndpoint,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
     match headers.get(SESSION_HEADER) {
         None => Ok(()),
         Some(value) => match value.to_str() {
             Ok(id) if state.sessions.is_live(&endpoint.server_id, id) => Ok(()),
-            _ => Err(plain(StatusCode::NOT_FOUND, "unknown or ended session; initialize a new one")),
+            _ => Err(plain(
+                StatusCode::NOT_FOUND,
+                "unknown or ended session; initialize a new one",
+            )),
         },
     }
 }
@@ -122,7 +156,10 @@ fn header_version(headers: &HeaderMap) -> Result<&'static str, Response> {
                 .ok_or_else(|| {
                     plain(
                         StatusCode::BAD_REQUEST,
-                        &format!("unsupported MCP-Protocol-Version {text:?}; supported: {}", protocol::SUPPORTED_VERSIONS.join(", ")),
+                        &format!(
+                            "unsupported MCP-Protocol-Version {text:?}; supported: {}",
+                            protocol::SUPPORTED_VERSIONS.join(", ")
+                        ),
                     )
                 })
         }
@@ -142,15 +179,30 @@ impl From<&HeaderMap> for Accepts {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .collect();
         if values.is_empty() {
-            return Accepts { json: true, event_stream: true };
+            return Accepts {
+                json: true,
+                event_stream: true,
+            };
         }
         let any = values.iter().any(|v| v == "*/*");
         Accepts {
-            json: any || values.iter().any(|v| v == "application/json" || v == "application/*"),
-            event_stream: any || values.iter().any(|v| v == "text/event-stream" || v == "text/*"),
+            json: any
+                || values
+                    .iter()
+                    .any(|v| v == "application/json" || v == "application/*"),
+            event_stream: any
+                || values
+                    .iter()
+                    .any(|v| v == "text/event-stream" || v == "text/*"),
         }
     }
 }
@@ -159,16 +211,30 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
         .unwrap_or(false)
 }
 
 pub(crate) fn plain(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_owned()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.to_owned(),
+    )
+        .into_response()
 }
 
 /// Adds the IETF `ratelimit-*` headers.
-pub(crate) fn add_rate_limit_headers(headers: &mut HeaderMap, rate_limit: Option<RateLimitHeaders>) {
+pub(crate) fn add_rate_limit_headers(
+    headers: &mut HeaderMap,
+    rate_limit: Option<RateLimitHeaders>,
+) {
     let Some(limits) = rate_limit else { return };
     for (name, value) in limits.pairs() {
         if let Ok(value) = HeaderValue::from_str(&value) {

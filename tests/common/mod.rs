@@ -54,27 +54,75 @@ impl Harness {
     }
 
     pub async fn with(options: Options) -> Harness {
-        let sandbox = Sandbox::start(options.sandbox, ([127, 0, 0, 1], 0).into()).await.expect("sandbox starts");
+        let sandbox = Sandbox::start(options.sandbox, ([127, 0, 0, 1], 0).into())
+            .await
+            .expect("sandbox starts");
         let c = sandbox.credentials();
-        let credentials = BmsCredentials { username: c.username, password: c.password, tenant: c.tenant, totp_secret: c.totp_secret };
-        let client = BmsClient::new(http_client(&options.client).expect("http client"), &sandbox.base_url(), credentials, options.client);
-        Harness::serve(sandbox, client, options.filter, options.exposure, options.body_limit).await
+        let credentials = BmsCredentials {
+            username: c.username,
+            password: c.password,
+            tenant: c.tenant,
+            totp_secret: c.totp_secret,
+        };
+        let client = BmsClient::new(
+            http_client(&options.client).expect("http client"),
+            &sandbox.base_url(),
+            credentials,
+            options.client,
+        );
+        Harness::serve(
+            sandbox,
+            client,
+            options.filter,
+            options.exposure,
+            options.body_limit,
+        )
+        .await
     }
 
-    async fn serve(sandbox: Sandbox, client: Arc<BmsClient>, filter: ToolFilter, exposure: ToolExposure, body_limit: usize) -> Harness {
-        let handler = Arc::new(Handler::new(CursorCodec::new([3; 32]), 100, Arc::new(Metrics::default())));
+    async fn serve(
+        sandbox: Sandbox,
+        client: Arc<BmsClient>,
+        filter: ToolFilter,
+        exposure: ToolExposure,
+        body_limit: usize,
+    ) -> Harness {
+        let handler = Arc::new(Handler::new(
+            CursorCodec::new([3; 32]),
+            100,
+            Arc::new(Metrics::default()),
+        ));
         let directory = Arc::new(Directory::default());
         let token = new_token();
-        let endpoint = McpEndpoint { server_id: "test".into(), scope: Arc::new(McpScope::new(filter, exposure)), client: client.clone() };
+        let endpoint = McpEndpoint {
+            server_id: "test".into(),
+            scope: Arc::new(McpScope::new(filter, exposure)),
+            client: client.clone(),
+        };
         directory.register(&token, endpoint, None);
-        let state = AppState { handler, directory: directory.clone(), sessions: Arc::new(Sessions::new([4; 32])), sse: Arc::new(SseHub::default()) };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let state = AppState {
+            handler,
+            directory: directory.clone(),
+            sessions: Arc::new(Sessions::new([4; 32])),
+            sse: Arc::new(SseHub::default()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = app(state, HostGuard::new(&[], &[]), body_limit);
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Harness { addr, token, sandbox, directory, client, http: reqwest::Client::new(), body_limit }
+        Harness {
+            addr,
+            token,
+            sandbox,
+            directory,
+            client,
+            http: reqwest::Client::new(),
+            body_limit,
+        }
     }
 
     pub fn mcp_url(&self) -> String {
@@ -96,13 +144,22 @@ impl Harness {
     /// One JSON-RPC request; the reply's JSON.
     pub async fn rpc(&self, method: &str, params: Value) -> Value {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        self.post_raw(body.to_string()).await.json().await.expect("JSON reply")
+        self.post_raw(body.to_string())
+            .await
+            .json()
+            .await
+            .expect("JSON reply")
     }
 
     /// One tools/call; the `result` object.
     pub async fn call(&self, tool: &str, arguments: Value) -> Value {
-        let reply = self.rpc("tools/call", json!({"name": tool, "arguments": arguments})).await;
-        reply.get("result").cloned().unwrap_or_else(|| panic!("no result: {reply}"))
+        let reply = self
+            .rpc("tools/call", json!({"name": tool, "arguments": arguments}))
+            .await;
+        reply
+            .get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("no result: {reply}"))
     }
 
     /// The text of a tool result's first content block.
@@ -111,12 +168,29 @@ impl Harness {
     }
 
     pub async fn sandbox_get(&self, path: &str) -> Value {
-        self.http.get(format!("{}{path}", self.sandbox.base_url())).send().await.expect("sandbox").json().await.expect("json")
+        self.http
+            .get(format!("{}{path}", self.sandbox.base_url()))
+            .send()
+            .await
+            .expect("sandbox")
+            .json()
+            .await
+            .expect("json")
     }
 
     pub async fn sandbox_post(&self, path: &str, body: Value) {
-        let response = self.http.post(format!("{}{path}", self.sandbox.base_url())).json(&body).send().await.expect("sandbox");
-        assert!(response.status().is_success(), "sandbox refused {path}: {}", response.text().await.unwrap_or_default());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.sandbox.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("sandbox");
+        assert!(
+            response.status().is_success(),
+            "sandbox refused {path}: {}",
+            response.text().await.unwrap_or_default()
+        );
     }
 
     /// Requests that reached the sandbox's API, sign-in excluded.
@@ -125,23 +199,40 @@ impl Harness {
         all.as_array()
             .expect("request log is a list")
             .iter()
-            .filter(|r| !r["path"].as_str().unwrap_or_default().starts_with("/v2/security/"))
+            .filter(|r| {
+                !r["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("/v2/security/")
+            })
             .cloned()
             .collect()
     }
 
     pub async fn all_upstream_requests(&self) -> Vec<Value> {
-        self.sandbox_get("/_sandbox/requests").await.as_array().cloned().unwrap_or_default()
+        self.sandbox_get("/_sandbox/requests")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub async fn clear_upstream_requests(&self) {
-        self.http.delete(format!("{}/_sandbox/requests", self.sandbox.base_url())).send().await.expect("sandbox");
+        self.http
+            .delete(format!("{}/_sandbox/requests", self.sandbox.base_url()))
+            .send()
+            .await
+            .expect("sandbox");
     }
 
     /// Registers another MCP server on the same gateway, expiring at `expires_at`.
     pub fn register(&self, filter: ToolFilter, expires_at: Option<SystemTime>) -> String {
         let token = new_token();
-        let endpoint = McpEndpoint { server_id: "other".into(), scope: Arc::new(McpScope::new(filter, ToolExposure::All)), client: self.client.clone() };
+        let endpoint = McpEndpoint {
+            server_id: "other".into(),
+            scope: Arc::new(McpScope::new(filter, ToolExposure::All)),
+            client: self.client.clone(),
+        };
         self.directory.register(&token, endpoint, expires_at);
         token
     }

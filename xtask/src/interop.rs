@@ -19,7 +19,11 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn new(name: &str, passed: bool, detail: String) -> Outcome {
-        Outcome { name: name.to_owned(), passed, detail }
+        Outcome {
+            name: name.to_owned(),
+            passed,
+            detail,
+        }
     }
 }
 
@@ -69,12 +73,23 @@ fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
         return Ok(python);
     }
     println!("== installing the Python MCP SDK (pinned) into .tools/venv ==");
-    let status = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
+    let status = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .context("python3 -m venv")?;
     if !status.success() {
         bail!("python3 -m venv failed; install python3 with the venv module");
     }
     let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
         .arg(&requirements)
         .status()
         .context("pip install")?;
@@ -85,17 +100,33 @@ fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(python)
 }
 
-fn python_suite(root: &Path, python: &Path, binary: &Path, server: &Server) -> anyhow::Result<Outcome> {
+fn python_suite(
+    root: &Path,
+    python: &Path,
+    binary: &Path,
+    server: &Server,
+) -> anyhow::Result<Outcome> {
     println!("== Python MCP SDK (pytest) ==");
     let status = Command::new(python)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/interop/python"])
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/interop/python",
+        ])
         .current_dir(root)
         .env("BMS_MCP_URL", &server.mcp_url)
         .env("BMS_SANDBOX_URL", &server.sandbox_url)
         .env("BMS_MCP_BIN", binary)
         .status()
         .context("running pytest")?;
-    Ok(Outcome::new("python sdk (mcp 2.3.0)", status.success(), String::new()))
+    Ok(Outcome::new(
+        "python sdk (mcp 2.3.0)",
+        status.success(),
+        String::new(),
+    ))
 }
 
 /// A `bms-mcp serve` on a free loopback port with the built-in sandbox, stopped on drop.
@@ -123,7 +154,11 @@ impl Server {
                 let _ = lines_tx.send(line);
             }
         });
-        let mut server = Server { child, mcp_url: String::new(), sandbox_url: String::new() };
+        let mut server = Server {
+            child,
+            mcp_url: String::new(),
+            sandbox_url: String::new(),
+        };
         while server.mcp_url.is_empty() {
             let line = lines_rx
                 .recv_timeout(Duration::from_secs(60))
@@ -131,7 +166,11 @@ impl Server {
             if let Some(url) = line.strip_prefix("MCP URL: ") {
                 server.mcp_url = url.trim().to_owned();
             } else if let Some(rest) = line.strip_prefix("BMS: built-in sandbox at ") {
-                server.sandbox_url = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                server.sandbox_url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
             }
         }
         Ok(server)

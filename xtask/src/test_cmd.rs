@@ -15,13 +15,19 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         match arg.as_str() {
             "--no-interop" => run_interop = false,
             "--interop-only" => run_workspace = false,
-            other => bail!("unknown flag `{other}`; usage: cargo xtask test [--no-interop | --interop-only]"),
+            other => bail!(
+                "unknown flag `{other}`; usage: cargo xtask test [--no-interop | --interop-only]"
+            ),
         }
     }
     let mut outcomes: Vec<Outcome> = Vec::new();
     if run_workspace {
         let passed = workspace_tests(root)?;
-        outcomes.push(Outcome::new("workspace tests (cargo)", passed, String::new()));
+        outcomes.push(Outcome::new(
+            "workspace tests (cargo)",
+            passed,
+            String::new(),
+        ));
     }
     if run_interop {
         outcomes.extend(interop::run(root)?);
@@ -31,7 +37,11 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         println!("{outcome}");
     }
     let failed = outcomes.iter().filter(|o| !o.passed).count();
-    println!("suites: {} passed, {} failed", outcomes.len() - failed, failed);
+    println!(
+        "suites: {} passed, {} failed",
+        outcomes.len() - failed,
+        failed
+    );
     if failed > 0 {
         bail!("{failed} suite(s) failed");
     }
@@ -46,12 +56,21 @@ fn workspace_tests(root: &Path) -> anyhow::Result<bool> {
         .is_ok_and(|o| o.status.success());
     let mut command = Command::new("cargo");
     if nextest {
-        command.args(["nextest", "run", "--workspace", "--all-features", "--no-fail-fast"]);
+        command.args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--all-features",
+            "--no-fail-fast",
+        ]);
     } else {
         command.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
     }
     println!("== workspace tests: {:?} ==", command);
-    let status = command.current_dir(root).status().context("running cargo")?;
+    let status = command
+        .current_dir(root)
+        .status()
+        .context("running cargo")?;
     if nextest && status.success() {
         // nextest does not run doctests.
         let doc = Command::new("cargo")
