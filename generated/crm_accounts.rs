@@ -149,15 +149,23 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNTS_LOOKUP: crate::catalogue::ToolDef = crat
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "tenantName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -363,153 +371,253 @@ pub static LIST_ALL_KASEYA_BMS_CRM_ACCOUNTS: crate::catalogue::ToolDef = crate::
             "type": "integer"
           },
           "createdBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountTypeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "businessTypeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "businessType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "serviceTypeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "serviceType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountManagerId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountManagerUserName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "currencyId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "currencyName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "creditLimit": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "netDays": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "website": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "classId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "className": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -519,212 +627,332 @@ pub static LIST_ALL_KASEYA_BMS_CRM_ACCOUNTS: crate::catalogue::ToolDef = crate::
             "type": "boolean"
           },
           "acquiredDate": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "tenantName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "locations": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "createdBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "modifiedBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "modifiedOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "locationName": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isMain": {
-                  "type": "boolean"
-                },
-                "isActive": {
-                  "type": "boolean"
-                },
-                "timeZoneId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "dateFormatId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "timeFormatId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "addresses": {
-                  "type": [
-                    "array",
-                    "null"
-                  ],
-                  "items": {
-                    "type": "object",
-                    "properties": {
-                      "id": {
-                        "type": "integer"
-                      },
-                      "createdBy": {
-                        "type": [
-                          "integer",
-                          "null"
-                        ]
-                      },
-                      "createdOn": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "modifiedBy": {
-                        "type": [
-                          "integer",
-                          "null"
-                        ]
-                      },
-                      "modifiedOn": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "address1": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "address2": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "city": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "state": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "zipCode": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "countryId": {
-                        "type": [
-                          "integer",
-                          "null"
-                        ]
-                      },
-                      "country": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "phone": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "fax": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "latitude": {
-                        "type": [
-                          "number",
-                          "null"
-                        ]
-                      },
-                      "longitude": {
-                        "type": [
-                          "number",
-                          "null"
-                        ]
-                      },
-                      "emailAddress": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      },
-                      "isMain": {
-                        "type": "boolean"
-                      },
-                      "isBilling": {
-                        "type": "boolean"
-                      },
-                      "addressTypeId": {
-                        "type": [
-                          "integer",
-                          "null"
-                        ]
-                      },
-                      "addressType": {
-                        "type": [
-                          "string",
-                          "null"
-                        ]
-                      }
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "integer"
+                    },
+                    "createdBy": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "modifiedBy": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "modifiedOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "locationName": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "isMain": {
+                      "type": "boolean"
+                    },
+                    "isActive": {
+                      "type": "boolean"
+                    },
+                    "timeZoneId": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "dateFormatId": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "timeFormatId": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "addresses": {
+                      "anyOf": [
+                        {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "id": {
+                                "type": "integer"
+                              },
+                              "createdBy": {
+                                "anyOf": [
+                                  {
+                                    "type": "integer"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "createdOn": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "modifiedBy": {
+                                "anyOf": [
+                                  {
+                                    "type": "integer"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "modifiedOn": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "address1": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "address2": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "city": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "state": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "zipCode": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "countryId": {
+                                "anyOf": [
+                                  {
+                                    "type": "integer"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "country": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "phone": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "fax": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "latitude": {
+                                "anyOf": [
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "longitude": {
+                                "anyOf": [
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "emailAddress": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "isMain": {
+                                "type": "boolean"
+                              },
+                              "isBilling": {
+                                "type": "boolean"
+                              },
+                              "addressTypeId": {
+                                "anyOf": [
+                                  {
+                                    "type": "integer"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              },
+                              "addressType": {
+                                "anyOf": [
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            }
+                          }
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
                     }
                   }
                 }
+              },
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -790,153 +1018,253 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = 
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "parentId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountCode": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerUserName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "creditLimit": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "netDays": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "website": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "classId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "className": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isActive": {
@@ -946,212 +1274,332 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = 
       "type": "boolean"
     },
     "acquiredDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "tenantName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locations": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "locationName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isMain": {
-            "type": "boolean"
-          },
-          "isActive": {
-            "type": "boolean"
-          },
-          "timeZoneId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "dateFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "timeFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "addresses": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "createdBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "modifiedBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "modifiedOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address1": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address2": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "city": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "state": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "zipCode": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "countryId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "country": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "phone": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "fax": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "latitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "longitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "emailAddress": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isMain": {
-                  "type": "boolean"
-                },
-                "isBilling": {
-                  "type": "boolean"
-                },
-                "addressTypeId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "addressType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                }
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "locationName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isMain": {
+                "type": "boolean"
+              },
+              "isActive": {
+                "type": "boolean"
+              },
+              "timeZoneId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "dateFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "timeFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "addresses": {
+                "anyOf": [
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "createdBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "createdOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address1": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address2": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "city": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "state": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "zipCode": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "countryId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "country": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "phone": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "fax": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "latitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "longitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "emailAddress": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "isMain": {
+                          "type": "boolean"
+                        },
+                        "isBilling": {
+                          "type": "boolean"
+                        },
+                        "addressTypeId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "addressType": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
               }
             }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -1211,9 +1659,13 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_LOCATIONS_LOOKUP: crate::catalogue::ToolD
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountId": {
@@ -1300,33 +1752,53 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_LOCATION_BY_ID: crate::catalogue::ToolD
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isMain": {
@@ -1336,150 +1808,238 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_LOCATION_BY_ID: crate::catalogue::ToolD
       "type": "boolean"
     },
     "timeZoneId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "dateFormatId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "timeFormatId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "addresses": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "address1": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "address2": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "city": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "state": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "zipCode": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "countryId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "country": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phone": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fax": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "latitude": {
-            "type": [
-              "number",
-              "null"
-            ]
-          },
-          "longitude": {
-            "type": [
-              "number",
-              "null"
-            ]
-          },
-          "emailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isMain": {
-            "type": "boolean"
-          },
-          "isBilling": {
-            "type": "boolean"
-          },
-          "addressTypeId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "addressType": {
-            "type": [
-              "string",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "address1": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "address2": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "city": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "state": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "zipCode": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "countryId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "country": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phone": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fax": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "latitude": {
+                "anyOf": [
+                  {
+                    "type": "number"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "longitude": {
+                "anyOf": [
+                  {
+                    "type": "number"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailAddress": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isMain": {
+                "type": "boolean"
+              },
+              "isBilling": {
+                "type": "boolean"
+              },
+              "addressTypeId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "addressType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -1612,30 +2172,46 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CONTACTS_LOOKUP: crate::catalogue::ToolDe
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "locationId": {
             "type": "integer"
           },
           "locationName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "phone": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "emailAddress": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1716,117 +2292,189 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_CONTACT_SUMMARY_BY_ID: crate::catalogue
       "type": "integer"
     },
     "contactName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "contactPhone": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "contactEmailAddress": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "clientName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationId": {
       "type": "integer"
     },
     "accountType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "website": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "phoneNumber": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "faxNumber": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "address1": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "address2": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "city": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "state": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "zipCode": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "country": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "latitude": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "longitude": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "tenantId": {
       "type": "integer"
     },
     "isActive": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountId": {
@@ -1904,13 +2552,17 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_ALERT_BY_ID: crate::catalogue::ToolDef 
       "type": "integer"
     },
     "details": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "string"
-      }
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        {
+          "type": "null"
+        }
+      ]
     }
   }
 }"#,
@@ -2047,20 +2699,14 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
   "type": "object",
   "properties": {
     "parent_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Account id of the parent company when this account is a subsidiary; from list_all_kaseya_bms_accounts_lookup."
     },
     "account_code": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Short unique code for the account, if your MSP uses codes."
     },
     "account_type_id": {
@@ -2076,16 +2722,10 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
       "description": "Required. Company name."
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "website": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Company website URL."
     },
     "business_type_id": {
@@ -2096,39 +2736,27 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
       "description": "Required. Business type id; copy BusinessTypeId from a similar account in list_all_kaseya_bms_crm_accounts."
     },
     "service_type_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Service type id; copy ServiceTypeId from a similar account."
     },
     "currency_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Billing currency id; copy CurrencyId from an account billed in the same currency."
     },
     "sales_tax_item_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "class_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -2141,32 +2769,20 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
       "description": "Required. Staff user who manages the account; user ids from list_all_kaseya_bms_assignees_lookup (search by name)."
     },
     "is_active": {
-      "type": [
-        "boolean",
-        "null"
-      ],
+      "type": "boolean",
       "description": "False to create the account as inactive; normally leave out or true."
     },
     "acquired_date": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "format": "date-time",
       "description": "Date the customer was won, e.g. 2026-11-26T00:00:00Z."
     },
     "credit_limit": {
-      "type": [
-        "number",
-        "null"
-      ],
+      "type": "number",
       "description": "Credit limit in the account's currency."
     },
     "net_days": {
-      "type": [
-        "number",
-        "null"
-      ],
+      "type": "number",
       "description": "Payment terms in days, e.g. 30."
     },
     "locations": {
@@ -2190,79 +2806,43 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
               "type": "object",
               "properties": {
                 "Address1": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "Address2": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "City": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "State": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "ZipCode": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "CountryId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ],
+                  "type": "integer",
                   "minimum": -2147483648,
                   "maximum": 2147483647,
                   "format": "int32"
                 },
                 "Country": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "Phone": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "Fax": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "Latitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
+                  "type": "number"
                 },
                 "Longitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
+                  "type": "number"
                 },
                 "EmailAddress": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "IsMain": {
                   "type": "boolean"
@@ -2271,19 +2851,13 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
                   "type": "boolean"
                 },
                 "AddressTypeId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ],
+                  "type": "integer",
                   "minimum": -2147483648,
                   "maximum": 2147483647,
                   "format": "int32"
                 },
                 "AddressType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 }
               },
               "additionalProperties": false
@@ -2320,153 +2894,253 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "parentId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountCode": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerUserName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "creditLimit": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "netDays": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "website": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "classId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "className": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isActive": {
@@ -2476,212 +3150,332 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
       "type": "boolean"
     },
     "acquiredDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "tenantName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locations": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "locationName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isMain": {
-            "type": "boolean"
-          },
-          "isActive": {
-            "type": "boolean"
-          },
-          "timeZoneId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "dateFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "timeFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "addresses": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "createdBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "modifiedBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "modifiedOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address1": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address2": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "city": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "state": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "zipCode": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "countryId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "country": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "phone": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "fax": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "latitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "longitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "emailAddress": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isMain": {
-                  "type": "boolean"
-                },
-                "isBilling": {
-                  "type": "boolean"
-                },
-                "addressTypeId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "addressType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                }
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "locationName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isMain": {
+                "type": "boolean"
+              },
+              "isActive": {
+                "type": "boolean"
+              },
+              "timeZoneId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "dateFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "timeFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "addresses": {
+                "anyOf": [
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "createdBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "createdOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address1": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address2": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "city": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "state": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "zipCode": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "countryId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "country": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "phone": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "fax": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "latitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "longitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "emailAddress": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "isMain": {
+                          "type": "boolean"
+                        },
+                        "isBilling": {
+                          "type": "boolean"
+                        },
+                        "addressTypeId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "addressType": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
               }
             }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -2825,20 +3619,14 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
       "description": "BMS account id, from list_all_kaseya_bms_accounts_lookup."
     },
     "parent_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Parent account id, or leave out for none; from list_all_kaseya_bms_accounts_lookup."
     },
     "account_code": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "account_type_id": {
       "type": "integer",
@@ -2853,16 +3641,10 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
       "description": "Required. Company name."
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "website": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "business_type_id": {
       "type": "integer",
@@ -2872,37 +3654,25 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
       "description": "Required. Business type id; keep the current BusinessTypeId unless asked to change it."
     },
     "service_type_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "currency_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "sales_tax_item_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "class_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -2915,31 +3685,19 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
       "description": "Required. Staff user managing the account; user ids from list_all_kaseya_bms_assignees_lookup."
     },
     "is_active": {
-      "type": [
-        "boolean",
-        "null"
-      ],
+      "type": "boolean",
       "description": "False deactivates the account (it drops out of lookups), true reactivates it."
     },
     "acquired_date": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "format": "date-time",
       "description": "Date the customer was won, e.g. 2026-11-26T00:00:00Z."
     },
     "credit_limit": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "net_days": {
-      "type": [
-        "number",
-        "null"
-      ],
+      "type": "number",
       "description": "Payment terms in days."
     },
     "route_invoice_to_parent": {
@@ -2963,153 +3721,253 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "parentId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountCode": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerUserName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "creditLimit": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "netDays": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "website": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "classId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "className": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isActive": {
@@ -3119,212 +3977,332 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
       "type": "boolean"
     },
     "acquiredDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "tenantName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locations": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "locationName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isMain": {
-            "type": "boolean"
-          },
-          "isActive": {
-            "type": "boolean"
-          },
-          "timeZoneId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "dateFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "timeFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "addresses": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "createdBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "modifiedBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "modifiedOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address1": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address2": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "city": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "state": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "zipCode": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "countryId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "country": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "phone": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "fax": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "latitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "longitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "emailAddress": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isMain": {
-                  "type": "boolean"
-                },
-                "isBilling": {
-                  "type": "boolean"
-                },
-                "addressTypeId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "addressType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                }
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "locationName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isMain": {
+                "type": "boolean"
+              },
+              "isActive": {
+                "type": "boolean"
+              },
+              "timeZoneId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "dateFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "timeFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "addresses": {
+                "anyOf": [
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "createdBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "createdOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address1": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address2": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "city": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "state": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "zipCode": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "countryId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "country": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "phone": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "fax": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "latitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "longitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "emailAddress": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "isMain": {
+                          "type": "boolean"
+                        },
+                        "isBilling": {
+                          "type": "boolean"
+                        },
+                        "addressTypeId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "addressType": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
               }
             }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -3392,24 +4370,33 @@ pub static PATCH_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::cata
             "format": "int32"
           },
           "path": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "op": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "from": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
-          "value": {}
+          "value": {
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "number"
+              },
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "object"
+              },
+              {
+                "type": "array"
+              }
+            ]
+          }
         },
         "additionalProperties": false
       },
@@ -3430,153 +4417,253 @@ pub static PATCH_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::cata
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "parentId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountCode": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "businessType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "serviceType": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountManagerUserName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "currencyName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "creditLimit": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "netDays": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "salesTaxItemName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "website": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "classId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "className": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isActive": {
@@ -3586,212 +4673,332 @@ pub static PATCH_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::cata
       "type": "boolean"
     },
     "acquiredDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "tenantName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locations": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "locationName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isMain": {
-            "type": "boolean"
-          },
-          "isActive": {
-            "type": "boolean"
-          },
-          "timeZoneId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "dateFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "timeFormatId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "addresses": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "createdBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "modifiedBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "modifiedOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address1": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "address2": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "city": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "state": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "zipCode": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "countryId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "country": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "phone": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "fax": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "latitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "longitude": {
-                  "type": [
-                    "number",
-                    "null"
-                  ]
-                },
-                "emailAddress": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isMain": {
-                  "type": "boolean"
-                },
-                "isBilling": {
-                  "type": "boolean"
-                },
-                "addressTypeId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "addressType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                }
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "locationName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isMain": {
+                "type": "boolean"
+              },
+              "isActive": {
+                "type": "boolean"
+              },
+              "timeZoneId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "dateFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "timeFormatId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "addresses": {
+                "anyOf": [
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "createdBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "createdOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedBy": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "modifiedOn": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address1": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "address2": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "city": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "state": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "zipCode": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "countryId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "country": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "phone": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "fax": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "latitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "longitude": {
+                          "anyOf": [
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "emailAddress": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "isMain": {
+                          "type": "boolean"
+                        },
+                        "isBilling": {
+                          "type": "boolean"
+                        },
+                        "addressTypeId": {
+                          "anyOf": [
+                            {
+                              "type": "integer"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        },
+                        "addressType": {
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
               }
             }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,

@@ -78,17 +78,11 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
   "type": "object",
   "properties": {
     "first_name": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Contact's first name."
     },
     "last_name": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Contact's last name."
     },
     "account_id": {
@@ -106,18 +100,12 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
       "description": "Site of that account where the person works; id from list_all_kaseya_bms_account_locations_lookup."
     },
     "phones": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
           "PhoneNumber": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "PhoneTypeId": {
             "type": "integer",
@@ -134,18 +122,12 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
       "description": "List of phone numbers, e.g. [{\"PhoneNumber\": \"+1 555 0100\", \"PhoneTypeId\": 1, \"IsDefault\": true}]; PhoneTypeId copied from an existing contact's phones."
     },
     "emails": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
           "EmailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "EmailTypeId": {
             "type": "integer",
@@ -162,10 +144,7 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
       "description": "List of email addresses, e.g. [{\"EmailAddress\": \"jane@contoso.com\", \"EmailTypeId\": 1, \"IsDefault\": true}]; EmailTypeId copied from an existing contact's emails."
     },
     "custom_fields_data": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -182,16 +161,10 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
             "format": "int32"
           },
           "Data": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "SettingsId": {
-            "type": [
-              "integer",
-              "null"
-            ],
+            "type": "integer",
             "minimum": -2147483648,
             "maximum": 2147483647,
             "format": "int32"
@@ -212,81 +185,117 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
       "type": "integer"
     },
     "firstName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "lastName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountId": {
       "type": "integer"
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationId": {
       "type": "integer"
     },
     "locationName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "phoneNumber": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "emailAddress": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "customFieldsData": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "data": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "settingsId": {
-            "type": "integer"
-          },
-          "customFieldType": {
-            "type": "integer"
-          },
-          "customFieldId": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "data": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "settingsId": {
+                "type": "integer"
+              },
+              "customFieldType": {
+                "type": "integer"
+              },
+              "customFieldId": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -497,66 +506,106 @@ pub static LIST_ALL_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::
             "type": "integer"
           },
           "createdBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountId": {
             "type": "integer"
           },
           "accountName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "locationId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "locationName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "firstName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "lastName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "jobTitle": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isPoc": {
@@ -566,125 +615,185 @@ pub static LIST_ALL_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::
             "type": "boolean"
           },
           "effectiveDate": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isBillable": {
             "type": "boolean"
           },
           "emails": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "createdBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "modifiedBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "modifiedOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "emailAddress": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "emailTypeId": {
-                  "type": "integer"
-                },
-                "emailType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isDefault": {
-                  "type": "boolean"
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "integer"
+                    },
+                    "createdBy": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "modifiedBy": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "modifiedOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "emailAddress": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "emailTypeId": {
+                      "type": "integer"
+                    },
+                    "emailType": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "isDefault": {
+                      "type": "boolean"
+                    }
+                  }
                 }
+              },
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "phones": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "createdBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "modifiedBy": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "modifiedOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "phone": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "phoneTypeId": {
-                  "type": "integer"
-                },
-                "phoneType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isDefault": {
-                  "type": "boolean"
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "integer"
+                    },
+                    "createdBy": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "modifiedBy": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "modifiedOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "phone": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "phoneTypeId": {
+                      "type": "integer"
+                    },
+                    "phoneType": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "isDefault": {
+                      "type": "boolean"
+                    }
+                  }
                 }
+              },
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "canRecieveInvoices": {
             "type": "boolean"
@@ -753,66 +862,106 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = 
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountId": {
       "type": "integer"
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "firstName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "lastName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "jobTitle": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isPoc": {
@@ -822,125 +971,185 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = 
       "type": "boolean"
     },
     "effectiveDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isBillable": {
       "type": "boolean"
     },
     "emails": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailTypeId": {
-            "type": "integer"
-          },
-          "emailType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailAddress": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailTypeId": {
+                "type": "integer"
+              },
+              "emailType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "phones": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phone": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phoneTypeId": {
-            "type": "integer"
-          },
-          "phoneType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phone": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phoneTypeId": {
+                "type": "integer"
+              },
+              "phoneType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "canRecieveInvoices": {
       "type": "boolean"
@@ -1065,28 +1274,16 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = cr
       "description": "Site of the account; keep the current LocationId unless moving them (ids from list_all_kaseya_bms_account_locations_lookup)."
     },
     "first_name": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "middle_name": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "last_name": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "job_title": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Job title, e.g. `Office Manager`."
     },
     "poc": {
@@ -1106,10 +1303,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = cr
       "description": "True if work is billed per this contact."
     },
     "effective_date": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "format": "date-time",
       "description": "Date the contact's details take effect, e.g. 2026-11-26T00:00:00Z."
     }
@@ -1127,223 +1321,347 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = cr
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountId": {
       "type": "integer"
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationId": {
       "type": "integer"
     },
     "locationName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "firstName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "middleName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "lastName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "jobTitle": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "poc": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isActive": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "billByContact": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "effectiveDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "phones": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phone": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phoneTypeId": {
-            "type": "integer"
-          },
-          "phoneType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phone": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phoneTypeId": {
+                "type": "integer"
+              },
+              "phoneType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "emails": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailTypeId": {
-            "type": "integer"
-          },
-          "emailType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailAddress": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailTypeId": {
+                "type": "integer"
+              },
+              "emailType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "recieveInvoices": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -1412,24 +1730,33 @@ pub static PATCH_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::cata
             "format": "int32"
           },
           "path": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "op": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "from": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
-          "value": {}
+          "value": {
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "number"
+              },
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "object"
+              },
+              {
+                "type": "array"
+              }
+            ]
+          }
         },
         "additionalProperties": false
       },
@@ -1450,223 +1777,347 @@ pub static PATCH_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::cata
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountId": {
       "type": "integer"
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "locationId": {
       "type": "integer"
     },
     "locationName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "firstName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "middleName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "lastName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "jobTitle": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "poc": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isActive": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "billByContact": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "effectiveDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "phones": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phone": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phoneTypeId": {
-            "type": "integer"
-          },
-          "phoneType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phone": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phoneTypeId": {
+                "type": "integer"
+              },
+              "phoneType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "emails": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailTypeId": {
-            "type": "integer"
-          },
-          "emailType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailAddress": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailTypeId": {
+                "type": "integer"
+              },
+              "emailType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "recieveInvoices": {
-      "type": [
-        "boolean",
-        "null"
+      "anyOf": [
+        {
+          "type": "boolean"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -1899,42 +2350,66 @@ pub static SEARCH_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::ca
             "type": "integer"
           },
           "accountName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "locationId": {
             "type": "integer"
           },
           "locationName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "firstName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "lastName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "jobTitle": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "emailAddress": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isPoc": {
@@ -2062,31 +2537,19 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_EMAILS_BY_ID: crate::catalogue::ToolD
             "format": "int32"
           },
           "NewEmailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "EmailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "TypeId": {
-            "type": [
-              "integer",
-              "null"
-            ],
+            "type": "integer",
             "minimum": -2147483648,
             "maximum": 2147483647,
             "format": "int32"
           },
           "IsDefault": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+            "type": "boolean"
           }
         },
         "additionalProperties": false
@@ -2114,60 +2577,88 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_EMAILS_BY_ID: crate::catalogue::ToolD
       "type": "integer"
     },
     "emails": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailAddress": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "emailTypeId": {
-            "type": "integer"
-          },
-          "emailType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailAddress": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "emailTypeId": {
+                "type": "integer"
+              },
+              "emailType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -2231,31 +2722,19 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_PHONES_BY_ID: crate::catalogue::ToolD
             "format": "int32"
           },
           "PhoneNumber": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "NewPhoneNumber": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "TypeId": {
-            "type": [
-              "integer",
-              "null"
-            ],
+            "type": "integer",
             "minimum": -2147483648,
             "maximum": 2147483647,
             "format": "int32"
           },
           "IsDefault": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+            "type": "boolean"
           }
         },
         "additionalProperties": false
@@ -2283,60 +2762,88 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_PHONES_BY_ID: crate::catalogue::ToolD
       "type": "integer"
     },
     "phones": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "createdBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "modifiedOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phone": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "phoneTypeId": {
-            "type": "integer"
-          },
-          "phoneType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isDefault": {
-            "type": "boolean"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "createdBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedBy": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "modifiedOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phone": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "phoneTypeId": {
+                "type": "integer"
+              },
+              "phoneType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isDefault": {
+                "type": "boolean"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,

@@ -82,9 +82,13 @@ pub static LIST_ALL_KASEYA_BMS_QUEUES_LOOKUP: crate::catalogue::ToolDef = crate:
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -141,21 +145,33 @@ pub static LIST_ALL_KASEYA_BMS_STATUSES_LOOKUP: crate::catalogue::ToolDef = crat
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "fontColor": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "color": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusOrder": {
@@ -168,9 +184,13 @@ pub static LIST_ALL_KASEYA_BMS_STATUSES_LOOKUP: crate::catalogue::ToolDef = crat
             "type": "integer"
           },
           "slaEventId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -227,15 +247,23 @@ pub static LIST_ALL_KASEYA_BMS_PRIORITIES_LOOKUP: crate::catalogue::ToolDef = cr
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "color": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isDefault": {
@@ -304,9 +332,13 @@ pub static LIST_ALL_KASEYA_BMS_ISSUE_TYPES_LOOKUP: crate::catalogue::ToolDef = c
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -381,9 +413,13 @@ pub static LIST_ALL_KASEYA_BMS_ISSUE_SUB_TYPES_LOOKUP: crate::catalogue::ToolDef
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -437,9 +473,13 @@ pub static LIST_ALL_KASEYA_BMS_SLAS_LOOKUP: crate::catalogue::ToolDef = crate::c
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isDefault": {
@@ -499,9 +539,13 @@ pub static LIST_ALL_KASEYA_BMS_WORK_TYPES_LOOKUP: crate::catalogue::ToolDef = cr
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isDefault": {
@@ -576,9 +620,13 @@ pub static LIST_ALL_KASEYA_BMS_SYSTEM_TABLE_LOOKUP: crate::catalogue::ToolDef = 
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isDefault": {
@@ -638,9 +686,13 @@ pub static LIST_ALL_KASEYA_BMS_COMPANY_LOCATIONS_LOOKUP: crate::catalogue::ToolD
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isMain": {
@@ -697,9 +749,13 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_TYPES_LOOKUP: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -762,9 +818,13 @@ pub static LIST_ALL_KASEYA_BMS_APPROVAL_ROUTES_LOOKUP: crate::catalogue::ToolDef
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -839,27 +899,43 @@ pub static LIST_ALL_KASEYA_BMS_COLORS_LOOKUP: crate::catalogue::ToolDef = crate:
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "label": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "fontColor": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "backgroundColor": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -931,15 +1007,23 @@ pub static LIST_ALL_KASEYA_BMS_EMAIL_TEMPLATES_LOOKUP: crate::catalogue::ToolDef
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -993,15 +1077,23 @@ pub static LIST_ALL_KASEYA_BMS_EXPENSE_TYPES_LOOKUP: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "billable": {
@@ -1023,18 +1115,25 @@ pub static LIST_ALL_KASEYA_BMS_EXPENSE_TYPES_LOOKUP: crate::catalogue::ToolDef =
             "type": "boolean"
           },
           "expenseTypeRule": {
-            "type": "object",
-            "properties": {
-              "id": {
-                "type": "integer"
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "limitAmount": {
+                    "type": "number"
+                  },
+                  "overage": {
+                    "type": "boolean"
+                  }
+                }
               },
-              "limitAmount": {
-                "type": "number"
-              },
-              "overage": {
-                "type": "boolean"
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "isActive": {
             "type": "boolean"
@@ -1090,9 +1189,13 @@ pub static LIST_ALL_KASEYA_BMS_ROLES_LOOKUP: crate::catalogue::ToolDef = crate::
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isDefault": {
@@ -1149,9 +1252,13 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TEMPLATES_LOOKUP: crate::catalogue::ToolDe
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1205,21 +1312,33 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_NOTE_TEMPLATES_LOOKUP: crate::catalogue::T
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "typeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isInternal": {
@@ -1276,39 +1395,63 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATES_LOOKUP: crate::catalogu
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "notes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "internalNotes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "roleId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "workTypeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "timespent": {
@@ -1466,39 +1609,63 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES_LOOKUP: crate::catalogue::ToolDef = cra
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "url": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "emailAddress": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "jobTitle": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "pictureName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "pictureURL": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1630,9 +1797,13 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES_LOOKUP: crate::catalogue::ToolDef = cra
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1686,9 +1857,13 @@ pub static LIST_ALL_KASEYA_BMS_DEPARTMENTS_LOOKUP: crate::catalogue::ToolDef = c
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1742,9 +1917,13 @@ pub static LIST_ALL_KASEYA_BMS_JOB_TITLES_LOOKUP: crate::catalogue::ToolDef = cr
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -1863,9 +2042,13 @@ pub static LIST_ALL_KASEYA_BMS_SECURITY_ROLES_LOOKUP: crate::catalogue::ToolDef 
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -1990,9 +2173,13 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CODES_LOOKUP: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -2102,24 +2289,36 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS_LOOKUP: crate::catalogue::ToolD
             "type": "integer"
           },
           "code": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "typeId": {
             "type": "integer"
           },
           "typeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -2176,15 +2375,23 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNT_TYPES_LOOKUP: crate::catalogue::
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -2316,15 +2523,23 @@ pub static LIST_ALL_KASEYA_BMS_SERVICES_LOOKUP: crate::catalogue::ToolDef = crat
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2378,9 +2593,13 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_CATEGORIES_LOOKUP: crate::catalogue::Tool
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2452,9 +2671,13 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_SUB_CATEGORIES_LOOKUP: crate::catalogue::
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2559,36 +2782,56 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS_LOOKUP: crate::catalogue::ToolDef = cra
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isDefault": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "slaId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "slaName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
             "type": "boolean"
           },
           "endDate": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2642,9 +2885,13 @@ pub static LIST_ALL_KASEYA_BMS_MY_EXPENSE_SHEETS_LOOKUP: crate::catalogue::ToolD
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusId": {
@@ -2701,9 +2948,13 @@ pub static LIST_ALL_KASEYA_BMS_WAREHOUSES_LOOKUP: crate::catalogue::ToolDef = cr
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2819,9 +3070,13 @@ pub static LIST_ALL_KASEYA_BMS_PURCHASE_ORDERS_LOOKUP: crate::catalogue::ToolDef
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2929,15 +3184,23 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_CATEGORIES_LOOKUP: crate::catalogue::Tool
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -3012,9 +3275,13 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_SUPPLIERS_LOOKUP: crate::catalogue::ToolD
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3139,21 +3406,33 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_STOCK_ITEMS_LOOKUP: crate::catalogue::Too
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "serialNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "lotNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3251,9 +3530,13 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS_LOOKUP: crate::catalogue::ToolDef = crat
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3307,15 +3590,23 @@ pub static LIST_ALL_KASEYA_BMS_PROJECT_STATUSES_LOOKUP: crate::catalogue::ToolDe
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
@@ -3331,9 +3622,13 @@ pub static LIST_ALL_KASEYA_BMS_PROJECT_STATUSES_LOOKUP: crate::catalogue::ToolDe
             "type": "integer"
           },
           "colorName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "order": {
@@ -3468,9 +3763,13 @@ pub static LIST_ALL_KASEYA_BMS_TEAMS_CHANNELS_LOOKUP: crate::catalogue::ToolDef 
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3521,27 +3820,43 @@ pub static LIST_ALL_KASEYA_BMS_WEBHOOK_EVENTS_LOOKUP: crate::catalogue::ToolDef 
         "type": "object",
         "properties": {
           "id": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "categoryName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "categoryId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3595,9 +3910,13 @@ pub static LIST_ALL_KASEYA_BMS_SATISFACTION_SCORES_LOOKUP: crate::catalogue::Too
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "value": {
@@ -3654,9 +3973,13 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_TYPES_LOOKUP: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isDefault": {

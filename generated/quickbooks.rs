@@ -166,51 +166,83 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "code": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "typeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAccountCodeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -262,44 +294,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolDef
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Code": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Description": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "AccountTypeName": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ParentAccountCode": {
             "type": "object",
             "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           }
         },
         "additionalProperties": false
@@ -317,9 +331,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolDef
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -388,51 +406,83 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES_BY_IDS: crate::catalogue
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "code": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "typeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAccountCodeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -583,21 +633,33 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
             "type": "integer"
           },
           "vendorId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "referenceNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "amount": {
@@ -610,170 +672,288 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
             "type": "string"
           },
           "memo": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalVendorId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalTaxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "shipAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "billAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -830,10 +1010,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_BILL_REFERENCES: crate::catalogue::ToolDef 
             "format": "int32"
           },
           "QbBillId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           }
         },
         "additionalProperties": false
@@ -916,63 +1093,99 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILL_LINES: crate::catalogue::ToolDef 
             "type": "integer"
           },
           "itemName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "notes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemQty": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "amount": {
             "type": "number"
           },
           "discount": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "recordSourceId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorBilledAmount": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorBillDue": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1024,22 +1237,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = cra
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsActive": {
             "type": "boolean"
@@ -1064,9 +1268,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = cra
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -1184,33 +1392,53 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalClassListId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1290,33 +1518,53 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES_BY_IDS: crate::catalogue::Tool
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalClassListId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1368,28 +1616,16 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Code": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "TaxId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Taxable": {
             "type": "boolean"
@@ -1404,46 +1640,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
             "format": "int32"
           },
           "WebAddressURI": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "CurrencyValue": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsBilling": {
             "type": "boolean"
           },
           "IsActive": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+            "type": "boolean"
           },
           "TaxItem": {
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Active": {
                 "type": "boolean"
@@ -1455,22 +1673,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
                 "type": "boolean"
               },
               "TaxAgency": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "SalesTaxRateList": {
-                "type": [
-                  "array",
-                  "null"
-                ],
+                "type": "array",
                 "items": {
                   "type": "object",
                   "description": "A nested QbTaxItemDto object (recursive structure; not expanded further)."
@@ -1484,79 +1693,43 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
             "description": "A nested QbAccountImportDto object (recursive structure; not expanded further)."
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ShipAddress": {
             "type": "object",
             "properties": {
               "Address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "State": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "City": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ZipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "EmailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "PhoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "MobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "FaxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ContactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -1565,70 +1738,37 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
             "type": "object",
             "properties": {
               "Address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "State": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "City": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ZipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "EmailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "PhoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "MobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "FaxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ContactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -1649,9 +1789,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -1769,266 +1913,448 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "website": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "creditLimit": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "netDays": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isBilling": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "dateAcquired": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "currencyCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "businessType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAccountId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalTaxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "shipAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "billAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -2107,266 +2433,448 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS_BY_IDS: crate::catalogue::Tool
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "website": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "creditLimit": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "netDays": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isBilling": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "dateAcquired": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "currencyCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "businessType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAccountId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalTaxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "shipAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "billAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -2417,49 +2925,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef = c
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Number": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "InStockQty": {
-            "type": [
-              "number",
-              "null"
-            ]
+            "type": "number"
           },
           "IsStockedItem": {
             "type": "boolean"
           },
           "Sku": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Description": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsTaxable": {
             "type": "boolean"
@@ -2480,44 +2967,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef = c
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -2526,44 +2995,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef = c
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -2572,44 +3023,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef = c
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -2630,9 +3063,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef = c
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -2750,21 +3187,33 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "discountIsPercent": {
@@ -2774,42 +3223,66 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
             "type": "number"
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2889,21 +3362,33 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS_BY_IDS: crate::catalogue::To
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "discountIsPercent": {
@@ -2913,42 +3398,66 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS_BY_IDS: crate::catalogue::To
             "type": "number"
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3000,49 +3509,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolDef
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Number": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "InStockQty": {
-            "type": [
-              "number",
-              "null"
-            ]
+            "type": "number"
           },
           "IsStockedItem": {
             "type": "boolean"
           },
           "Sku": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Description": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsTaxable": {
             "type": "boolean"
@@ -3063,44 +3551,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolDef
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -3109,44 +3579,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolDef
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -3155,44 +3607,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolDef
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -3213,9 +3647,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolDef
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -3333,66 +3771,106 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3472,66 +3950,106 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES_BY_IDS: crate::catalogue
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3595,36 +4113,52 @@ pub static GET_SINGLE_KASEYA_BMS_QUICKBOOKS_JOB_STATUS_BY_ID: crate::catalogue::
   "type": "object",
   "properties": {
     "state": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "jobLogs": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "message": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "code": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "date": {
-            "type": "string"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "message": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "code": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "date": {
+                "type": "string"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -3676,16 +4210,10 @@ pub static CREATE_A_KASEYA_BMS_QUICKBOOKS_ENTITY_MAPPINGS: crate::catalogue::Too
             "format": "int32"
           },
           "ExternalEntityId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           }
         },
         "additionalProperties": false
@@ -3853,45 +4381,73 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
             "type": "integer"
           },
           "clientId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "clientName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "invoiceNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "invoiceDate": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "dueDate": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "invoiceFrom": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "invoiceTo": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "discount": {
@@ -3907,92 +4463,155 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
             "type": "number"
           },
           "grandTotal": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "notes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "billAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "poNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "paidAmount": {
@@ -4002,75 +4621,123 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
             "type": "number"
           },
           "salesTaxItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "className": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "classId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "classNamePath": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesRep": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "projectName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "childAccountName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "netDays": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalClientId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalTaxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalClassId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -4128,16 +4795,10 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_INVOICE_REFERENCES: crate::catalogue::ToolD
             "format": "int32"
           },
           "QbInvoiceId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "QbInvoiceNumber": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           }
         },
         "additionalProperties": false
@@ -4217,36 +4878,56 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICE_LINES: crate::catalogue::ToolD
             "type": "integer"
           },
           "itemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemDescription": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "qty": {
             "type": "number"
           },
           "unitPrice": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "totalPrice": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "valueDate": {
@@ -4259,33 +4940,53 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICE_LINES: crate::catalogue::ToolD
             "type": "boolean"
           },
           "classId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "className": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "code": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalClassId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -4337,62 +5038,38 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Amount": {
             "type": "number"
           },
           "PaymentMethod": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "PaymentDate": {
             "type": "string",
             "format": "date-time"
           },
           "Memo": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Reference": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalCustomer": {
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "TaxId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Taxable": {
                 "type": "boolean"
@@ -4407,46 +5084,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
                 "format": "int32"
               },
               "WebAddressURI": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "CurrencyValue": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "IsBilling": {
                 "type": "boolean"
               },
               "IsActive": {
-                "type": [
-                  "boolean",
-                  "null"
-                ]
+                "type": "boolean"
               },
               "TaxItem": {
                 "type": "object",
                 "properties": {
                   "Id": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "Name": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "Description": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "Active": {
                     "type": "boolean"
@@ -4458,22 +5117,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
                     "type": "boolean"
                   },
                   "TaxAgency": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "ExternalTenantId": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "SalesTaxRateList": {
-                    "type": [
-                      "array",
-                      "null"
-                    ],
+                    "type": "array",
                     "items": {
                       "type": "object",
                       "description": "A nested QbTaxItemDto object (recursive structure; not expanded further)."
@@ -4487,79 +5137,43 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
                 "description": "A nested QbAccountImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ShipAddress": {
                 "type": "object",
                 "properties": {
                   "Address1": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "Address2": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "State": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "City": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "ZipCode": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "EmailAddress": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "PhoneNumber": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "MobileNumber": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "FaxNumber": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "Country": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "ContactName": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   }
                 },
                 "additionalProperties": false
@@ -4568,70 +5182,37 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
                 "type": "object",
                 "properties": {
                   "Address1": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "Address2": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "State": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "City": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "ZipCode": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "EmailAddress": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "PhoneNumber": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "MobileNumber": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "FaxNumber": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "Country": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "ContactName": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   }
                 },
                 "additionalProperties": false
@@ -4640,18 +5221,12 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
             "additionalProperties": false
           },
           "Lines": {
-            "type": [
-              "array",
-              "null"
-            ],
+            "type": "array",
             "items": {
               "type": "object",
               "properties": {
                 "Id": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 },
                 "Amount": {
                   "type": "number"
@@ -4663,20 +5238,14 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
                   "type": "number"
                 },
                 "InvoiceId": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
+                  "type": "string"
                 }
               },
               "additionalProperties": false
             }
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           }
         },
         "additionalProperties": false
@@ -4694,9 +5263,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -4737,49 +5310,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = cr
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Number": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "InStockQty": {
-            "type": [
-              "number",
-              "null"
-            ]
+            "type": "number"
           },
           "IsStockedItem": {
             "type": "boolean"
           },
           "Sku": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Description": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsTaxable": {
             "type": "boolean"
@@ -4800,44 +5352,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = cr
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -4846,44 +5380,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = cr
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -4892,44 +5408,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = cr
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -4950,9 +5448,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = cr
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -5070,45 +5572,73 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "assetAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
@@ -5118,27 +5648,43 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAssetId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -5218,45 +5764,73 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS_BY_IDS: crate::catalogue::Too
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "assetAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
@@ -5266,27 +5840,43 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS_BY_IDS: crate::catalogue::Too
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAssetId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -5440,21 +6030,33 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
             "type": "integer"
           },
           "employeeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "referenceNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "amount": {
@@ -5464,81 +6066,136 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
             "type": "string"
           },
           "memo": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "shipAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -5595,10 +6252,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_REFERENCES: crate::catalogue:
             "format": "int32"
           },
           "QbReimbursementId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           }
         },
         "additionalProperties": false
@@ -5681,66 +6335,102 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_LINES: crate::catalogue:
             "type": "integer"
           },
           "itemName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "notes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemQty": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "amount": {
             "type": "number"
           },
           "discount": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "recordSourceId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "recordSource": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorBilledAmount": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorBillDue": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusId": {
             "type": "integer"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -5869,21 +6559,33 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxRate": {
@@ -5893,43 +6595,67 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
             "type": "boolean"
           },
           "vendor": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalSalesTaxItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalVendorId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemsIds": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "integer"
-            }
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "integer"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         }
       }
@@ -6008,21 +6734,33 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS_BY_IDS: crate::catalog
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxRate": {
@@ -6032,43 +6770,67 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS_BY_IDS: crate::catalog
             "type": "boolean"
           },
           "vendor": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "vendorId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalSalesTaxItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalVendorId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemsIds": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "integer"
-            }
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "integer"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         }
       }
@@ -6119,49 +6881,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = cr
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Number": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "InStockQty": {
-            "type": [
-              "number",
-              "null"
-            ]
+            "type": "number"
           },
           "IsStockedItem": {
             "type": "boolean"
           },
           "Sku": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Description": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsTaxable": {
             "type": "boolean"
@@ -6182,44 +6923,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = cr
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -6228,44 +6951,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = cr
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -6274,44 +6979,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = cr
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -6332,9 +7019,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = cr
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -6452,72 +7143,116 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "unitPrice": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "unitCost": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -6597,72 +7332,116 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES_BY_IDS: crate::catalogue::Too
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "unitPrice": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "unitCost": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -6714,28 +7493,16 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Code": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "TaxId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Taxable": {
             "type": "boolean"
@@ -6750,46 +7517,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
             "format": "int32"
           },
           "WebAddressURI": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "CurrencyValue": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsBilling": {
             "type": "boolean"
           },
           "IsActive": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+            "type": "boolean"
           },
           "TaxItem": {
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Active": {
                 "type": "boolean"
@@ -6801,22 +7550,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
                 "type": "boolean"
               },
               "TaxAgency": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "SalesTaxRateList": {
-                "type": [
-                  "array",
-                  "null"
-                ],
+                "type": "array",
                 "items": {
                   "type": "object",
                   "description": "A nested QbTaxItemDto object (recursive structure; not expanded further)."
@@ -6830,79 +7570,43 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
             "description": "A nested QbAccountImportDto object (recursive structure; not expanded further)."
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ShipAddress": {
             "type": "object",
             "properties": {
               "Address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "State": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "City": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ZipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "EmailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "PhoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "MobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "FaxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ContactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -6911,70 +7615,37 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
             "type": "object",
             "properties": {
               "Address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "State": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "City": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ZipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "EmailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "PhoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "MobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "FaxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ContactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -6995,9 +7666,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -7115,266 +7790,448 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "website": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "creditLimit": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "netDays": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isBilling": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "dateAcquired": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "currencyCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "businessType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAccountId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalTaxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "shipAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "billAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -7453,266 +8310,448 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS_BY_IDS: crate::catalogue::Tool
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "website": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "creditLimit": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "netDays": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "parentId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isBilling": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "dateAcquired": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "salesTaxItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "currencyCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "businessType": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalAccountId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalParentId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalTaxId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "shipAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "billAddress": {
-            "type": "object",
-            "properties": {
-              "address1": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+            "anyOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "address1": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "address2": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "state": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "city": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "zipCode": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "emailAddress": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "phoneNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "mobileNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "faxNumber": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "country": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "contactName": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
               },
-              "address2": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "state": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "city": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "zipCode": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "emailAddress": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "phoneNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "mobileNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "faxNumber": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "country": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "contactName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -7763,49 +8802,28 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef = 
         "type": "object",
         "properties": {
           "Id": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Number": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "InStockQty": {
-            "type": [
-              "number",
-              "null"
-            ]
+            "type": "number"
           },
           "IsStockedItem": {
             "type": "boolean"
           },
           "Sku": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Description": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "ExternalTenantId": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsTaxable": {
             "type": "boolean"
@@ -7826,44 +8844,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef = 
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -7872,44 +8872,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef = 
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -7918,44 +8900,26 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef = 
             "type": "object",
             "properties": {
               "Id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Name": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Code": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "Description": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "AccountTypeName": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               },
               "ParentAccountCode": {
                 "type": "object",
                 "description": "A nested QbAccountCodeImportDto object (recursive structure; not expanded further)."
               },
               "ExternalTenantId": {
-                "type": [
-                  "string",
-                  "null"
-                ]
+                "type": "string"
               }
             },
             "additionalProperties": false
@@ -7976,9 +8940,13 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef = 
   "type": "object",
   "properties": {
     "result": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -8096,66 +9064,106 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -8235,66 +9243,106 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES_BY_IDS: crate::catalogue::T
             "type": "integer"
           },
           "itemCode": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemRate": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isActive": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "incomeAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "expenseAccountId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isTaxable": {
             "type": "boolean"
           },
           "externalItemId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalIncomeId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "externalExpenseId": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }

@@ -132,27 +132,43 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
             "type": "integer"
           },
           "createdBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "logType": {
@@ -165,15 +181,23 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
             "type": "number"
           },
           "notes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "internalNotes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isApproved": {
@@ -189,36 +213,56 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
             "type": "boolean"
           },
           "createdByName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "pictureName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "pictureURL": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "attachmentCount": {
             "type": "integer"
           },
           "statusName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -299,15 +343,23 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef
       "type": "integer"
     },
     "expenseSheetId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "expenseSheetName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "expenseEntrySourceId": {
@@ -362,15 +414,23 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef
       "type": "number"
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "internalNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isBilled": {
@@ -383,124 +443,188 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef
       "type": "boolean"
     },
     "customFields": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "data": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "settingsId": {
-            "type": "integer"
-          },
-          "customFieldType": {
-            "type": "integer"
-          },
-          "customFieldId": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "data": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "settingsId": {
+                "type": "integer"
+              },
+              "customFieldType": {
+                "type": "integer"
+              },
+              "customFieldId": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "attachmentNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -663,10 +787,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       "format": "int32"
     },
     "expense_sheet_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -718,17 +839,11 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       "format": "int32"
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Description; may be visible to the customer."
     },
     "internal_notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Staff-only remarks."
     },
     "reimbursable": {
@@ -740,40 +855,25 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       "description": "true to bill the customer for it."
     },
     "unit_price": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "email_notification": {
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -782,10 +882,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       "additionalProperties": false
     },
     "custom_fields": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -802,16 +899,10 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
             "format": "int32"
           },
           "Data": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "SettingsId": {
-            "type": [
-              "integer",
-              "null"
-            ],
+            "type": "integer",
             "minimum": -2147483648,
             "maximum": 2147483647,
             "format": "int32"
@@ -821,10 +912,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       }
     },
     "temp_attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -835,32 +923,20 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
             "format": "int32"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Alias": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+            "type": "boolean"
           }
         },
         "additionalProperties": false
       }
     },
     "attachment_notes": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     }
   },
   "required": [
@@ -876,15 +952,23 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       "type": "integer"
     },
     "expenseSheetId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "expenseSheetName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "expenseEntrySourceId": {
@@ -939,15 +1023,23 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       "type": "number"
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "internalNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isBilled": {
@@ -960,124 +1052,188 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
       "type": "boolean"
     },
     "customFields": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "data": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "settingsId": {
-            "type": "integer"
-          },
-          "customFieldType": {
-            "type": "integer"
-          },
-          "customFieldId": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "data": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "settingsId": {
+                "type": "integer"
+              },
+              "customFieldType": {
+                "type": "integer"
+              },
+              "customFieldId": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "attachmentNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -1241,10 +1397,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       "format": "int32"
     },
     "expense_sheet_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -1284,17 +1437,11 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       "type": "boolean"
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Description; may be visible to the customer."
     },
     "internal_notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Staff-only remarks."
     },
     "reimbursable": {
@@ -1306,40 +1453,25 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       "description": "true to bill the customer for it."
     },
     "unit_price": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "email_notification": {
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -1348,10 +1480,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       "additionalProperties": false
     },
     "custom_fields": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -1368,16 +1497,10 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
             "format": "int32"
           },
           "Data": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "SettingsId": {
-            "type": [
-              "integer",
-              "null"
-            ],
+            "type": "integer",
             "minimum": -2147483648,
             "maximum": 2147483647,
             "format": "int32"
@@ -1387,10 +1510,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       }
     },
     "attachment_notes": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     }
   },
   "required": [
@@ -1407,15 +1527,23 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       "type": "integer"
     },
     "expenseSheetId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "expenseSheetName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "expenseEntrySourceId": {
@@ -1470,15 +1598,23 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       "type": "number"
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "internalNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isBilled": {
@@ -1491,124 +1627,188 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
       "type": "boolean"
     },
     "customFields": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "data": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "settingsId": {
-            "type": "integer"
-          },
-          "customFieldType": {
-            "type": "integer"
-          },
-          "customFieldId": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "data": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "settingsId": {
+                "type": "integer"
+              },
+              "customFieldType": {
+                "type": "integer"
+              },
+              "customFieldId": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "attachmentNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -1744,27 +1944,43 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef 
       "type": "integer"
     },
     "warehouseId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "warehouse": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "chargeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "productName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "productIsSerialized": {
@@ -1774,57 +1990,89 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef 
       "type": "integer"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "statusId": {
       "type": "integer"
     },
     "pricingLevelId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "quantity": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "price": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "amount": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "cost": {
       "type": "number"
     },
     "unitCost": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "margin": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "marginType": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "qtyInStock": {
@@ -1837,15 +2085,23 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef 
       "type": "boolean"
     },
     "poNumber": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "poId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isBilled": {
@@ -1858,102 +2114,162 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef 
       "type": "string"
     },
     "soId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "soItemId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "stockByLocationId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "isFloating": {
       "type": "boolean"
@@ -2143,78 +2459,45 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
       "description": "Product ID, from the inventory product tools."
     },
     "warehouse_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Warehouse the goods come from, from list_all_kaseya_bms_warehouses_lookup."
     },
     "charge_name": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Name shown on the charge."
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Description shown on the charge."
     },
     "pricing_level_id": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "quantity": {
-      "type": [
-        "number",
-        "null"
-      ],
+      "type": "number",
       "description": "Number of units, e.g. 2."
     },
     "price": {
-      "type": [
-        "number",
-        "null"
-      ],
+      "type": "number",
       "description": "Unit price charged to the customer."
     },
     "amount": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "cost": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "unit_cost": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "margin": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "margin_type": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -2224,10 +2507,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
       "description": "true to bill the customer for it."
     },
     "po_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -2244,19 +2524,13 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
       "description": "Date-time of the purchase, e.g. 2026-11-26T00:00:00Z."
     },
     "so_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "so_item_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -2265,26 +2539,17 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
       "type": "boolean"
     },
     "serial_number": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Serial number, for a serialized product."
     },
     "stock_by_location_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "temp_attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -2295,22 +2560,13 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
             "format": "int32"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Alias": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+            "type": "boolean"
           }
         },
         "additionalProperties": false
@@ -2344,27 +2600,43 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
             "type": "integer"
           },
           "warehouseId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "warehouse": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "chargeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "productName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "productIsSerialized": {
@@ -2374,57 +2646,89 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
             "type": "integer"
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "statusId": {
             "type": "integer"
           },
           "pricingLevelId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "quantity": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "price": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "amount": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "cost": {
             "type": "number"
           },
           "unitCost": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "margin": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "marginType": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "qtyInStock": {
@@ -2437,15 +2741,23 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
             "type": "boolean"
           },
           "poNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "poId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isBilled": {
@@ -2458,102 +2770,162 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
             "type": "string"
           },
           "soId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "soItemId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "stockByLocationId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "attachments": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "originalFileName": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "aliasName": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "fileType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "objectId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "moduleId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "url": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "webUrl": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "createdById": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdByName": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isUploadedToBlob": {
-                  "type": [
-                    "boolean",
-                    "null"
-                  ]
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "integer"
+                    },
+                    "originalFileName": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "aliasName": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "fileType": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "objectId": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "moduleId": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "url": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "webUrl": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdById": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdByName": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "isUploadedToBlob": {
+                      "anyOf": [
+                        {
+                          "type": "boolean"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    }
+                  }
                 }
+              },
+              {
+                "type": "null"
               }
-            }
+            ]
           },
           "isFloating": {
             "type": "boolean"
@@ -2773,25 +3145,16 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "description": "Product ID; send the current one unless changing it."
     },
     "warehouse_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "charge_name": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "status_id": {
       "type": "integer",
@@ -2800,42 +3163,27 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "format": "int32"
     },
     "pricing_level_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "quantity": {
-      "type": [
-        "number",
-        "null"
-      ],
+      "type": "number",
       "description": "Number of units."
     },
     "price": {
-      "type": [
-        "number",
-        "null"
-      ],
+      "type": "number",
       "description": "Unit price charged to the customer."
     },
     "amount": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "cost": {
       "type": "number"
     },
     "margin": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "margin_type": {
       "type": "integer",
@@ -2844,20 +3192,14 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "format": "int32"
     },
     "unit_cost": {
-      "type": [
-        "number",
-        "null"
-      ]
+      "type": "number"
     },
     "is_billable": {
       "type": "boolean",
       "description": "true to bill the customer for it."
     },
     "po_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -2873,34 +3215,22 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "format": "date-time"
     },
     "so_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "so_item_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "serial_number": {
-      "type": [
-        "string",
-        "null"
-      ]
+      "type": "string"
     },
     "stock_by_location_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
@@ -2929,27 +3259,43 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "type": "integer"
     },
     "warehouseId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "warehouse": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "chargeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "productName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "productIsSerialized": {
@@ -2959,57 +3305,89 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "type": "integer"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "statusId": {
       "type": "integer"
     },
     "pricingLevelId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "quantity": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "price": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "amount": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "cost": {
       "type": "number"
     },
     "unitCost": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "margin": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "marginType": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "qtyInStock": {
@@ -3022,15 +3400,23 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "type": "boolean"
     },
     "poNumber": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "poId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isBilled": {
@@ -3043,102 +3429,162 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
       "type": "string"
     },
     "soId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "soItemId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "stockByLocationId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "isFloating": {
       "type": "boolean"
@@ -3267,9 +3713,13 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_PRODUCT_BY_ID: crate::catalogue::
       "type": "integer"
     },
     "productName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "productIndexId": {
@@ -3353,27 +3803,43 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_ASSETS: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "assetName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "serialNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "type": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "category": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -3459,30 +3925,46 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_DELIVERIES: crate::catalogue::ToolD
             "type": "integer"
           },
           "productName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "quantity": {
             "type": "number"
           },
           "serialNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "lotNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "deliveredBy": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "shipMethodId": {
@@ -3632,10 +4114,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE_PURCHASE_ORDER: crate::catalogue::T
       "format": "int32"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Description on the purchase order."
     }
   },
@@ -3653,18 +4132,26 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE_PURCHASE_ORDER: crate::catalogue::T
       "type": "integer"
     },
     "poNumber": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "poDate": {
       "type": "string"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -3780,10 +4267,7 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
       "format": "int32"
     },
     "delivered_by": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Name of the person who delivered."
     },
     "delivery_date": {
@@ -3796,10 +4280,7 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
       "description": "Units delivered now."
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Delivery notes."
     },
     "is_from_inventory": {
@@ -3822,10 +4303,7 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
       "description": "true for a product tracked by serial number."
     },
     "products": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -3839,16 +4317,10 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
             "type": "boolean"
           },
           "SerialNumber": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "LotNumber": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "CreateAssetOption": {
             "type": "integer",
@@ -3886,60 +4358,96 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
             "type": "integer"
           },
           "productChargeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isFromStock": {
-            "type": [
-              "boolean",
-              "null"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "quantity": {
             "type": "number"
           },
           "deliveredBy": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "dateDelivered": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "deliveryMethodId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "serialNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "lotNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "notes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "assetType": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }

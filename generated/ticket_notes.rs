@@ -113,147 +113,235 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
             "type": "integer"
           },
           "createdBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "details": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "isInternal": {
             "type": "boolean"
           },
           "typeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "typeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdByName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdByEmail": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedByName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "attachments": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "originalFileName": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "aliasName": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "fileType": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "objectId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "moduleId": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "url": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "webUrl": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "createdById": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ]
-                },
-                "createdByName": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "createdOn": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "isUploadedToBlob": {
-                  "type": [
-                    "boolean",
-                    "null"
-                  ]
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "integer"
+                    },
+                    "originalFileName": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "aliasName": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "fileType": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "objectId": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "moduleId": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "url": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "webUrl": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdById": {
+                      "anyOf": [
+                        {
+                          "type": "integer"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdByName": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "createdOn": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "isUploadedToBlob": {
+                      "anyOf": [
+                        {
+                          "type": "boolean"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    }
+                  }
                 }
+              },
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -333,147 +421,235 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "details": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isInternal": {
       "type": "boolean"
     },
     "typeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "typeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByEmail": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -597,10 +773,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup (the tenant's note types)."
     },
     "status_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
@@ -612,10 +785,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "description": "Date-time of the note, e.g. 2026-11-26T09:00:00Z."
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -630,10 +800,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
             "minLength": 1
           },
           "Alias": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Base64Data": {
             "type": "string",
@@ -654,10 +821,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "description": "Optional files: [{\"Name\": \"log.txt\", \"Type\": \"text/plain\", \"Base64Data\": \"...\"}]."
     },
     "temp_attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -668,22 +832,13 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
             "format": "int32"
           },
           "Name": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "Alias": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "IsUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+            "type": "boolean"
           }
         },
         "additionalProperties": false
@@ -693,31 +848,19 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -727,10 +870,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "description": "Optional: who to email about this note, {\"ContactIds\": \"77,78\", \"ResourcesIds\": \"42\", \"OtherEmails\": [\"x@y.com\"]}; contact IDs from list_all_kaseya_bms_account_contacts_lookup, staff IDs from list_all_kaseya_bms_assignees_lookup. Leave out unless someone should be emailed."
     },
     "attachment_ids": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "string"
       }
@@ -753,147 +893,235 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "details": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isInternal": {
       "type": "boolean"
     },
     "typeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "typeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByEmail": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -1018,10 +1246,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
       "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup."
     },
     "status_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
@@ -1036,31 +1261,19 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -1070,10 +1283,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
       "description": "Optional: who to email, {\"ContactIds\": \"77\", \"ResourcesIds\": \"42\", \"OtherEmails\": [\"x@y.com\"]}."
     },
     "attachment_ids": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "integer",
         "minimum": -2147483648,
@@ -1100,147 +1310,235 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "details": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "isInternal": {
       "type": "boolean"
     },
     "typeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "typeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdByEmail": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "attachments": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "originalFileName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "aliasName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "fileType": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "objectId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "moduleId": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "url": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "webUrl": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdById": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "createdByName": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "createdOn": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "isUploadedToBlob": {
-            "type": [
-              "boolean",
-              "null"
-            ]
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "originalFileName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "aliasName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "fileType": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "objectId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "moduleId": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "url": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "webUrl": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdById": {
+                "anyOf": [
+                  {
+                    "type": "integer"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdByName": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "createdOn": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "isUploadedToBlob": {
+                "anyOf": [
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,

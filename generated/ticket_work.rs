@@ -132,66 +132,106 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
             "type": "integer"
           },
           "createdBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "startDate": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "startTime": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "endTime": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "timespent": {
-            "type": [
-              "number",
-              "null"
+            "anyOf": [
+              {
+                "type": "number"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "notes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "userId": {
             "type": "integer"
           },
           "internalNotes": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "approved": {
@@ -204,39 +244,63 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
             "type": "boolean"
           },
           "workTypeId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "roleId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "employeeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "timeSpentBy": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "workTypeName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "roleName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "weekStart": {
@@ -246,39 +310,51 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
             "type": "string"
           },
           "customFields": {
-            "type": [
-              "array",
-              "null"
-            ],
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer"
-                },
-                "name": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "data": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "settingsId": {
-                  "type": "integer"
-                },
-                "customFieldType": {
-                  "type": "integer"
-                },
-                "customFieldId": {
-                  "type": "integer"
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "integer"
+                    },
+                    "name": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "data": {
+                      "anyOf": [
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    },
+                    "settingsId": {
+                      "type": "integer"
+                    },
+                    "customFieldType": {
+                      "type": "integer"
+                    },
+                    "customFieldId": {
+                      "type": "integer"
+                    }
+                  }
                 }
+              },
+              {
+                "type": "null"
               }
-            }
+            ]
           }
         }
       }
@@ -358,66 +434,106 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDe
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "startDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "startTime": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "endTime": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "timespent": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "userId": {
       "type": "integer"
     },
     "internalNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "approved": {
@@ -430,39 +546,63 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDe
       "type": "boolean"
     },
     "workTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "roleId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "employeeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "timeSpentBy": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "workTypeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "roleName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "weekStart": {
@@ -472,39 +612,51 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDe
       "type": "string"
     },
     "customFields": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "data": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "settingsId": {
-            "type": "integer"
-          },
-          "customFieldType": {
-            "type": "integer"
-          },
-          "customFieldId": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "data": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "settingsId": {
+                "type": "integer"
+              },
+              "customFieldType": {
+                "type": "integer"
+              },
+              "customFieldId": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -651,17 +803,11 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
       "description": "Hours spent as a decimal, e.g. 1.5."
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Description of the work done; may be visible to the customer."
     },
     "internal_notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Staff-only remarks about the work."
     },
     "work_type_id": {
@@ -679,30 +825,21 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
       "description": "Role the work was done in (drives the rate), from list_all_kaseya_bms_roles_lookup."
     },
     "status_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Optional new ticket status, from list_all_kaseya_bms_statuses_lookup."
     },
     "user_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Technician whose time this is, from list_all_kaseya_bms_assignees_lookup."
     },
     "custom_fields": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -719,16 +856,10 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
             "format": "int32"
           },
           "Data": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "SettingsId": {
-            "type": [
-              "integer",
-              "null"
-            ],
+            "type": "integer",
             "minimum": -2147483648,
             "maximum": 2147483647,
             "format": "int32"
@@ -741,31 +872,19 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -793,66 +912,106 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "startDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "startTime": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "endTime": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "timespent": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "userId": {
       "type": "integer"
     },
     "internalNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "approved": {
@@ -865,39 +1024,63 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
       "type": "boolean"
     },
     "workTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "roleId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "employeeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "timeSpentBy": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "workTypeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "roleName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "weekStart": {
@@ -907,39 +1090,51 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
       "type": "string"
     },
     "customFields": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "data": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "settingsId": {
-            "type": "integer"
-          },
-          "customFieldType": {
-            "type": "integer"
-          },
-          "customFieldId": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "data": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "settingsId": {
+                "type": "integer"
+              },
+              "customFieldType": {
+                "type": "integer"
+              },
+              "customFieldId": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -1099,17 +1294,11 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
       "description": "Hours spent as a decimal, e.g. 1.5."
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Description of the work; may be visible to the customer."
     },
     "internal_notes": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Staff-only remarks."
     },
     "work_type_id": {
@@ -1127,29 +1316,20 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
       "description": "Role ID, from list_all_kaseya_bms_roles_lookup."
     },
     "status_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32"
     },
     "user_id": {
-      "type": [
-        "integer",
-        "null"
-      ],
+      "type": "integer",
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Technician, from list_all_kaseya_bms_assignees_lookup."
     },
     "custom_fields": {
-      "type": [
-        "array",
-        "null"
-      ],
+      "type": "array",
       "items": {
         "type": "object",
         "properties": {
@@ -1166,16 +1346,10 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
             "format": "int32"
           },
           "Data": {
-            "type": [
-              "string",
-              "null"
-            ]
+            "type": "string"
           },
           "SettingsId": {
-            "type": [
-              "integer",
-              "null"
-            ],
+            "type": "integer",
             "minimum": -2147483648,
             "maximum": 2147483647,
             "format": "int32"
@@ -1188,31 +1362,19 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -1240,66 +1402,106 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "startDate": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "startTime": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "endTime": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "timespent": {
-      "type": [
-        "number",
-        "null"
+      "anyOf": [
+        {
+          "type": "number"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "notes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "userId": {
       "type": "integer"
     },
     "internalNotes": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "approved": {
@@ -1312,39 +1514,63 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
       "type": "boolean"
     },
     "workTypeId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "roleId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "employeeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "timeSpentBy": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "workTypeName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "roleName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "weekStart": {
@@ -1354,39 +1580,51 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
       "type": "string"
     },
     "customFields": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "data": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "settingsId": {
-            "type": "integer"
-          },
-          "customFieldType": {
-            "type": "integer"
-          },
-          "customFieldId": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "data": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "settingsId": {
+                "type": "integer"
+              },
+              "customFieldType": {
+                "type": "integer"
+              },
+              "customFieldId": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -1562,42 +1800,66 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::Too
             "type": "integer"
           },
           "createdBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "itemType": {
             "type": "integer"
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "assignedTo": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "complete": {
@@ -1672,17 +1934,11 @@ pub static BULK_DELETE_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::
       "description": "Numeric ticket Id (not the ticket number)."
     },
     "service_call_ids": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Comma-separated service call Ids to delete, e.g. `501,502`."
     },
     "to_do_ids": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Comma-separated to-do Ids to delete, e.g. `77`."
     }
   },
@@ -1797,30 +2053,46 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "ticketId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taskId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountId": {
             "type": "integer"
           },
           "accountName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "complete": {
@@ -1836,36 +2108,56 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "resource": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdById": {
             "type": "integer"
           },
           "createdByName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -1946,30 +2238,46 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::To
       "type": "integer"
     },
     "ticketId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "taskId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountId": {
       "type": "integer"
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "complete": {
@@ -1985,36 +2293,56 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::To
       "type": "integer"
     },
     "resource": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdById": {
       "type": "integer"
     },
     "createdByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -2105,10 +2433,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
       "format": "int32"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "What the appointment is for."
     },
     "complete": {
@@ -2139,31 +2464,19 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -2194,30 +2507,46 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
             "type": "integer"
           },
           "ticketId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "taskId": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "accountId": {
             "type": "integer"
           },
           "accountName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "complete": {
@@ -2233,36 +2562,56 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
             "type": "integer"
           },
           "resource": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdById": {
             "type": "integer"
           },
           "createdByName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "createdOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedBy": {
-            "type": [
-              "integer",
-              "null"
+            "anyOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "modifiedOn": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }
@@ -2377,10 +2726,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
       "format": "int32"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "What the appointment is for."
     },
     "complete": {
@@ -2408,31 +2754,19 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
       "type": "object",
       "properties": {
         "ContactIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "ResourcesIds": {
-          "type": [
-            "string",
-            "null"
-          ]
+          "type": "string"
         },
         "TemplateId": {
-          "type": [
-            "integer",
-            "null"
-          ],
+          "type": "integer",
           "minimum": -2147483648,
           "maximum": 2147483647,
           "format": "int32"
         },
         "OtherEmails": {
-          "type": [
-            "array",
-            "null"
-          ],
+          "type": "array",
           "items": {
             "type": "string"
           }
@@ -2459,30 +2793,46 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
       "type": "integer"
     },
     "ticketId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "taskId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "accountId": {
       "type": "integer"
     },
     "accountName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "complete": {
@@ -2498,36 +2848,56 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
       "type": "integer"
     },
     "resource": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdById": {
       "type": "integer"
     },
     "createdByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -2654,15 +3024,23 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = 
       "type": "integer"
     },
     "ticketId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "complete": {
@@ -2675,9 +3053,13 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = 
       "type": "string"
     },
     "resource": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -2756,10 +3138,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TODO: crate::catalogue::ToolDef = crate::c
       "format": "int32"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "What has to be done."
     },
     "status_id": {
@@ -2794,15 +3173,23 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TODO: crate::catalogue::ToolDef = crate::c
       "type": "integer"
     },
     "ticketId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "complete": {
@@ -2815,9 +3202,13 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TODO: crate::catalogue::ToolDef = crate::c
       "type": "string"
     },
     "resource": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -2909,10 +3300,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = cr
       "format": "int32"
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "What has to be done."
     },
     "status_id": {
@@ -2948,15 +3336,23 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = cr
       "type": "integer"
     },
     "ticketId": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "complete": {
@@ -2969,9 +3365,13 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = cr
       "type": "string"
     },
     "resource": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -3084,39 +3484,63 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHECKLIST_ITEMS: crate::catalogue::ToolDef
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "name": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "order": {
@@ -3126,21 +3550,33 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHECKLIST_ITEMS: crate::catalogue::ToolDef
       "type": "boolean"
     },
     "completedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "completedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "completedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -3206,10 +3642,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM: crate::catalogue::ToolDef 
       "description": "Short text of the step, e.g. `Back up mailbox`."
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Optional longer explanation."
     },
     "order": {
@@ -3234,39 +3667,63 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM: crate::catalogue::ToolDef 
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "name": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "order": {
@@ -3276,21 +3733,33 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM: crate::catalogue::ToolDef 
       "type": "boolean"
     },
     "completedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "completedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "completedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -3375,10 +3844,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM_BY_ID: crate::catalogue::To
       "description": "Text of the step (send the current one to keep it)."
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Longer explanation."
     },
     "order": {
@@ -3408,39 +3874,63 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM_BY_ID: crate::catalogue::To
       "type": "integer"
     },
     "createdBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "createdOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "modifiedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "name": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "description": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "order": {
@@ -3450,21 +3940,33 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM_BY_ID: crate::catalogue::To
       "type": "boolean"
     },
     "completedBy": {
-      "type": [
-        "integer",
-        "null"
+      "anyOf": [
+        {
+          "type": "integer"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "completedByName": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     },
     "completedOn": {
-      "type": [
-        "string",
-        "null"
+      "anyOf": [
+        {
+          "type": "string"
+        },
+        {
+          "type": "null"
+        }
       ]
     }
   }
@@ -3639,15 +4141,23 @@ pub static APPLY_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDef =
             "type": "integer"
           },
           "name": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "description": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "order": {
@@ -3716,17 +4226,11 @@ pub static CREATE_A_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDe
       "description": "Numeric ticket Id (not the ticket number)."
     },
     "description": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Description of the checklist in IT Glue."
     },
     "name": {
-      "type": [
-        "string",
-        "null"
-      ],
+      "type": "string",
       "description": "Name of the new IT Glue checklist, e.g. `New user onboarding`."
     }
   },
@@ -3740,68 +4244,103 @@ pub static CREATE_A_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDe
   "type": "object",
   "properties": {
     "checklist": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "integer"
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "id": {
+              "type": "integer"
+            },
+            "name": {
+              "anyOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "description": {
+              "anyOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "createdByName": {
+              "anyOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "createdOn": {
+              "type": "string"
+            },
+            "updatedOn": {
+              "anyOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            }
+          }
         },
-        "name": {
-          "type": [
-            "string",
-            "null"
-          ]
-        },
-        "description": {
-          "type": [
-            "string",
-            "null"
-          ]
-        },
-        "createdByName": {
-          "type": [
-            "string",
-            "null"
-          ]
-        },
-        "createdOn": {
-          "type": "string"
-        },
-        "updatedOn": {
-          "type": [
-            "string",
-            "null"
-          ]
+        {
+          "type": "null"
         }
-      }
+      ]
     },
     "tasks": {
-      "type": [
-        "array",
-        "null"
-      ],
-      "items": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer"
-          },
-          "name": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "description": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "order": {
-            "type": "integer"
+      "anyOf": [
+        {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "description": {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "order": {
+                "type": "integer"
+              }
+            }
           }
+        },
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }"#,
@@ -3861,15 +4400,23 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AGENT_PROCEDURE_AUDITS: crate::catalogue::
             "type": "integer"
           },
           "agentProcedureName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "admin": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "agentProcedureId": {
@@ -3879,9 +4426,13 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AGENT_PROCEDURE_AUDITS: crate::catalogue::
             "type": "integer"
           },
           "assetName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "triggeredOn": {
@@ -3891,18 +4442,26 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AGENT_PROCEDURE_AUDITS: crate::catalogue::
             "type": "integer"
           },
           "ticketNumber": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           },
           "workflowId": {
             "type": "integer"
           },
           "workflowName": {
-            "type": [
-              "string",
-              "null"
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "null"
+              }
             ]
           }
         }

@@ -485,7 +485,8 @@ fn result_of(
         return Ok((ResultShape::Object, Some(root_object(result))));
     }
     if has_type(&result, "array") {
-        let items = result.get("items").cloned().unwrap_or_else(|| json!({}));
+        let array = root_object(result);
+        let items = array.get("items").cloned().unwrap_or_else(|| json!({}));
         let schema = json!({
             "type": "object",
             "properties": {
@@ -496,7 +497,7 @@ fn result_of(
         });
         return Ok((ResultShape::List, Some(schema)));
     }
-    if result.get("type").is_some() {
+    if result.get("type").is_some() || result.get("anyOf").is_some() {
         let schema = json!({"type": "object", "properties": {"result": result}});
         return Ok((ResultShape::Scalar, Some(schema)));
     }

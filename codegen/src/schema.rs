@@ -1,8 +1,14 @@
 //! OpenAPI 3.0 schemas → self-contained JSON Schema (2020-12) for MCP tool definitions.
 //!
-//! Every `$ref` is inlined (clients such as Gemini reject `$ref`/`$defs`), `nullable` becomes a
-//! type union, and recursion is cut: a schema already being expanded, or one nested deeper than
-//! [`MAX_NESTING`] objects, becomes an unexpanded object that says so in its description.
+//! Every `$ref` is inlined (clients such as Gemini reject `$ref`/`$defs`), and recursion is cut:
+//! a schema already being expanded, or one nested deeper than [`MAX_NESTING`] objects, becomes
+//! an unexpanded object that says so in its description.
+//!
+//! `nullable` is spelled for portability. In input schemas it is dropped: to ASP.NET a `null`
+//! and an absent property are the same, so "optional" says it, and single-`type` dialects
+//! (Gemini's function declarations) accept it; the runtime drops `null` members a client sends
+//! before validating. In output schemas it becomes `anyOf: [schema, {type: null}]`, which every
+//! JSON Schema validator reads.
 
 use openapiv3::{
     AdditionalProperties, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
@@ -179,6 +185,14 @@ impl<'a> SchemaConverter<'a> {
                 context,
                 stack,
             )?,
+            // "Any value" (the `value` of a JSON Patch operation). Spelled out for input, since
+            // schema linters flag an empty schema and some clients drop it.
+            SchemaKind::Any(_) if self.direction == Direction::Input => object(json!({
+                "anyOf": [
+                    {"type": "string"}, {"type": "number"}, {"type": "boolean"},
+                    {"type": "object"}, {"type": "array"}
+                ]
+            })),
             SchemaKind::Any(_) => Map::new(),
             SchemaKind::OneOf { one_of: list }
             | SchemaKind::AnyOf { any_of: list }
@@ -199,8 +213,8 @@ impl<'a> SchemaConverter<'a> {
         if let Some(description) = &data.description {
             out.insert("description".into(), description.clone().into());
         }
-        if data.nullable {
-            make_nullable(&mut out);
+        if data.nullable && self.direction == Direction::Output {
+            out = nullable_output(out);
         }
         Ok(Converted {
             schema: Value::Object(out),
@@ -230,7 +244,17 @@ impl<'a> SchemaConverter<'a> {
                     props.insert(name.clone(), converted.schema);
                 }
                 Direction::Output => {
-                    props.insert(dotnet_camel_case(name), converted.schema);
+                    // OpenAPI 3.0 cannot mark a `$ref` nullable, but ASP.NET sends a missing
+                    // nested object as `null`: allow it, or real answers fail validation.
+                    let schema = match (schema, converted.schema) {
+                        (ReferenceOr::Reference { .. }, Value::Object(o))
+                            if o.get("anyOf").is_none() =>
+                        {
+                            Value::Object(nullable_output(o))
+                        }
+                        (_, other) => other,
+                    };
+                    props.insert(dotnet_camel_case(name), schema);
                 }
             }
         }
@@ -324,34 +348,35 @@ fn string_format(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Option<Strin
     }
 }
 
-/// OpenAPI 3.0 `nullable: true` → JSON Schema `type: [T, "null"]` (and `null` in an enum).
-fn make_nullable(o: &mut Map<String, Value>) {
-    if let Some(Value::String(t)) = o.get("type").cloned() {
-        o.insert("type".into(), json!([t, "null"]));
+/// An output schema that also allows `null`. An empty schema already does.
+fn nullable_output(schema: Map<String, Value>) -> Map<String, Value> {
+    if schema.is_empty() {
+        return schema;
     }
-    if let Some(Value::Array(values)) = o.get_mut("enum")
-        && !values.contains(&Value::Null)
-    {
-        values.push(Value::Null);
+    object(json!({"anyOf": [Value::Object(schema), {"type": "null"}]}))
+}
+
+/// The non-null branch of a nullable root: MCP requires tool schema roots of `type: object`.
+pub fn root_object(schema: Value) -> Value {
+    match schema.get("anyOf").and_then(Value::as_array) {
+        Some(branches) if branches.len() == 2 && branches[1] == json!({"type": "null"}) => {
+            branches[0].clone()
+        }
+        _ => schema,
     }
 }
 
-/// Strips `null` from a root schema's type: MCP requires tool schema roots of `type: object`.
-pub fn root_object(mut schema: Value) -> Value {
-    if let Some(Value::Array(types)) = schema.get("type") {
-        let single = types.iter().find(|t| t.as_str() != Some("null")).cloned();
-        if let (Some(t), Some(o)) = (single, schema.as_object_mut()) {
-            o.insert("type".into(), t);
-        }
+/// Whether a converted schema's type is `name`, or it is nullable with that type.
+pub fn has_type(schema: &Value, name: &str) -> bool {
+    if schema.get("type").and_then(Value::as_str) == Some(name) {
+        return true;
     }
     schema
-}
-
-/// Whether a converted schema's type is (or includes) `name`.
-pub fn has_type(schema: &Value, name: &str) -> bool {
-    match schema.get("type") {
-        Some(Value::String(t)) => t == name,
-        Some(Value::Array(types)) => types.iter().any(|t| t.as_str() == Some(name)),
-        _ => false,
-    }
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .is_some_and(|branches| {
+            branches
+                .iter()
+                .any(|b| b.get("type").and_then(Value::as_str) == Some(name))
+        })
 }

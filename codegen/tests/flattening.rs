@@ -135,12 +135,14 @@ fn array_bodies_become_one_named_argument() {
     assert_eq!(tool.name, "patch_kaseya_bms_item");
     assert_eq!(tool.class, "custom");
     let items = &tool.input_schema["properties"]["operations"]["items"];
-    assert_eq!(items["properties"]["op"]["type"], json!(["string", "null"]));
     assert_eq!(
-        items["properties"]["value"],
-        json!({}),
-        "an untyped nullable value accepts anything"
+        items["properties"]["op"]["type"], "string",
+        "null and absent are the same to BMS"
     );
+    let any = items["properties"]["value"]["anyOf"]
+        .as_array()
+        .expect("an untyped value accepts any type");
+    assert_eq!(any.len(), 5);
     assert_eq!(tool.result, ResultShape::Unknown);
     assert!(tool.output_schema.is_none());
 }
@@ -155,7 +157,7 @@ fn refs_are_inlined_cycles_cut_read_only_dropped_enums_and_bounds_kept() {
     let tool = build_one(&spec, &record("POST /v2/items", ""));
     let props = &tool.input_schema["properties"];
     assert!(props.get("id").is_none(), "readOnly Id is not an argument");
-    assert_eq!(props["title"]["type"], json!(["string", "null"]));
+    assert_eq!(props["title"]["type"], "string");
     assert_eq!(props["status"]["enum"], json!([0, 1, 2]));
     assert_eq!(props["status"]["minimum"], json!(i32::MIN));
     assert_eq!(props["status"]["maximum"], json!(i32::MAX));
@@ -192,6 +194,10 @@ fn output_schemas_are_camel_case_and_never_reject_extra_fields() {
         output["properties"].get("title").is_some() && output["properties"].get("id").is_some()
     );
     assert!(output.get("required").is_none() && output.get("additionalProperties").is_none());
+    assert_eq!(
+        output["properties"]["title"],
+        json!({"anyOf": [{"type": "string"}, {"type": "null"}]})
+    );
 }
 
 #[test]
