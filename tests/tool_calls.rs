@@ -200,3 +200,23 @@ async fn discovery_mode_offers_three_meta_tools_within_the_scope() {
         "servicedesk is outside a crm scope"
     );
 }
+
+#[tokio::test]
+async fn nulls_sent_for_optional_arguments_are_dropped_not_refused() {
+    let h = Harness::start().await;
+    h.clear_upstream_requests().await;
+    let result = h
+        .call(
+            "create_a_kaseya_bms_assignticket",
+            json!({
+                "ticket_id": 50001, "details": "Moving to Security.", "is_internal": true, "type_id": 601,
+                "status_id": 302, "note_date": "2026-11-26T10:00:00Z", "queue_id": 103,
+                "assignee_id": null, "secondary_assignees": null, "email_notification": null
+            }),
+        )
+        .await;
+    assert_eq!(result["isError"], false, "{result}");
+    let sent = h.upstream_requests().await;
+    let body = sent[0]["body"].as_object().expect("object body");
+    assert!(!body.contains_key("AssigneeId") && !body.contains_key("SecondaryAssignees"), "{body:?}");
+}

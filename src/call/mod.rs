@@ -13,7 +13,7 @@ pub use outcome::ToolOutcome;
 pub use request::{ArgProblem, build, validate};
 
 use crate::bms::{BmsClient, RateLimitHeaders, UpstreamError};
-use crate::catalogue::{Paging, Tool};
+use crate::catalogue::{ArgLocation, Paging, Tool};
 
 /// Page size sent when the agent gives none: small enough for a model's context.
 pub const DEFAULT_PAGE_SIZE: u64 = 25;
@@ -58,6 +58,7 @@ pub async fn call_tool(
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
+    let args = without_nulls(tool, args);
     let args = match tool.def.paging {
         Some(paging) => match with_paging(tool, paging, args, cursors) {
             Ok(args) => args,
@@ -104,6 +105,35 @@ pub async fn call_tool(
                 upstream_latency: None,
             }
         }
+    }
+}
+
+/// Drops `null` members: to BMS (ASP.NET) a null and an absent property are the same, and the
+/// input schemas say "optional" rather than "nullable" for portability. Whole-body arguments
+/// (JSON Patch documents) keep their nulls: there `"value": null` means something.
+fn without_nulls(tool: &Tool, mut args: Map<String, Value>) -> Map<String, Value> {
+    args.retain(|_, value| !value.is_null());
+    for (name, value) in args.iter_mut() {
+        let whole_body = tool
+            .def
+            .args
+            .iter()
+            .any(|b| b.name == name && b.location == ArgLocation::WholeBody);
+        if !whole_body {
+            strip_nulls(value);
+        }
+    }
+    args
+}
+
+fn strip_nulls(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            object.retain(|_, v| !v.is_null());
+            object.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
     }
 }
 
