@@ -1,6 +1,8 @@
 //! The interop suite: real, externally written MCP clients against `bms-mcp serve` on the
-//! built-in sandbox. Each client is pinned and installed here, into ignored folders:
-//! the Python SDK into `.tools/venv` from `tests/interop/python/requirements.txt`.
+//! built-in sandbox. Each client is pinned and installed here, into ignored folders: the Python
+//! SDK into `.tools/venv` (`tests/interop/python/requirements.txt`); the conformance suite, the
+//! MCP Inspector, mcp-remote and a Node 22 runtime into `tests/interop/node_modules`
+//! (`tests/interop/package.json` and its lockfile).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -9,6 +11,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+
+mod node;
 
 /// One suite's result for the summary.
 pub struct Outcome {
@@ -41,10 +45,14 @@ impl std::fmt::Display for Outcome {
 pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     let binary = build_binary(root)?;
     let python = python_env(root)?;
+    let node = node_env(root)?;
     let mut outcomes = Vec::new();
 
     let server = Server::start(&binary, &[])?;
     outcomes.push(python_suite(root, &python, &binary, &server)?);
+    outcomes.extend(node::inspector_suites(&node, &binary, &server)?);
+    outcomes.push(node::mcp_remote_suite(&node, &server)?);
+    outcomes.push(node::conformance_suite(&node, &server)?);
     drop(server);
     Ok(outcomes)
 }
@@ -98,6 +106,27 @@ fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
     }
     std::fs::write(&stamp, wanted).context("writing the install stamp")?;
     Ok(python)
+}
+
+/// `tests/interop/node_modules` from the lockfile, reinstalled when the lockfile changes.
+fn node_env(root: &Path) -> anyhow::Result<node::NodeEnv> {
+    let dir = root.join("tests/interop");
+    let lock = std::fs::read_to_string(dir.join("package-lock.json"))
+        .context("reading tests/interop/package-lock.json")?;
+    let stamp = dir.join("node_modules/.installed-lock");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock.as_str()) {
+        println!("== installing the Node MCP clients (pinned) into tests/interop/node_modules ==");
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .context("running npm ci (is Node.js with npm installed?)")?;
+        if !status.success() {
+            bail!("npm ci in tests/interop failed");
+        }
+        std::fs::write(&stamp, lock).context("writing the install stamp")?;
+    }
+    node::NodeEnv::new(&dir)
 }
 
 fn python_suite(

