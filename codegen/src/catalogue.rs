@@ -100,54 +100,33 @@ pub struct Catalogue {
     pub operations: Vec<OperationCoverage>,
 }
 
+/// A record a lenient build could not turn into a tool, kept so that change reports can say
+/// what became of it. The strict build refuses such records instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnbuiltRecord {
+    pub at: RecordLocation,
+    /// The tool the record makes (`None` for an `[[excluded]]` record).
+    pub tool: Option<String>,
+    /// True when the record's operation is not in the spec; otherwise `reason` says what failed.
+    pub operation_missing: bool,
+    /// What is wrong, as the strict build says it.
+    pub reason: String,
+}
+
 impl Catalogue {
     /// Joins the spec with the records, checking both.
     pub fn build(spec: &Spec, records: &RecordSet) -> Result<Catalogue, GenError> {
-        let operations = spec.operations()?;
-        let by_key: HashMap<String, &SpecOperation<'_>> =
-            operations.iter().map(|op| (op.key(), op)).collect();
+        build_catalogue(spec, records, false).map(|(catalogue, _)| catalogue)
+    }
 
-        let mut claimed: HashMap<String, RecordLocation> = HashMap::new();
-        let mut outcome: HashMap<String, Coverage> = HashMap::new();
-        let mut names: HashMap<String, RecordLocation> = HashMap::new();
-        let mut tools = Vec::new();
-
-        for exclusion in &records.exclusions {
-            let key = format!("{} {}", exclusion.method, exclusion.path);
-            find_operation(spec, &by_key, &key, &exclusion.at, &exclusion.path)?;
-            claim(&mut claimed, &key, &exclusion.at)?;
-            outcome.insert(key, Coverage::Excluded(exclusion.reason.clone()));
-        }
-        for record in &records.records {
-            let key = format!("{} {}", record.method, record.path);
-            let operation = find_operation(spec, &by_key, &key, &record.at, &record.path)?;
-            claim(&mut claimed, &key, &record.at)?;
-            let tool = build_tool(spec, operation, record)?;
-            if let Some(first) = names.get(&tool.name) {
-                return Err(GenError::DuplicateName {
-                    at: record.at.clone(),
-                    name: tool.name,
-                    first: first.clone(),
-                });
-            }
-            names.insert(tool.name.clone(), record.at.clone());
-            outcome.insert(key, Coverage::Tool(tool.name.clone()));
-            tools.push(tool);
-        }
-
-        let operations = operations
-            .iter()
-            .map(|op| OperationCoverage {
-                method: op.method.to_owned(),
-                path: op.path.to_owned(),
-                spec_tag: op.spec_tag().to_owned(),
-                coverage: outcome
-                    .get(&op.key())
-                    .cloned()
-                    .unwrap_or(Coverage::Undocumented),
-            })
-            .collect();
-        Ok(Catalogue { tools, operations })
+    /// Like [`Catalogue::build`], but a record whose operation left the spec, or that no longer
+    /// fits its operation, is set aside instead of failing the build: change reports use it to
+    /// say what a new spec does to records written for the old one.
+    pub fn build_lenient(
+        spec: &Spec,
+        records: &RecordSet,
+    ) -> Result<(Catalogue, Vec<UnbuiltRecord>), GenError> {
+        build_catalogue(spec, records, true)
     }
 
     /// Counts for the summary line: (operations, documented, excluded).
@@ -164,6 +143,97 @@ impl Catalogue {
             .count();
         (self.operations.len(), documented, excluded)
     }
+}
+
+fn build_catalogue(
+    spec: &Spec,
+    records: &RecordSet,
+    lenient: bool,
+) -> Result<(Catalogue, Vec<UnbuiltRecord>), GenError> {
+    let operations = spec.operations()?;
+    let by_key: HashMap<String, &SpecOperation<'_>> =
+        operations.iter().map(|op| (op.key(), op)).collect();
+
+    let mut claimed: HashMap<String, RecordLocation> = HashMap::new();
+    let mut outcome: HashMap<String, Coverage> = HashMap::new();
+    let mut names: HashMap<String, RecordLocation> = HashMap::new();
+    let mut tools = Vec::new();
+    let mut unbuilt = Vec::new();
+
+    for exclusion in &records.exclusions {
+        let key = format!("{} {}", exclusion.method, exclusion.path);
+        if let Err(error) = find_operation(spec, &by_key, &key, &exclusion.at, &exclusion.path) {
+            if !lenient {
+                return Err(error);
+            }
+            unbuilt.push(UnbuiltRecord {
+                at: exclusion.at.clone(),
+                tool: None,
+                operation_missing: true,
+                reason: error.to_string(),
+            });
+            continue;
+        }
+        claim(&mut claimed, &key, &exclusion.at)?;
+        outcome.insert(key, Coverage::Excluded(exclusion.reason.clone()));
+    }
+    for record in &records.records {
+        let key = format!("{} {}", record.method, record.path);
+        let built = find_operation(spec, &by_key, &key, &record.at, &record.path)
+            .map_err(|e| (true, e))
+            .and_then(|operation| {
+                claim(&mut claimed, &key, &record.at).map_err(|e| (false, e))?;
+                build_tool(spec, operation, record, lenient).map_err(|e| (false, e))
+            });
+        let tool = match built {
+            Ok(tool) => tool,
+            Err((operation_missing, error))
+                if lenient && !matches!(error, GenError::DuplicateRecord { .. }) =>
+            {
+                unbuilt.push(UnbuiltRecord {
+                    at: record.at.clone(),
+                    tool: record_tool_name(record),
+                    operation_missing,
+                    reason: error.to_string(),
+                });
+                continue;
+            }
+            Err((_, error)) => return Err(error),
+        };
+        if let Some(first) = names.get(&tool.name) {
+            return Err(GenError::DuplicateName {
+                at: record.at.clone(),
+                name: tool.name,
+                first: first.clone(),
+            });
+        }
+        names.insert(tool.name.clone(), record.at.clone());
+        outcome.insert(key, Coverage::Tool(tool.name.clone()));
+        tools.push(tool);
+    }
+
+    let operations = operations
+        .iter()
+        .map(|op| OperationCoverage {
+            method: op.method.to_owned(),
+            path: op.path.to_owned(),
+            spec_tag: op.spec_tag().to_owned(),
+            coverage: outcome
+                .get(&op.key())
+                .cloned()
+                .unwrap_or(Coverage::Undocumented),
+        })
+        .collect();
+    Ok((Catalogue { tools, operations }, unbuilt))
+}
+
+/// The name a record's tool has, worked out without the spec.
+fn record_tool_name(record: &Record) -> Option<String> {
+    let verb = match &record.verb {
+        Some(word) => Verb::parse(word)?,
+        None => Verb::default_for(&record.method, &record.path),
+    };
+    Some(tool_name(&verb, &record.resource))
 }
 
 fn find_operation<'s, 'a>(
@@ -210,7 +280,14 @@ fn claim(
     Ok(())
 }
 
-fn build_tool(spec: &Spec, op: &SpecOperation<'_>, record: &Record) -> Result<ToolModel, GenError> {
+/// Builds one record's tool. `lenient` lets `[record.args]` describe arguments the operation no
+/// longer has (the diff then reports them removed) instead of refusing the record.
+fn build_tool(
+    spec: &Spec,
+    op: &SpecOperation<'_>,
+    record: &Record,
+    lenient: bool,
+) -> Result<ToolModel, GenError> {
     let verb = match &record.verb {
         Some(word) => Verb::parse(word).ok_or_else(|| GenError::RecordField {
             at: record.at.clone(),
@@ -309,7 +386,7 @@ fn build_tool(spec: &Spec, op: &SpecOperation<'_>, record: &Record) -> Result<To
     }
 
     for key in record.args.keys() {
-        if !args.args.iter().any(|a| &a.name == key) || key == CURSOR_ARG {
+        if !lenient && (!args.args.iter().any(|a| &a.name == key) || key == CURSOR_ARG) {
             let valid: Vec<&str> = args
                 .args
                 .iter()
@@ -451,10 +528,14 @@ fn describe_arg(location: ArgLocation, wire: &str) -> String {
     }
 }
 
+/// `PageNumber` and `PageSize`, in the query (list operations) or the body (`POST .../search`).
 fn paging_of(args: &[ArgModel]) -> Option<PagingModel> {
     let find = |wire: &str| {
         args.iter()
-            .find(|a| a.location == ArgLocation::Query && a.wire.eq_ignore_ascii_case(wire))
+            .find(|a| {
+                matches!(a.location, ArgLocation::Query | ArgLocation::Body)
+                    && a.wire.eq_ignore_ascii_case(wire)
+            })
             .map(|a| a.wire.clone())
     };
     Some(PagingModel {

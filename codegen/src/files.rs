@@ -1,14 +1,21 @@
 //! The generated tree as files: produce it, compare it with what is on disk, write it.
+//!
+//! `generated/CHANGES.md` is the one file here that generation does not produce: it is the
+//! review report of the last regeneration that changed the catalogue, written by
+//! `cargo xtask gen` from the committed `catalogue.json` before it is replaced. It depends on
+//! history, not on `spec/`, so the freshness check ignores it and regeneration keeps it.
 
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use crate::catalogue::Catalogue;
 use crate::coverage::coverage_markdown;
 use crate::emit;
 use crate::error::GenError;
+use crate::snapshot::{CatalogueSnapshot, SNAPSHOT_FILE, sha256_hex};
 use crate::{GENERATED_DIR, spec};
+
+/// The review report's file name in `generated/`; never produced by [`generate`], never stale.
+pub const CHANGES_FILE: &str = "CHANGES.md";
 
 /// One output file, path relative to the repository root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +28,7 @@ pub struct GeneratedFile {
 pub fn generate(root: &Path) -> Result<(Catalogue, Vec<GeneratedFile>), GenError> {
     let spec_path = root.join(spec::SPEC_PATH);
     let spec_bytes = std::fs::read(&spec_path).map_err(|e| GenError::io(&spec_path, e))?;
-    let sha = hex(&Sha256::digest(&spec_bytes));
+    let sha = sha256_hex(&spec_bytes);
     let (_, catalogue) = crate::load_catalogue(root)?;
     let dir = PathBuf::from(GENERATED_DIR);
     let mut files = vec![
@@ -33,6 +40,10 @@ pub fn generate(root: &Path) -> Result<(Catalogue, Vec<GeneratedFile>), GenError
             path: dir.join("COVERAGE.md"),
             contents: coverage_markdown(&catalogue),
         },
+        GeneratedFile {
+            path: dir.join(SNAPSHOT_FILE),
+            contents: CatalogueSnapshot::of(&catalogue, &[], &sha).to_json(),
+        },
     ];
     for group in emit::groups(&catalogue) {
         files.push(GeneratedFile {
@@ -43,7 +54,8 @@ pub fn generate(root: &Path) -> Result<(Catalogue, Vec<GeneratedFile>), GenError
     Ok((catalogue, files))
 }
 
-/// Files that differ from `files`, are missing, or are in `generated/` without being produced.
+/// Files that differ from `files`, are missing, or are in `generated/` without being produced
+/// (`CHANGES.md` excepted).
 pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
     let mut stale: Vec<PathBuf> = files
         .iter()
@@ -56,7 +68,7 @@ pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
     stale
 }
 
-/// Writes `files` and removes anything else in `generated/`.
+/// Writes `files` and removes anything else in `generated/` but `CHANGES.md`.
 pub fn write_files(root: &Path, files: &[GeneratedFile]) -> Result<(), GenError> {
     let dir = root.join(GENERATED_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| GenError::io(&dir, e))?;
@@ -83,11 +95,8 @@ fn extra_files(root: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .map(|e| PathBuf::from(GENERATED_DIR).join(e.file_name()))
         .filter(|p| !files.iter().any(|f| &f.path == p))
+        .filter(|p| p.file_name().is_none_or(|name| name != CHANGES_FILE))
         .collect();
     extra.sort();
     extra
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,26 +1,56 @@
 //! `cargo xtask <command>`: project automation that needs no shell scripts.
 //!
-//! - `gen [--check]`: regenerate `generated/` from the spec and records (or only check it).
+//! - `gen [--check] [--deny-breaking] [--json]`: regenerate `generated/` from the spec and
+//!   records (or only check it) and report what changed for agents.
+//! - `spec diff OLD NEW` / `spec update PATH`: review a new BMS spec, and vendor it.
 //! - `test`: the whole test suite, including the real MCP clients it installs itself.
+//!
+//! Exit codes: 0 success, 1 failure, 2 a breaking change refused by `--deny-breaking`.
 
+mod cli;
 mod gen_cmd;
 mod interop;
+mod report;
+mod spec_cmd;
+mod spec_readme;
 mod test_cmd;
+#[cfg(test)]
+mod tests;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use report::{BreakingDenied, Console};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  gen [--check]   regenerate generated/ from spec/ (--check: fail if it is stale)
-  test            run the workspace tests, then the real-client interop suite";
+  gen [--check] [--deny-breaking] [--json]
+        regenerate generated/ from spec/ and report what changed for agents
+        (--check: only fail if generated/ is stale; --deny-breaking: exit 2 and
+        write nothing when a change breaks agents; --json: the report as JSON)
+  spec diff OLD NEW [--deny-breaking] [--json] [--markdown]
+        the same report between two spec files (or two generated/catalogue.json
+        snapshots), with the records in spec/docs/; writes nothing
+  spec update PATH [--deny-breaking] [--json]
+        validate a new spec, vendor it into spec/, record its sha256 and date in
+        spec/README.md, regenerate and report
+  test  run the workspace tests, then the real-client interop suite";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = repo_root();
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let mut console = Console {
+        out: &mut out,
+        err: &mut err,
+        colour,
+    };
     let result = match args.first().map(String::as_str) {
-        Some("gen") => gen_cmd::run(&root, &args[1..]),
+        Some("gen") => gen_cmd::run(&root, &args[1..], &mut console),
+        Some("spec") => spec_cmd::run(&root, &args[1..], &mut console),
         Some("test") => test_cmd::run(&root, &args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
@@ -28,12 +58,18 @@ fn main() -> ExitCode {
         }
         Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
     };
+    if let Err(error) = &result {
+        eprintln!("error: {error:#}");
+    }
+    ExitCode::from(exit_code(&result))
+}
+
+/// 0 on success, 2 when `--deny-breaking` refused a breaking change, 1 for any other failure.
+fn exit_code(result: &anyhow::Result<()>) -> u8 {
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Ok(()) => 0,
+        Err(error) if error.chain().any(|e| e.is::<BreakingDenied>()) => 2,
+        Err(_) => 1,
     }
 }
 

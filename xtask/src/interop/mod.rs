@@ -158,19 +158,29 @@ fn python_suite(
     ))
 }
 
-/// A `bms-mcp serve` on a free loopback port with the built-in sandbox, stopped on drop.
+/// A `bms-mcp serve` on a free loopback port with the built-in sandbox and a fresh data
+/// directory (so it is a first run and prints its MCP URL), stopped and removed on drop.
 pub struct Server {
     child: Child,
+    data_dir: PathBuf,
     pub mcp_url: String,
     pub sandbox_url: String,
 }
 
 impl Server {
     pub fn start(binary: &Path, extra_args: &[&str]) -> anyhow::Result<Server> {
+        let data_dir = std::env::temp_dir().join(format!(
+            "bms-mcp-interop-{}-{}",
+            std::process::id(),
+            unique()
+        ));
+        std::fs::create_dir_all(&data_dir).context("creating the data directory")?;
         let mut child = Command::new(binary)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
             .args(extra_args)
             .env("BMS_MCP_LOG", "warn")
+            .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -185,6 +195,7 @@ impl Server {
         });
         let mut server = Server {
             child,
+            data_dir,
             mcp_url: String::new(),
             sandbox_url: String::new(),
         };
@@ -206,9 +217,17 @@ impl Server {
     }
 }
 
+/// A number no other server of this run has used.
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }

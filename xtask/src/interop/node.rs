@@ -58,8 +58,8 @@ impl NodeEnv {
     }
 }
 
-/// The Inspector CLI: tools/list with the portability lint and a tools/call, over Streamable
-/// HTTP and over stdio (`bms-mcp stdio`).
+/// The Inspector CLI: tools/list with the portability lint, then a tools/call in each protocol
+/// era over Streamable HTTP and over stdio (`bms-mcp stdio`).
 pub fn inspector_suites(
     node: &NodeEnv,
     binary: &Path,
@@ -86,61 +86,76 @@ pub fn inspector_suites(
     if !lint_ok {
         println!("{lint_errors}");
     }
-    let call = node.run(
-        "inspector",
-        &[
-            "--cli",
-            url,
-            "--transport",
-            "http",
-            "--method",
-            "tools/call",
-            "--tool-name",
-            "list_all_kaseya_bms_queues_lookup",
-            "--format",
-            "json",
-            "-q",
-        ],
-    )?;
-    let http_ok = call.status.success() && result_ok(&call.stdout, "Security");
     let binary = binary.to_string_lossy();
-    let stdio = node.run(
-        "inspector",
-        &[
-            "--cli",
-            "--method",
-            "tools/call",
-            "--tool-name",
-            "list_all_kaseya_bms_priorities_lookup",
-            "--format",
-            "json",
-            "-q",
-            "--",
-            &binary,
-            "stdio",
-            "--tags",
-            "lookups",
-        ],
-    )?;
-    let stdio_ok = stdio.status.success() && result_ok(&stdio.stdout, "High");
-    for (name, output, ok) in [("http", &call, http_ok), ("stdio", &stdio, stdio_ok)] {
-        if !ok {
-            println!(
-                "inspector {name} failed:\n{}\n{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
+    let mut outcomes = vec![Outcome::new(
+        "inspector --strict (schema lint)",
+        lint_ok,
+        "0 warnings".into(),
+    )];
+    for era in ["legacy", "modern"] {
+        let call = node.run(
+            "inspector",
+            &[
+                "--cli",
+                url,
+                "--transport",
+                "http",
+                "--protocol-era",
+                era,
+                "--method",
+                "tools/call",
+                "--tool-name",
+                "list_all_kaseya_bms_queues_lookup",
+                "--format",
+                "json",
+                "-q",
+            ],
+        )?;
+        outcomes.push(report(
+            &format!("inspector http, {era} era"),
+            &call,
+            "Security",
+        ));
+        let stdio = node.run(
+            "inspector",
+            &[
+                "--cli",
+                "--protocol-era",
+                era,
+                "--method",
+                "tools/call",
+                "--tool-name",
+                "list_all_kaseya_bms_priorities_lookup",
+                "--format",
+                "json",
+                "-q",
+                "--",
+                &binary,
+                "stdio",
+                "--tags",
+                "lookups",
+            ],
+        )?;
+        outcomes.push(report(
+            &format!("inspector stdio, {era} era"),
+            &stdio,
+            "High",
+        ));
     }
-    Ok(vec![
-        Outcome::new(
-            "inspector --strict (schema lint)",
-            lint_ok,
-            "0 warnings".into(),
-        ),
-        Outcome::new("inspector http (tools/call)", http_ok, String::new()),
-        Outcome::new("inspector stdio (bms-mcp stdio)", stdio_ok, String::new()),
-    ])
+    Ok(outcomes)
+}
+
+/// A suite outcome from one Inspector run, printing its output when it failed.
+fn report(name: &str, output: &Output, needle: &str) -> Outcome {
+    let ok = output.status.success() && result_ok(&output.stdout, needle);
+    if !ok {
+        println!(
+            "{name} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Outcome::new(name, ok, String::new())
 }
 
 /// mcp-remote bridges the HTTP URL to stdio, as Claude Desktop runs it; the Inspector drives it.
@@ -167,15 +182,7 @@ pub fn mcp_remote_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Outco
             "http-only",
         ],
     )?;
-    let ok = output.status.success() && result_ok(&output.stdout, "Resolved");
-    if !ok {
-        println!(
-            "{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(Outcome::new("mcp-remote (http → stdio)", ok, String::new()))
+    Ok(report("mcp-remote (http → stdio)", &output, "Resolved"))
 }
 
 /// The official conformance suite's server scenarios, with the baseline of expected failures.
