@@ -51,7 +51,10 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
             required: false,
         },
     ],
-    paging: None,
+    paging: Some(crate::catalogue::Paging {
+        page_number: "PageNumber",
+        page_size: "PageSize",
+    }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
         read_only: false,
@@ -141,6 +144,10 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
       },
       "additionalProperties": false,
       "description": "Filter object with PascalCase keys, e.g. {\"StatusNames\": \"New,In Progress\", \"ExcludeCompleted\": 1}."
+    },
+    "cursor": {
+      "type": "string",
+      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
     }
   },
   "additionalProperties": false
