@@ -8,8 +8,9 @@ use anyhow::{Context, bail};
 use super::split_list;
 use crate::bms::{BmsClient, BmsClientConfig, BmsCredentials, http_client};
 use crate::call::CursorCodec;
-use crate::catalogue::{Catalogue, ToolFilter};
+use crate::catalogue::ToolFilter;
 use crate::mcp::{McpScope, ToolExposure};
+use crate::store::McpServerConfig;
 use crate::transport::session::Sessions;
 
 /// The BMS account to serve. With no `--bms-url`, the built-in sandbox is started and used.
@@ -74,50 +75,90 @@ impl ScopeArgs {
         };
         Ok(McpScope::new(filter, exposure))
     }
+
+    /// The same scope as a stored MCP server's config.
+    pub fn config(&self) -> anyhow::Result<McpServerConfig> {
+        let scope = self.scope()?;
+        Ok(McpServerConfig {
+            methods: scope.filter.methods.clone(),
+            tags: scope.filter.tags.clone(),
+            require_api_token_auth: false,
+            tool_exposure: scope.exposure,
+        })
+    }
 }
 
 /// Refuses methods and tags no tool has, so a typo cannot silently empty a scope.
 pub fn check_filter(filter: &ToolFilter) -> anyhow::Result<()> {
-    let catalogue = Catalogue::global();
-    let verbs = catalogue.verbs();
-    for method in &filter.methods {
-        let known = ["read", "write", "custom"].contains(&method.as_str())
-            || verbs.contains(&method.as_str());
-        if !known {
-            bail!(
-                "unknown method `{method}`; use read, write, custom or a verb: {}",
-                verbs.join(", ")
-            );
-        }
+    crate::store::servers::check_filter(filter).map_err(|invalid| anyhow::anyhow!(invalid.message))
+}
+
+/// The built-in BMS simulator, started on a free loopback port and signed in to like any BMS.
+pub struct BuiltInSandbox {
+    #[cfg(feature = "sandbox")]
+    sandbox: bms_mcp_sandbox::Sandbox,
+}
+
+impl BuiltInSandbox {
+    /// The name of the integrated-account region that means "the sandbox this process runs".
+    pub const REGION: &'static str = "sandbox";
+
+    #[cfg(feature = "sandbox")]
+    pub async fn start() -> anyhow::Result<BuiltInSandbox> {
+        let sandbox = bms_mcp_sandbox::Sandbox::start(
+            bms_mcp_sandbox::SandboxConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        )
+        .await
+        .context("starting the built-in BMS sandbox")?;
+        Ok(BuiltInSandbox { sandbox })
     }
-    let tags = catalogue.tags();
-    for tag in &filter.tags {
-        if !tags.contains(&tag.as_str()) {
-            bail!("unknown tag `{tag}`; tags: {}", tags.join(", "));
-        }
+
+    #[cfg(not(feature = "sandbox"))]
+    pub async fn start() -> anyhow::Result<BuiltInSandbox> {
+        bail!(
+            "this build has no built-in sandbox; pass --bms-url, --bms-username, --bms-password and --bms-tenant, or add an account with `bms-mcp accounts add`"
+        )
     }
-    Ok(())
+
+    pub fn base_url(&self) -> String {
+        #[cfg(feature = "sandbox")]
+        return self.sandbox.base_url();
+        #[cfg(not(feature = "sandbox"))]
+        unreachable!("no sandbox can be started in this build")
+    }
+
+    /// The login the sandbox accepts.
+    pub fn credentials(&self) -> BmsCredentials {
+        #[cfg(feature = "sandbox")]
+        {
+            let c = self.sandbox.credentials();
+            BmsCredentials {
+                username: c.username,
+                password: c.password,
+                tenant: c.tenant,
+                totp_secret: c.totp_secret,
+            }
+        }
+        #[cfg(not(feature = "sandbox"))]
+        unreachable!("no sandbox can be started in this build")
+    }
+
+    pub async fn shutdown(self) {
+        #[cfg(feature = "sandbox")]
+        self.sandbox.shutdown().await;
+    }
 }
 
 /// The BMS client to use, and the sandbox when one was started for it.
 pub struct Upstream {
     pub client: Arc<BmsClient>,
-    #[cfg(feature = "sandbox")]
-    sandbox: Option<bms_mcp_sandbox::Sandbox>,
+    sandbox: Option<BuiltInSandbox>,
 }
 
 impl Upstream {
-    /// The sandbox's base URL, when this upstream is the built-in sandbox.
-    pub fn sandbox_url(&self) -> Option<String> {
-        #[cfg(feature = "sandbox")]
-        return self.sandbox.as_ref().map(|s| s.base_url());
-        #[cfg(not(feature = "sandbox"))]
-        return None;
-    }
-
     /// Stops the sandbox, if one was started.
     pub async fn shutdown(self) {
-        #[cfg(feature = "sandbox")]
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
@@ -125,17 +166,20 @@ impl Upstream {
 }
 
 impl AccountArgs {
-    /// Connects to the configured BMS, or starts the built-in sandbox on a free loopback port.
-    pub async fn connect(&self) -> anyhow::Result<Upstream> {
-        let config = BmsClientConfig {
+    /// Connection settings for every BMS client.
+    pub fn client_config(&self) -> BmsClientConfig {
+        BmsClientConfig {
             connect_timeout: Duration::from_secs(self.connect_timeout),
             request_timeout: Duration::from_secs(self.request_timeout),
             budget_per_hour: self.budget_per_hour,
             ..BmsClientConfig::default()
-        };
-        let http = http_client(&config).context("building the HTTP client")?;
+        }
+    }
+
+    /// The account the `--bms-*` flags describe, when `--bms-url` is set: base URL and login.
+    pub fn explicit(&self) -> anyhow::Result<Option<(String, BmsCredentials)>> {
         let Some(url) = &self.bms_url else {
-            return start_sandbox(http, config).await;
+            return Ok(None);
         };
         let missing = |name: &str| {
             anyhow::anyhow!("--bms-url is set but --{name} is not; give the BMS API user's {name}")
@@ -160,72 +204,41 @@ impl AccountArgs {
         if !matches!(parsed.scheme(), "http" | "https") {
             bail!("--bms-url must be an http(s) URL, e.g. https://api.bms.kaseya.com");
         }
+        Ok(Some((url.trim_end_matches('/').to_owned(), credentials)))
+    }
+
+    /// Connects to the configured BMS, or starts the built-in sandbox on a free loopback port.
+    pub async fn connect(&self) -> anyhow::Result<Upstream> {
+        let config = self.client_config();
+        let http = http_client(&config).context("building the HTTP client")?;
+        if let Some((url, credentials)) = self.explicit()? {
+            return Ok(Upstream {
+                client: BmsClient::new(http, &url, credentials, config),
+                sandbox: None,
+            });
+        }
+        let sandbox = BuiltInSandbox::start().await?;
+        let client = BmsClient::new(http, &sandbox.base_url(), sandbox.credentials(), config);
         Ok(Upstream {
-            client: BmsClient::new(http, url, credentials, config),
-            #[cfg(feature = "sandbox")]
-            sandbox: None,
+            client,
+            sandbox: Some(sandbox),
         })
     }
-}
-
-/// Starts the built-in sandbox on a free loopback port; it is then signed in to like any BMS.
-#[cfg(feature = "sandbox")]
-async fn start_sandbox(http: reqwest::Client, config: BmsClientConfig) -> anyhow::Result<Upstream> {
-    let sandbox = bms_mcp_sandbox::Sandbox::start(
-        bms_mcp_sandbox::SandboxConfig::default(),
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .context("starting the built-in BMS sandbox")?;
-    let c = sandbox.credentials();
-    let credentials = BmsCredentials {
-        username: c.username.clone(),
-        password: c.password.clone(),
-        tenant: c.tenant.clone(),
-        totp_secret: c.totp_secret.clone(),
-    };
-    let client = BmsClient::new(http, &sandbox.base_url(), credentials, config);
-    Ok(Upstream {
-        client,
-        sandbox: Some(sandbox),
-    })
-}
-
-#[cfg(not(feature = "sandbox"))]
-async fn start_sandbox(
-    _http: reqwest::Client,
-    _config: BmsClientConfig,
-) -> anyhow::Result<Upstream> {
-    bail!(
-        "no BMS account configured and this build has no built-in sandbox; pass --bms-url, --bms-username, --bms-password and --bms-tenant"
-    )
 }
 
 /// Keys for signing cursors and session ids. From `BMS_MCP_SECRET_KEY` (64 hex digits) so that
 /// replicas accept each other's, else random for this process.
 pub fn signing_keys() -> anyhow::Result<(CursorCodec, Sessions)> {
     let master: [u8; 32] = match std::env::var("BMS_MCP_SECRET_KEY") {
-        Ok(hex) => {
-            parse_hex_key(&hex).context("BMS_MCP_SECRET_KEY must be 64 hex digits (32 bytes)")?
-        }
+        Ok(hex) => crate::store::crypto::parse_hex_key(&hex).map_err(|reason| {
+            anyhow::anyhow!("BMS_MCP_SECRET_KEY must be 64 hex digits (32 bytes): {reason}")
+        })?,
         Err(_) => rand::random(),
     };
     Ok((
         CursorCodec::new(derive(&master, b"cursor")),
         Sessions::new(derive(&master, b"session")),
     ))
-}
-
-fn parse_hex_key(hex: &str) -> anyhow::Result<[u8; 32]> {
-    let hex = hex.trim();
-    if hex.len() != 64 {
-        bail!("expected 64 hex digits, got {}", hex.len());
-    }
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)?;
-    }
-    Ok(key)
 }
 
 fn derive(master: &[u8; 32], purpose: &[u8]) -> [u8; 32] {

@@ -1,8 +1,12 @@
 //! The `bms-mcp` command line.
 
 mod account;
+mod accounts;
+mod admin_token;
+mod mcp;
 mod serve;
 mod stdio;
+mod store_args;
 mod tools;
 
 use clap::{Parser, Subcommand};
@@ -17,8 +21,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve MCP over HTTP (Streamable HTTP and legacy SSE). With no BMS account configured it
-    /// starts the built-in BMS sandbox and serves that.
+    /// Serve every MCP server in the store over HTTP (Streamable HTTP and legacy SSE), with the
+    /// admin API beside it. The first run creates the built-in sandbox account, an admin token
+    /// and one MCP server, and prints them once.
     Serve(serve::ServeArgs),
     /// Serve one MCP server over stdin/stdout, for desktop clients that start a process.
     Stdio(stdio::StdioArgs),
@@ -27,6 +32,12 @@ enum Command {
     Sandbox(bms_mcp_sandbox::SandboxArgs),
     /// Print the tool catalogue, filtered as an MCP server's scope would be.
     Tools(tools::ToolsArgs),
+    /// Admin API tokens: create (printed once), list, revoke.
+    AdminToken(admin_token::AdminTokenArgs),
+    /// Integrated accounts (BMS tenants): add, list, remove.
+    Accounts(accounts::AccountsArgs),
+    /// MCP servers of integrated accounts: create (URL printed once), list, revoke.
+    Mcp(mcp::McpArgs),
 }
 
 fn version_text() -> String {
@@ -44,6 +55,9 @@ pub fn main() -> std::process::ExitCode {
         Command::Tools(args) => tools::run(&args),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
         Command::Stdio(args) => runtime().and_then(|rt| rt.block_on(stdio::run(args))),
+        Command::AdminToken(args) => runtime().and_then(|rt| rt.block_on(admin_token::run(args))),
+        Command::Accounts(args) => runtime().and_then(|rt| rt.block_on(accounts::run(args))),
+        Command::Mcp(args) => runtime().and_then(|rt| rt.block_on(mcp::run(args))),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => runtime().and_then(|rt| {
             rt.block_on(async {

@@ -1,15 +1,23 @@
-//! `bms-mcp serve`: MCP over HTTP for one BMS account.
+//! `bms-mcp serve`: MCP over HTTP for every MCP server in the store, and the admin API.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::account::{AccountArgs, ScopeArgs, signing_keys};
-use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint};
-use crate::server::directory::{Directory, new_token};
+use super::account::{AccountArgs, BuiltInSandbox, ScopeArgs, signing_keys};
+use super::store_args::{StoreArgs, describe};
+use crate::bms::http_client;
+use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler, McpScope};
+use crate::server::directory::Directory;
 use crate::server::metrics::Metrics;
+use crate::server::upstreams::Upstreams;
 use crate::server::{AppState, DEFAULT_BODY_LIMIT, app};
+use crate::store::audit::spawn_retention;
+use crate::store::{
+    AccountChanges, Actor, BmsLocation, IntegratedAccount, NewAccount, NewMcpServer, Store,
+    ToolCallLog,
+};
 use crate::transport::guard::HostGuard;
 use crate::transport::sse::SseHub;
 
@@ -33,15 +41,26 @@ pub struct ServeArgs {
     /// Tools per tools/list page.
     #[arg(long, env = "BMS_MCP_LIST_PAGE_SIZE", default_value_t = DEFAULT_LIST_PAGE_SIZE)]
     list_page_size: usize,
+    /// Days the audit log keeps admin actions and tool calls.
+    #[arg(long, env = "BMS_MCP_AUDIT_RETENTION_DAYS", default_value_t = 30)]
+    audit_retention_days: u32,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// With --bms-url, the account these flags describe is added to the store (or updated, matched
+    /// by URL, user and tenant); without, the built-in sandbox account is created on first run.
     #[command(flatten)]
     account: AccountArgs,
+    /// The scope of the MCP server created on first run.
     #[command(flatten)]
     scope: ScopeArgs,
 }
 
+/// Marker in the store: the first run's account, admin token and MCP server were made.
+const FIRST_RUN_KEY: &str = "first_run_at";
+
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     super::init_tracing();
-    let scope = args.scope.scope()?;
+    let first_config = args.scope.config()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -52,8 +71,95 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{local}"))
         .trim_end_matches('/')
         .to_owned();
+    let guard = host_guard(&args, &public_url);
+
+    let (store, location) = args.store.open().await?;
+    let flags_account = upsert_flags_account(&store, &args.account).await?;
+    let first_run = store
+        .set_meta_if_absent(FIRST_RUN_KEY, &crate::store::unix_now().to_string())
+        .await?;
+    let mut accounts = store.accounts().await?;
+    let mut sandbox = None;
+    if first_run && accounts.is_empty() {
+        let started = BuiltInSandbox::start().await?;
+        accounts.push(create_sandbox_account(&store, &started).await?);
+        sandbox = Some(started);
+    }
+    if sandbox.is_none() && accounts.iter().any(is_sandbox) {
+        sandbox = Some(BuiltInSandbox::start().await?);
+    }
+
+    let config = args.account.client_config();
+    let mut upstreams = Upstreams::new(
+        http_client(&config).context("building the HTTP client")?,
+        config,
+    );
+    if let Some(sandbox) = &sandbox {
+        upstreams = upstreams.with_region(
+            BuiltInSandbox::REGION,
+            &sandbox.base_url(),
+            Some(sandbox.credentials()),
+        );
+    }
+    let directory = Arc::new(Directory::new(store.clone(), upstreams));
+    let reaper = directory.spawn_expiry_reaper();
+    let retention = spawn_retention(store.clone(), args.audit_retention_days);
+    let (call_log, call_writer) = ToolCallLog::start(store.clone());
+    let (cursors, sessions) = signing_keys()?;
+    let handler = Arc::new(
+        Handler::new(cursors, args.list_page_size, Arc::new(Metrics::default()))
+            .with_call_log(call_log.clone()),
+    );
+    let state = AppState {
+        handler,
+        directory,
+        sessions: Arc::new(sessions),
+        sse: Arc::new(SseHub::default()),
+        public_url: public_url.as_str().into(),
+    };
+
+    println!(
+        "bms-mcp {} listening on http://{local}",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("Store: {}", describe(&location));
+    if let Some(sandbox) = &sandbox {
+        println!(
+            "BMS: built-in sandbox at {} (demo data; no credentials needed)",
+            sandbox.base_url()
+        );
+    }
+    println!("Integrated accounts: {}", accounts.len());
+    let home = flags_account.or_else(|| accounts.first().cloned());
+    match (first_run, &home) {
+        (true, Some(account)) => {
+            first_run_output(&store, account, first_config, &public_url).await?;
+        }
+        (true, None) => println!(
+            "No integrated account yet: add one with `bms-mcp accounts add` or POST {public_url}/integrated-account."
+        ),
+        (false, _) => later_run_output(&store, home.as_ref(), &public_url).await?,
+    }
+
+    axum::serve(listener, app(state, guard, args.body_limit))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    reaper.abort();
+    retention.abort();
+    call_log.flush().await;
+    drop(call_log);
+    call_writer.abort();
+    store.close().await;
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await;
+    }
+    Ok(())
+}
+
+fn host_guard(args: &ServeArgs, public_url: &str) -> HostGuard {
     let mut hosts = super::split_list(&args.allowed_hosts);
-    if let Some(host) = reqwest::Url::parse(&public_url)
+    if let Some(host) = reqwest::Url::parse(public_url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
     {
@@ -63,51 +169,152 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .to_owned(),
         );
     }
-    let guard = HostGuard::new(&hosts, &super::split_list(&args.allowed_origins));
+    HostGuard::new(&hosts, &super::split_list(&args.allowed_origins))
+}
 
-    let upstream = args.account.connect().await?;
-    let (cursors, sessions) = signing_keys()?;
-    let handler = Arc::new(Handler::new(
-        cursors,
-        args.list_page_size,
-        Arc::new(Metrics::default()),
-    ));
-    let directory = Arc::new(Directory::default());
-    let token = new_token();
-    let tool_count = scope.tools().len();
-    let endpoint = McpEndpoint {
-        server_id: "default".into(),
-        scope: Arc::new(scope),
-        client: upstream.client.clone(),
-    };
-    directory.register(&token, endpoint, None);
-    let state = AppState {
-        handler,
-        directory,
-        sessions: Arc::new(sessions),
-        sse: Arc::new(SseHub::default()),
-    };
+fn is_sandbox(account: &IntegratedAccount) -> bool {
+    account.location == BmsLocation::Region(BuiltInSandbox::REGION.into())
+}
 
+/// The sandbox's integrated account. Its login is the sandbox's, which the process supplies
+/// again at each start (the sandbox's port changes), but it is stored like any other.
+async fn create_sandbox_account(
+    store: &Store,
+    sandbox: &BuiltInSandbox,
+) -> anyhow::Result<IntegratedAccount> {
+    let login = sandbox.credentials();
+    let account = store
+        .create_account(NewAccount {
+            name: "Built-in sandbox".into(),
+            location: BmsLocation::Region(BuiltInSandbox::REGION.into()),
+            username: login.username,
+            password: login.password,
+            tenant: login.tenant,
+            totp_secret: login.totp_secret,
+        })
+        .await?;
+    store
+        .record_admin_action(
+            &Actor::system(),
+            "integrated_account.create",
+            Some(&account.id),
+        )
+        .await?;
+    Ok(account)
+}
+
+/// `--bms-url` and friends: the account they describe, added or brought up to date.
+async fn upsert_flags_account(
+    store: &Store,
+    flags: &AccountArgs,
+) -> anyhow::Result<Option<IntegratedAccount>> {
+    let Some((url, login)) = flags.explicit()? else {
+        return Ok(None);
+    };
+    let location = BmsLocation::BaseUrl(url.clone());
+    let existing = store.accounts().await?.into_iter().find(|a| {
+        a.location == location && a.username == login.username && a.tenant == login.tenant
+    });
+    let account = match existing {
+        Some(account) => {
+            let changes = AccountChanges {
+                password: Some(login.password),
+                totp_secret: Some(login.totp_secret),
+                ..AccountChanges::default()
+            };
+            store
+                .update_account(&account.id, changes)
+                .await?
+                .unwrap_or(account)
+        }
+        None => {
+            let account = store
+                .create_account(NewAccount {
+                    name: format!("{} at {url}", login.tenant),
+                    location,
+                    username: login.username,
+                    password: login.password,
+                    tenant: login.tenant,
+                    totp_secret: login.totp_secret,
+                })
+                .await?;
+            store
+                .record_admin_action(
+                    &Actor::cli(),
+                    "integrated_account.create",
+                    Some(&account.id),
+                )
+                .await?;
+            account
+        }
+    };
+    Ok(Some(account))
+}
+
+async fn first_run_output(
+    store: &Store,
+    account: &IntegratedAccount,
+    config: crate::store::McpServerConfig,
+    public_url: &str,
+) -> anyhow::Result<()> {
+    let tool_count = McpScope::new(config.filter(), config.tool_exposure)
+        .tools()
+        .len();
+    let (admin, admin_token) = store.create_admin_token("first run").await?;
+    let (server, token) = store
+        .create_mcp_server(NewMcpServer {
+            account_id: account.id.clone(),
+            name: "default".into(),
+            config,
+            expires_at: None,
+        })
+        .await?
+        .context("the first run's account vanished while starting")?;
+    let system = Actor::system();
+    store
+        .record_admin_action(&system, "admin_token.create", Some(&admin.id))
+        .await?;
+    store
+        .record_admin_action(&system, "mcp_server.create", Some(&server.id))
+        .await?;
     println!(
-        "bms-mcp {} listening on http://{local}",
-        env!("CARGO_PKG_VERSION")
+        "First run: created an admin token and the MCP server \"default\" for the integrated account \"{}\" ({}).",
+        account.name, account.id
     );
-    match upstream.sandbox_url() {
-        Some(url) => println!("BMS: built-in sandbox at {url} (demo data; no credentials needed)"),
-        None => println!("BMS: {}", upstream.client.base_url()),
-    }
     println!("Tools in scope: {tool_count}");
     println!("MCP URL: {public_url}/mcp/{token}");
+    println!("Admin token: {admin_token}");
     println!(
-        "Paste that URL into your MCP client (Streamable HTTP; legacy SSE at .../sse). It is a secret: anyone with it can use these tools."
+        "Both are shown only this once (only their hashes are stored). The MCP URL is a secret: paste it into your MCP client (Streamable HTTP; legacy SSE at .../sse)."
     );
-
-    axum::serve(listener, app(state, guard, args.body_limit))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
-    upstream.shutdown().await;
+    print_how_to_make_more(&account.id, public_url);
     Ok(())
+}
+
+async fn later_run_output(
+    store: &Store,
+    home: Option<&IntegratedAccount>,
+    public_url: &str,
+) -> anyhow::Result<()> {
+    let servers = store.mcp_servers(None).await?.len();
+    println!(
+        "MCP servers: {servers}. Their URLs were shown when they were created and cannot be shown again: only their hashes are stored."
+    );
+    match home {
+        Some(account) => print_how_to_make_more(&account.id, public_url),
+        None => println!("Add an integrated account with `bms-mcp accounts add`."),
+    }
+    Ok(())
+}
+
+fn print_how_to_make_more(account_id: &str, public_url: &str) {
+    println!(
+        "New MCP server: bms-mcp mcp create --account {account_id} --name NAME [--methods read --tags crm]"
+    );
+    println!(
+        "  or: curl -X POST {public_url}/integrated-account/{account_id}/mcp -H \"Authorization: Bearer $ADMIN_TOKEN\" -H 'Content-Type: application/json' -d '{{\"name\": \"NAME\"}}'"
+    );
+    println!("New admin token: bms-mcp admin-token create --name NAME");
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, let in-flight requests finish.

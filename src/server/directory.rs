@@ -1,117 +1,307 @@
-//! MCP server tokens → what they give access to. Tokens are looked up by their SHA-256 hash,
-//! so the raw token is never kept and lookups take the same time whatever the token.
+//! MCP server tokens → what they give access to, backed by the store. Tokens are looked up by
+//! their SHA-256 hash, so the raw token is never kept. A short in-process cache spares the
+//! store most lookups; it holds entries for at most `CACHE_TTL`, so a server created or
+//! revoked through another replica is seen here within that time. Expiry is checked on every
+//! request against the stored `expires_at`, whatever the cache holds.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
-use crate::mcp::McpEndpoint;
+use super::upstreams::Upstreams;
+use crate::bms::BmsClient;
+use crate::mcp::{McpEndpoint, McpScope};
+pub use crate::store::tokens::{
+    MCP_TOKEN_PREFIX, TokenHash, looks_like_admin_token, looks_like_token, new_token, token_hash,
+};
+use crate::store::{Actor, AdminToken, Store, StoreError, unix_now, unix_seconds};
 
-/// Prefix of MCP server tokens, so secret scanners can find leaked ones.
-pub const MCP_TOKEN_PREFIX: &str = "bmsm_";
+/// How long a looked-up server or admin token is trusted without asking the store again.
+pub const CACHE_TTL: Duration = Duration::from_millis(500);
 
-/// A token's lookup key.
-pub type TokenHash = [u8; 32];
+/// The expiry task wakes at least this often, to see expiries set by other processes (other
+/// replicas, the CLI), which cannot wake it.
+const MAX_EXPIRY_SLEEP: Duration = Duration::from_secs(60);
 
-/// SHA-256 of a token. Tokens carry 256 random bits, so a fast hash is the right one.
-pub fn token_hash(token: &str) -> TokenHash {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// A new MCP server token: the prefix and 256 random bits.
-pub fn new_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    format!("{MCP_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// Whether a string has the shape of one of our tokens (checked before any lookup).
-pub fn looks_like_token(token: &str) -> bool {
-    token.strip_prefix(MCP_TOKEN_PREFIX).is_some_and(|rest| {
-        rest.len() == 43
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    })
-}
-
-/// Why a token gives no access. Both read the same to the client.
+/// Why a token gives no access. `Unknown` and `Expired` read the same to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessError {
     Unknown,
     Expired,
+    /// The store or the account's BMS connection cannot be had right now.
+    Unavailable,
 }
 
-struct Registered {
+/// What a valid token opens.
+pub struct Access {
+    pub endpoint: McpEndpoint,
+    /// The request must also carry an admin API token.
+    pub require_api_token_auth: bool,
+}
+
+struct ServerEntry {
+    server_id: String,
+    account_id: String,
+    expires_at: Option<i64>,
+    require_api_token_auth: bool,
     endpoint: McpEndpoint,
-    expires_at: Option<SystemTime>,
 }
 
-/// The live MCP servers of this process.
-#[derive(Default)]
+struct Cached<T> {
+    value: T,
+    fetched: Instant,
+}
+
+impl<T> Cached<T> {
+    fn fresh(&self) -> bool {
+        self.fetched.elapsed() < CACHE_TTL
+    }
+}
+
+/// The MCP servers and admin tokens of the store, as this process sees them.
 pub struct Directory {
-    servers: RwLock<HashMap<TokenHash, Registered>>,
+    store: Store,
+    upstreams: Upstreams,
+    servers: RwLock<HashMap<TokenHash, Cached<Arc<ServerEntry>>>>,
+    admins: RwLock<HashMap<TokenHash, Cached<AdminToken>>>,
+    /// One client per integrated account, shared by its servers, with the account revision
+    /// it was built from.
+    clients: Mutex<HashMap<String, (i64, Arc<BmsClient>)>>,
+    expiry_changed: Notify,
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Directory {
-    pub fn register(&self, token: &str, endpoint: McpEndpoint, expires_at: Option<SystemTime>) {
-        let mut servers = self
-            .servers
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        servers.insert(
-            token_hash(token),
-            Registered {
-                endpoint,
-                expires_at,
-            },
-        );
+    pub fn new(store: Store, upstreams: Upstreams) -> Directory {
+        Directory {
+            store,
+            upstreams,
+            servers: RwLock::default(),
+            admins: RwLock::default(),
+            clients: Mutex::default(),
+            expiry_changed: Notify::new(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn upstreams(&self) -> &Upstreams {
+        &self.upstreams
     }
 
     /// The endpoint a token opens, refused from its expiry instant on.
-    pub fn resolve(&self, token: &str, now: SystemTime) -> Result<McpEndpoint, AccessError> {
+    pub async fn resolve(&self, token: &str, now: SystemTime) -> Result<Access, AccessError> {
         if !looks_like_token(token) {
             return Err(AccessError::Unknown);
         }
-        let servers = self
-            .servers
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let registered = servers
-            .get(&token_hash(token))
-            .ok_or(AccessError::Unknown)?;
-        if registered.expires_at.is_some_and(|at| now >= at) {
+        let hash = token_hash(token);
+        let cached = read(&self.servers)
+            .get(&hash)
+            .filter(|c| c.fresh())
+            .map(|c| c.value.clone());
+        let entry = match cached {
+            Some(entry) => entry,
+            None => self.load_server(hash).await?,
+        };
+        if entry.expires_at.is_some_and(|at| unix_seconds(now) >= at) {
             return Err(AccessError::Expired);
         }
-        Ok(registered.endpoint.clone())
+        Ok(Access {
+            endpoint: entry.endpoint.clone(),
+            require_api_token_auth: entry.require_api_token_auth,
+        })
+    }
+
+    async fn load_server(&self, hash: TokenHash) -> Result<Arc<ServerEntry>, AccessError> {
+        let found = self.store.mcp_server_by_token(&hash).await;
+        let Some((server, revision)) = found.map_err(unavailable)? else {
+            write(&self.servers).remove(&hash);
+            return Err(AccessError::Unknown);
+        };
+        let client = self.client(&server.account_id, revision).await?;
+        let entry = Arc::new(ServerEntry {
+            endpoint: McpEndpoint {
+                server_id: server.id.as_str().into(),
+                scope: Arc::new(McpScope::new(
+                    server.config.filter(),
+                    server.config.tool_exposure,
+                )),
+                client,
+            },
+            server_id: server.id,
+            account_id: server.account_id,
+            expires_at: server.expires_at,
+            require_api_token_auth: server.config.require_api_token_auth,
+        });
+        let mut servers = write(&self.servers);
+        // Stale entries of other tokens go when the map is written anyway.
+        servers.retain(|_, c| c.fresh());
+        servers.insert(
+            hash,
+            Cached {
+                value: entry.clone(),
+                fetched: Instant::now(),
+            },
+        );
+        Ok(entry)
+    }
+
+    /// The account's client, rebuilt when the account changed since it was built.
+    async fn client(&self, account_id: &str, revision: i64) -> Result<Arc<BmsClient>, AccessError> {
+        if let Some((built, client)) = self.clients_lock().get(account_id)
+            && *built == revision
+        {
+            return Ok(client.clone());
+        }
+        let loaded = self.store.account_with_secrets(account_id).await;
+        let Some((account, secrets)) = loaded.map_err(unavailable)? else {
+            return Err(AccessError::Unknown);
+        };
+        let client = self
+            .upstreams
+            .client_for(&account, secrets)
+            .map_err(|error| {
+                tracing::error!(%error, "cannot connect an integrated account");
+                AccessError::Unavailable
+            })?;
+        // Concurrent first requests each get here; the first client stored wins, so they
+        // all share one client and one sign-in.
+        let mut clients = self.clients_lock();
+        match clients.get(&account.id) {
+            Some((built, existing)) if *built >= account.revision => Ok(existing.clone()),
+            _ => {
+                clients.insert(account.id, (account.revision, client.clone()));
+                Ok(client)
+            }
+        }
+    }
+
+    fn clients_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, Arc<BmsClient>)>> {
+        self.clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The admin token a bearer string is, if any (cached like servers).
+    pub async fn admin_token(&self, token: &str) -> Result<Option<AdminToken>, StoreError> {
+        if !looks_like_admin_token(token) {
+            return Ok(None);
+        }
+        let hash = token_hash(token);
+        if let Some(cached) = read(&self.admins).get(&hash).filter(|c| c.fresh()) {
+            return Ok(Some(cached.value.clone()));
+        }
+        let found = self.store.admin_token_by_hash(&hash).await?;
+        let mut admins = write(&self.admins);
+        admins.retain(|_, c| c.fresh());
+        match &found {
+            Some(admin) => {
+                admins.insert(
+                    hash,
+                    Cached {
+                        value: admin.clone(),
+                        fetched: Instant::now(),
+                    },
+                );
+            }
+            None => {
+                admins.remove(&hash);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Forgets a server changed or deleted through this process, so the change applies here
+    /// at once rather than within `CACHE_TTL`.
+    pub fn forget_server(&self, server_id: &str) {
+        write(&self.servers).retain(|_, c| c.value.server_id != server_id);
+        self.expiry_changed.notify_one();
+    }
+
+    /// Forgets an account's servers and client.
+    pub fn forget_account(&self, account_id: &str) {
+        write(&self.servers).retain(|_, c| c.value.account_id != account_id);
+        self.clients_lock().remove(account_id);
+        self.expiry_changed.notify_one();
+    }
+
+    /// Forgets a revoked admin token.
+    pub fn forget_admin_token(&self, admin_id: &str) {
+        write(&self.admins).retain(|_, c| c.value.id != admin_id);
+    }
+
+    /// Tells the expiry task that a server's expiry was set or changed.
+    pub fn expiry_changed(&self) {
+        self.expiry_changed.notify_one();
+    }
+
+    /// Deletes servers whose expiry has passed: now (those that passed while the process was
+    /// down), then at each next expiry. Sleeps until the earliest expiry or until told of a
+    /// change, never polling the store in between (beyond a rare safety wake-up).
+    pub fn spawn_expiry_reaper(self: &Arc<Self>) -> JoinHandle<()> {
+        let directory = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let pause = directory.reap_expired().await;
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = directory.expiry_changed.notified() => {}
+                }
+            }
+        })
+    }
+
+    /// One pass: deletes what has expired; how long to sleep until the next expiry.
+    async fn reap_expired(&self) -> Duration {
+        match self.store.delete_expired_mcp_servers(unix_now()).await {
+            Ok(deleted) => {
+                for id in deleted {
+                    tracing::info!(server = %id, "deleted an expired MCP server");
+                    write(&self.servers).retain(|_, c| c.value.server_id != id);
+                    let recorded = self
+                        .store
+                        .record_admin_action(&Actor::system(), "mcp_server.expire", Some(&id))
+                        .await;
+                    if let Err(error) = recorded {
+                        tracing::warn!(%error, "could not record an expiry in the audit log");
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not delete expired MCP servers"),
+        }
+        match self.store.next_expiry().await {
+            Ok(Some(at)) => until(at).min(MAX_EXPIRY_SLEEP),
+            Ok(None) => MAX_EXPIRY_SLEEP,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the next MCP server expiry");
+                Duration::from_secs(5)
+            }
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The time left until a unix second, zero when it has passed.
+fn until(unix_second: i64) -> Duration {
+    let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(unix_second).unwrap_or(0));
+    at.duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO)
+}
 
-    #[test]
-    fn new_tokens_have_the_prefix_and_shape() {
-        let token = new_token();
-        assert!(token.starts_with("bmsm_"));
-        assert!(looks_like_token(&token), "{token}");
-        assert_ne!(token, new_token());
-    }
-
-    #[test]
-    fn malformed_tokens_are_refused_before_lookup() {
-        for bad in [
-            "",
-            "bmsm_",
-            "bmsa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            "bmsm_../../etc",
-            &format!("{}x", new_token()),
-        ] {
-            assert!(!looks_like_token(bad), "{bad}");
-        }
-    }
+fn unavailable(error: StoreError) -> AccessError {
+    tracing::error!(%error, "the store did not answer a token lookup");
+    AccessError::Unavailable
 }

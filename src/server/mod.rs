@@ -1,14 +1,16 @@
-//! The HTTP server: routes, shared state, and the endpoints beside MCP (`/healthz`, `/metrics`).
+//! The HTTP server: routes, shared state, and the endpoints beside MCP (`/healthz`, `/metrics`,
+//! the admin API).
 
 pub mod directory;
 pub mod metrics;
+pub mod upstreams;
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -29,38 +31,95 @@ pub struct AppState {
     pub directory: Arc<Directory>,
     pub sessions: Arc<Sessions>,
     pub sse: Arc<SseHub>,
+    /// The base clients reach this server at, without a trailing slash; MCP URLs start with it.
+    pub public_url: Arc<str>,
 }
 
 impl AppState {
     /// The endpoint for a URL token, or the 401 owed for it. Unknown, revoked and expired
-    /// tokens read the same, so a caller learns nothing by probing.
-    pub fn endpoint(&self, token: &str) -> Result<McpEndpoint, Response> {
-        self.directory.resolve(token, SystemTime::now()).map_err(|error| {
-            let reason = match error {
-                AccessError::Unknown => "unknown or revoked",
-                AccessError::Expired => "expired",
+    /// tokens read the same apart from the reason, so a caller learns nothing by probing.
+    /// A server with `require_api_token_auth` also needs an admin token as the bearer.
+    pub async fn endpoint(
+        &self,
+        token: &str,
+        headers: &HeaderMap,
+    ) -> Result<McpEndpoint, Response> {
+        let access = match self.directory.resolve(token, SystemTime::now()).await {
+            Ok(access) => access,
+            Err(AccessError::Unknown) => return Err(refused("is unknown or revoked")),
+            Err(AccessError::Expired) => return Err(refused("expired")),
+            Err(AccessError::Unavailable) => return Err(unavailable()),
+        };
+        if access.require_api_token_auth {
+            let admin = match bearer_token(headers) {
+                Some(bearer) => self.directory.admin_token(bearer).await,
+                None => Ok(None),
             };
-            (
-                StatusCode::UNAUTHORIZED,
-                [
-                    (header::WWW_AUTHENTICATE, "Bearer realm=\"bms-mcp\", error=\"invalid_token\"".to_owned()),
-                    (header::CONTENT_TYPE, "application/json".to_owned()),
-                ],
-                serde_json::json!({
-                    "error": "invalid_token",
-                    "error_description": format!("This MCP server URL is {reason}. Ask your administrator for a new one."),
-                })
-                .to_string(),
-            )
-                .into_response()
-        })
+            match admin {
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    return Err(unauthorized(
+                        "invalid_token",
+                        "This MCP server also requires an admin API token: send it as Authorization: Bearer <token>.",
+                    ));
+                }
+                Err(error) => {
+                    tracing::error!(%error, "the store did not answer an admin token lookup");
+                    return Err(unavailable());
+                }
+            }
+        }
+        Ok(access.endpoint)
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn refused(reason: &str) -> Response {
+    unauthorized(
+        "invalid_token",
+        &format!("This MCP server URL {reason}. Ask your administrator for a new one."),
+    )
+}
+
+/// 401 with `WWW-Authenticate` and an OAuth-style JSON body.
+pub fn unauthorized(error: &str, description: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [
+            (
+                header::WWW_AUTHENTICATE,
+                format!("Bearer realm=\"bms-mcp\", error=\"{error}\""),
+            ),
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+        ],
+        serde_json::json!({"error": error, "error_description": description}).to_string(),
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        "bms-mcp cannot reach its store or this account's BMS settings right now; try again shortly",
+    )
+        .into_response()
+}
+
 /// The router. Layers, outermost first: the Host/Origin guard (nothing runs for a refused
-/// request), then the body limit (413 before any parsing).
+/// request), then the body limit (413 before any parsing), for MCP and admin routes alike.
 pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     let metrics = state.handler.metrics().clone();
+    let admin = crate::admin::routes(state.clone());
     let mcp = Router::new()
         .route(
             "/mcp/{token}",
@@ -75,7 +134,11 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(render_metrics).with_state(metrics))
         .merge(mcp)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .merge(admin)
+        // The limit is checked against Content-Length before any body is read (413 at once),
+        // and enforced while reading chunked bodies; axum's own extractor limit is replaced.
+        .layer(DefaultBodyLimit::disable())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(guard),
             guard::enforce,
@@ -87,4 +150,23 @@ async fn render_metrics(State(metrics): State<Arc<metrics::Metrics>>) -> impl In
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         metrics.render(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_from_authorization_only() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, "Bearer bmsa_x".parse().unwrap());
+        assert_eq!(bearer_token(&headers), Some("bmsa_x"));
+        headers.insert(header::AUTHORIZATION, "bearer  bmsa_y ".parse().unwrap());
+        assert_eq!(bearer_token(&headers), Some("bmsa_y"));
+        headers.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, "Bearer ".parse().unwrap());
+        assert_eq!(bearer_token(&headers), None);
+    }
 }

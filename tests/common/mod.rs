@@ -1,17 +1,22 @@
-//! A gateway on a real loopback port in front of a real sandbox, for integration tests.
+//! A gateway on a real loopback port in front of a real sandbox, for integration tests. Its
+//! MCP servers live in a real store (SQLite in a temporary directory unless told otherwise).
 #![allow(dead_code)]
+
+pub mod backends;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bms_mcp::bms::{BmsClient, BmsClientConfig, BmsCredentials, http_client};
+use bms_mcp::bms::{BmsClientConfig, http_client};
 use bms_mcp::call::CursorCodec;
 use bms_mcp::catalogue::ToolFilter;
-use bms_mcp::mcp::{Handler, McpEndpoint, McpScope, ToolExposure};
-use bms_mcp::server::directory::{Directory, new_token};
+use bms_mcp::mcp::{Handler, ToolExposure};
+use bms_mcp::server::directory::Directory;
 use bms_mcp::server::metrics::Metrics;
+use bms_mcp::server::upstreams::Upstreams;
 use bms_mcp::server::{AppState, app};
+use bms_mcp::store::{BmsLocation, McpServerConfig, NewAccount, NewMcpServer, Store, ToolCallLog};
 use bms_mcp::transport::guard::HostGuard;
 use bms_mcp::transport::session::Sessions;
 use bms_mcp::transport::sse::SseHub;
@@ -23,9 +28,14 @@ pub struct Harness {
     pub token: String,
     pub sandbox: Sandbox,
     pub directory: Arc<Directory>,
-    pub client: Arc<BmsClient>,
+    pub store: Store,
+    /// The integrated account (the sandbox) every MCP server of the harness belongs to.
+    pub account_id: String,
+    pub call_log: ToolCallLog,
     pub http: reqwest::Client,
     pub body_limit: usize,
+    /// Keeps the store alive (and removes it) with the harness.
+    pub backing: backends::TestStore,
 }
 
 pub struct Options {
@@ -34,6 +44,7 @@ pub struct Options {
     pub filter: ToolFilter,
     pub exposure: ToolExposure,
     pub body_limit: usize,
+    pub backend: backends::Backend,
 }
 
 impl Default for Options {
@@ -44,6 +55,7 @@ impl Default for Options {
             filter: ToolFilter::default(),
             exposure: ToolExposure::All,
             body_limit: 64 * 1024,
+            backend: backends::Backend::Sqlite,
         }
     }
 }
@@ -57,72 +69,69 @@ impl Harness {
         let sandbox = Sandbox::start(options.sandbox, ([127, 0, 0, 1], 0).into())
             .await
             .expect("sandbox starts");
+        let backing = backends::TestStore::new(options.backend).await;
+        let store = backing.store.clone();
         let c = sandbox.credentials();
-        let credentials = BmsCredentials {
-            username: c.username,
-            password: c.password,
-            tenant: c.tenant,
-            totp_secret: c.totp_secret,
-        };
-        let client = BmsClient::new(
+        let account = store
+            .create_account(NewAccount {
+                name: "sandbox".into(),
+                location: BmsLocation::BaseUrl(sandbox.base_url()),
+                username: c.username,
+                password: c.password,
+                tenant: c.tenant,
+                totp_secret: c.totp_secret,
+            })
+            .await
+            .expect("account stored");
+        let upstreams = Upstreams::new(
             http_client(&options.client).expect("http client"),
-            &sandbox.base_url(),
-            credentials,
             options.client,
         );
-        Harness::serve(
-            sandbox,
-            client,
-            options.filter,
-            options.exposure,
-            options.body_limit,
-        )
-        .await
-    }
-
-    async fn serve(
-        sandbox: Sandbox,
-        client: Arc<BmsClient>,
-        filter: ToolFilter,
-        exposure: ToolExposure,
-        body_limit: usize,
-    ) -> Harness {
-        let handler = Arc::new(Handler::new(
-            CursorCodec::new([3; 32]),
-            100,
-            Arc::new(Metrics::default()),
-        ));
-        let directory = Arc::new(Directory::default());
-        let token = new_token();
-        let endpoint = McpEndpoint {
-            server_id: "test".into(),
-            scope: Arc::new(McpScope::new(filter, exposure)),
-            client: client.clone(),
-        };
-        directory.register(&token, endpoint, None);
+        let directory = Arc::new(Directory::new(store.clone(), upstreams));
+        let (call_log, _writer) = ToolCallLog::start(store.clone());
+        let handler = Arc::new(
+            Handler::new(CursorCodec::new([3; 32]), 100, Arc::new(Metrics::default()))
+                .with_call_log(call_log.clone()),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let state = AppState {
             handler,
             directory: directory.clone(),
             sessions: Arc::new(Sessions::new([4; 32])),
             sse: Arc::new(SseHub::default()),
+            public_url: format!("http://{addr}").into(),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let router = app(state, HostGuard::new(&[], &[]), body_limit);
+        let router = app(state, HostGuard::new(&[], &[]), options.body_limit);
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Harness {
+        let mut harness = Harness {
             addr,
-            token,
+            token: String::new(),
             sandbox,
             directory,
-            client,
+            store,
+            account_id: account.id,
+            call_log,
             http: reqwest::Client::new(),
-            body_limit,
-        }
+            body_limit: options.body_limit,
+            backing,
+        };
+        harness.token = harness
+            .register_with(
+                McpServerConfig {
+                    methods: options.filter.methods,
+                    tags: options.filter.tags,
+                    require_api_token_auth: false,
+                    tool_exposure: options.exposure,
+                },
+                None,
+            )
+            .await;
+        harness
     }
 
     pub fn mcp_url(&self) -> String {
@@ -225,16 +234,115 @@ impl Harness {
             .expect("sandbox");
     }
 
-    /// Registers another MCP server on the same gateway, expiring at `expires_at`.
-    pub fn register(&self, filter: ToolFilter, expires_at: Option<SystemTime>) -> String {
-        let token = new_token();
-        let endpoint = McpEndpoint {
-            server_id: "other".into(),
-            scope: Arc::new(McpScope::new(filter, ToolExposure::All)),
-            client: self.client.clone(),
+    /// Registers another MCP server on the same gateway, expiring at `expires_at` (rounded up
+    /// to the second, as the store keeps it).
+    pub async fn register(&self, filter: ToolFilter, expires_at: Option<SystemTime>) -> String {
+        let config = McpServerConfig {
+            methods: filter.methods,
+            tags: filter.tags,
+            ..McpServerConfig::default()
         };
-        self.directory.register(&token, endpoint, expires_at);
+        let expires_at = expires_at.map(|at| {
+            let since = at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .expect("after 1970");
+            since.as_secs() as i64 + i64::from(since.subsec_nanos() > 0)
+        });
+        self.register_with(config, expires_at).await
+    }
+
+    /// Stores an MCP server for the sandbox account; its token.
+    pub async fn register_with(&self, config: McpServerConfig, expires_at: Option<i64>) -> String {
+        let (_, token) = self
+            .store
+            .create_mcp_server(NewMcpServer {
+                account_id: self.account_id.clone(),
+                name: "test".into(),
+                config,
+                expires_at,
+            })
+            .await
+            .expect("store answers")
+            .expect("account exists");
         token
+    }
+
+    /// A new admin token.
+    pub async fn admin_token(&self) -> String {
+        self.store
+            .create_admin_token("test")
+            .await
+            .expect("admin token stored")
+            .1
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// One admin API request: status, `WWW-Authenticate`, JSON body (`Null` when empty).
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Option<String>, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = tokio::time::timeout(PROMPT, request.send())
+            .await
+            .expect("answered in time")
+            .expect("sent");
+        let status = response.status().as_u16();
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        let text = response.text().await.unwrap_or_default();
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text))
+        };
+        (status, challenge, json)
+    }
+
+    /// One JSON-RPC request to an MCP URL, optionally with a bearer: status and JSON body.
+    pub async fn mcp_at(
+        &self,
+        url: &str,
+        bearer: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> (u16, Value) {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let mut request = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body.to_string());
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = tokio::time::timeout(PROMPT, request.send())
+            .await
+            .expect("answered in time")
+            .expect("sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
 

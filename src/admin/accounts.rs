@@ -1,0 +1,160 @@
+//! `/integrated-account`: connected BMS tenants. Passwords and TOTP secrets go in, never out.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Admin;
+use super::body::{JsonBody, nullable, required};
+use super::errors::AdminError;
+use crate::server::AppState;
+use crate::store::{AccountChanges, BmsLocation, IntegratedAccount, Invalid, NewAccount, rfc3339};
+
+/// The body of POST and PATCH. Every field optional here; POST checks which are required.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountBody {
+    name: Option<String>,
+    region: Option<String>,
+    base_url: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    tenant: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    totp_secret: Option<Option<String>>,
+}
+
+impl AccountBody {
+    fn location(&self) -> Result<Option<BmsLocation>, Invalid> {
+        match (&self.region, &self.base_url) {
+            (Some(_), Some(_)) => Err(Invalid::new(
+                "base_url",
+                "give region or base_url, not both",
+            )),
+            (Some(region), None) => Ok(Some(BmsLocation::Region(region.trim().to_owned()))),
+            (None, Some(url)) => Ok(Some(BmsLocation::BaseUrl(
+                url.trim().trim_end_matches('/').to_owned(),
+            ))),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// An account as the API shows it.
+pub fn account_json(account: &IntegratedAccount) -> Value {
+    let (region, base_url) = match &account.location {
+        BmsLocation::Region(region) => (Some(region), None),
+        BmsLocation::BaseUrl(url) => (None, Some(url)),
+    };
+    json!({
+        "id": account.id,
+        "name": account.name,
+        "region": region,
+        "base_url": base_url,
+        "username": account.username,
+        "tenant": account.tenant,
+        "has_totp_secret": account.has_totp,
+        "created_at": rfc3339(account.created_at),
+        "updated_at": rfc3339(account.updated_at),
+    })
+}
+
+pub(super) fn no_account(id: &str) -> AdminError {
+    AdminError::not_found(
+        "integrated_account_id",
+        format!("no integrated account with id `{id}`; list them with GET /integrated-account"),
+    )
+}
+
+/// `POST /integrated-account`.
+pub async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    JsonBody(body): JsonBody<AccountBody>,
+) -> Result<Response, AdminError> {
+    let name = required(body.name.clone(), "name")?;
+    let location = body.location()?.ok_or_else(|| {
+        Invalid::new(
+            "region",
+            "is required: give region (us, emea, apac) or base_url",
+        )
+    })?;
+    let new = NewAccount {
+        name,
+        location,
+        username: required(body.username, "username")?,
+        password: required(body.password, "password")?,
+        tenant: required(body.tenant, "tenant")?,
+        totp_secret: body.totp_secret.flatten(),
+    };
+    let regions = state.directory.upstreams().region_names();
+    new.validate(&regions)?;
+    let store = state.directory.store();
+    let account = store.create_account(new).await?;
+    super::audit(store, &admin, "integrated_account.create", &account.id).await;
+    Ok((StatusCode::CREATED, Json(account_json(&account))).into_response())
+}
+
+/// `GET /integrated-account`.
+pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, AdminError> {
+    let accounts = state.directory.store().accounts().await?;
+    let result: Vec<Value> = accounts.iter().map(account_json).collect();
+    Ok(Json(json!({"result": result, "next_cursor": null})))
+}
+
+/// `GET /integrated-account/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AdminError> {
+    match state.directory.store().account(&id).await? {
+        Some(account) => Ok(Json(account_json(&account))),
+        None => Err(no_account(&id)),
+    }
+}
+
+/// `PATCH /integrated-account/{id}`: the fields given replace the stored ones;
+/// `"totp_secret": null` removes the TOTP secret.
+pub async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AccountBody>,
+) -> Result<Json<Value>, AdminError> {
+    let changes = AccountChanges {
+        location: body.location()?,
+        name: body.name,
+        username: body.username,
+        password: body.password,
+        tenant: body.tenant,
+        totp_secret: body.totp_secret,
+    };
+    changes.validate(&state.directory.upstreams().region_names())?;
+    let store = state.directory.store();
+    let account = store
+        .update_account(&id, changes)
+        .await?
+        .ok_or_else(|| no_account(&id))?;
+    state.directory.forget_account(&id);
+    super::audit(store, &admin, "integrated_account.update", &id).await;
+    Ok(Json(account_json(&account)))
+}
+
+/// `DELETE /integrated-account/{id}`: the account and all its MCP servers.
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AdminError> {
+    let store = state.directory.store();
+    if !store.delete_account(&id).await? {
+        return Err(no_account(&id));
+    }
+    state.directory.forget_account(&id);
+    super::audit(store, &admin, "integrated_account.delete", &id).await;
+    Ok(StatusCode::NO_CONTENT)
+}

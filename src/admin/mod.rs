@@ -1,0 +1,63 @@
+//! The admin API, on the same listener as MCP (same Host/Origin guard and body limit):
+//! integrated accounts and their MCP servers, for holders of an admin API token.
+//!
+//! ```text
+//! POST|GET            /integrated-account
+//! GET|PATCH|DELETE    /integrated-account/{id}
+//! POST|GET            /integrated-account/{id}/mcp
+//! GET|PATCH|DELETE    /integrated-account/{id}/mcp/{mcp_id}
+//! ```
+
+mod accounts;
+mod auth;
+mod body;
+pub mod errors;
+mod mcp_servers;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use accounts::account_json;
+pub use errors::AdminError;
+pub use mcp_servers::server_json;
+
+use crate::server::AppState;
+use crate::store::Store;
+use auth::Admin;
+
+/// The admin routes.
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/integrated-account",
+            get(accounts::list).post(accounts::create),
+        )
+        .route(
+            "/integrated-account/{id}",
+            get(accounts::get)
+                .patch(accounts::update)
+                .delete(accounts::delete),
+        )
+        .route(
+            "/integrated-account/{id}/mcp",
+            get(mcp_servers::list).post(mcp_servers::create),
+        )
+        .route(
+            "/integrated-account/{id}/mcp/{mcp_id}",
+            get(mcp_servers::get)
+                .patch(mcp_servers::update)
+                .delete(mcp_servers::delete),
+        )
+        .with_state(state)
+}
+
+/// Records an admin action. The action has happened: a failure to record it is logged, not
+/// turned into a failure of the request.
+async fn audit(store: &Store, admin: &Admin, action: &str, target: &str) {
+    if let Err(error) = store
+        .record_admin_action(&admin.actor(), action, Some(target))
+        .await
+    {
+        tracing::error!(%error, action, "could not record an admin action in the audit log");
+    }
+}

@@ -1,0 +1,268 @@
+//! The audit log: one row per admin action (who, what, on what, when) and one per tool call
+//! (when, which MCP server, which tool, upstream status, latency). Never arguments, results
+//! or secrets. Tool calls are queued on a bounded channel and written in batches by a
+//! background task, so logging never slows a call; when the queue is full a row is dropped
+//! and counted instead.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::{Store, StoreError, new_id, unix_now};
+
+/// Who did an admin action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The admin token's id; `None` for the CLI and the server itself.
+    pub id: Option<String>,
+    pub name: String,
+}
+
+impl Actor {
+    /// The command line, acting directly on the store.
+    pub fn cli() -> Actor {
+        Actor {
+            id: None,
+            name: "cli".into(),
+        }
+    }
+
+    /// The server itself (first run, expiry).
+    pub fn system() -> Actor {
+        Actor {
+            id: None,
+            name: "system".into(),
+        }
+    }
+}
+
+/// One admin action as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminAction {
+    pub at: i64,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub action: String,
+    pub target: Option<String>,
+}
+
+/// One tool call as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolCall {
+    pub at: i64,
+    pub mcp_server_id: String,
+    pub tool: String,
+    pub upstream_status: Option<u16>,
+    pub latency_ms: Option<u64>,
+}
+
+/// Queued tool calls beyond this many are dropped (and counted), never waited for.
+pub const TOOL_CALL_QUEUE: usize = 4096;
+const BATCH: usize = 256;
+
+enum Message {
+    Call(ToolCall),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The sending side of the tool-call log. Cheap to clone.
+#[derive(Clone)]
+pub struct ToolCallLog {
+    queue: mpsc::Sender<Message>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl ToolCallLog {
+    /// Starts the writer task; it ends once every `ToolCallLog` clone is dropped and the
+    /// queue is written.
+    pub fn start(store: Store) -> (ToolCallLog, JoinHandle<()>) {
+        let (queue, receiver) = mpsc::channel(TOOL_CALL_QUEUE);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(write_tool_calls(store, receiver, dropped.clone()));
+        (ToolCallLog { queue, dropped }, task)
+    }
+
+    /// Queues one call; never waits.
+    pub fn record(&self, call: ToolCall) {
+        if self.queue.try_send(Message::Call(call)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Tool-call rows dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Waits until every call queued before this one is written.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.queue.send(Message::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+async fn write_tool_calls(
+    store: Store,
+    mut receiver: mpsc::Receiver<Message>,
+    dropped: Arc<AtomicU64>,
+) {
+    let mut reported_drops = 0;
+    while let Some(first) = receiver.recv().await {
+        let mut calls = Vec::new();
+        let mut flushed = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next {
+            match message {
+                Message::Call(call) => calls.push(call),
+                Message::Flush(done) => flushed.push(done),
+            }
+            next = if calls.len() < BATCH {
+                receiver.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if let Err(error) = store.insert_tool_calls(&calls).await {
+            tracing::warn!(%error, rows = calls.len(), "could not write tool calls to the audit log");
+        }
+        for done in flushed {
+            let _ = done.send(());
+        }
+        let drops = dropped.load(Ordering::Relaxed);
+        if drops > reported_drops {
+            tracing::warn!(
+                dropped = drops,
+                "audit log queue was full; tool-call rows were dropped"
+            );
+            reported_drops = drops;
+        }
+    }
+}
+
+/// Deletes audit rows older than `days` now and then every hour, until aborted.
+pub fn spawn_retention(store: Store, days: u32) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            let cutoff = unix_now() - i64::from(days) * 86_400;
+            match store.prune_audit(cutoff).await {
+                Ok(0) => {}
+                Ok(rows) => tracing::info!(rows, days, "pruned the audit log"),
+                Err(error) => tracing::warn!(%error, "could not prune the audit log"),
+            }
+        }
+    })
+}
+
+impl Store {
+    /// Records one admin action.
+    pub async fn record_admin_action(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO admin_actions (id, at, actor_id, actor_name, action, target) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new_id())
+        .bind(unix_now())
+        .bind(actor.id.as_deref())
+        .bind(&actor.name)
+        .bind(action)
+        .bind(target)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_tool_calls(&self, calls: &[ToolCall]) -> Result<(), StoreError> {
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await?;
+        for call in calls {
+            sqlx::query(
+                "INSERT INTO tool_calls (id, at, mcp_server_id, tool, upstream_status, latency_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(new_id())
+            .bind(call.at)
+            .bind(&call.mcp_server_id)
+            .bind(&call.tool)
+            .bind(call.upstream_status.map(i64::from))
+            .bind(
+                call.latency_ms
+                    .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The latest admin actions, newest first.
+    pub async fn admin_actions(&self, limit: i64) -> Result<Vec<AdminAction>, StoreError> {
+        type Row = (i64, Option<String>, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT at, actor_id, actor_name, action, target FROM admin_actions \
+             ORDER BY at DESC, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor_id, actor_name, action, target)| AdminAction {
+                at,
+                actor_id,
+                actor_name,
+                action,
+                target,
+            })
+            .collect())
+    }
+
+    /// The latest tool calls, newest first.
+    pub async fn tool_calls(&self, limit: i64) -> Result<Vec<ToolCall>, StoreError> {
+        type Row = (i64, String, String, Option<i64>, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT at, mcp_server_id, tool, upstream_status, latency_ms FROM tool_calls \
+             ORDER BY at DESC, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, mcp_server_id, tool, status, latency)| ToolCall {
+                at,
+                mcp_server_id,
+                tool,
+                upstream_status: status.and_then(|s| u16::try_from(s).ok()),
+                latency_ms: latency.and_then(|ms| u64::try_from(ms).ok()),
+            })
+            .collect())
+    }
+
+    /// Deletes audit rows from before `cutoff` (unix seconds); how many.
+    pub async fn prune_audit(&self, cutoff: i64) -> Result<u64, StoreError> {
+        let actions = sqlx::query("DELETE FROM admin_actions WHERE at < $1")
+            .bind(cutoff)
+            .execute(self.pool())
+            .await?;
+        let calls = sqlx::query("DELETE FROM tool_calls WHERE at < $1")
+            .bind(cutoff)
+            .execute(self.pool())
+            .await?;
+        Ok(actions.rows_affected() + calls.rows_affected())
+    }
+}

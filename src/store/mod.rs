@@ -1,0 +1,342 @@
+//! The management plane's state: integrated accounts, MCP servers, admin tokens and the audit
+//! log. One set of portable SQL migrations (`migrations/`) runs through `sqlx::AnyPool` on a
+//! SQLite file under the data directory (WAL) or on PostgreSQL. Only hashes of tokens and
+//! sealed BMS secrets are stored.
+
+pub mod accounts;
+pub mod admin_tokens;
+pub mod audit;
+pub mod crypto;
+mod migrations;
+pub mod servers;
+pub mod tokens;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+
+pub use accounts::{AccountChanges, AccountSecrets, BmsLocation, IntegratedAccount, NewAccount};
+pub use admin_tokens::AdminToken;
+pub use audit::{Actor, ToolCallLog};
+use crypto::{DataKey, SecretBox};
+pub use servers::{McpServer, McpServerChanges, McpServerConfig, NewMcpServer};
+
+/// Where the store lives.
+#[derive(Debug, Clone)]
+pub enum StoreLocation {
+    /// A SQLite file (created when missing).
+    Sqlite(PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// `--database-url` when given, else `bms-mcp.db` under the data directory.
+    pub fn choose(
+        database_url: Option<&str>,
+        data_dir: &Path,
+    ) -> Result<StoreLocation, StoreError> {
+        match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreLocation::Postgres(url.to_owned()))
+            }
+            Some(url) => Err(StoreError::UnsupportedUrl(redact_url(url))),
+            None => Ok(StoreLocation::Sqlite(data_dir.join("bms-mcp.db"))),
+        }
+    }
+
+    /// For messages: the path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::Sqlite(path) => path.display().to_string(),
+            StoreLocation::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+/// What can go wrong with the store. Messages say what to fix; none carries a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store at {location}: {source}")]
+    Open {
+        location: String,
+        source: sqlx::Error,
+    },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "unsupported database URL `{0}`: give a postgres:// URL, or none for the SQLite file under --data-dir"
+    )]
+    UnsupportedUrl(String),
+    #[error("updating the store's schema failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the store failed: {0}")]
+    Query(#[from] sqlx::Error),
+    #[error(transparent)]
+    Key(#[from] crypto::KeyError),
+    #[error(
+        "the data key does not match the one this store was created with; set {} to the original key",
+        crypto::DATA_KEY_ENV
+    )]
+    WrongKey,
+    #[error("integrated account {account}: {source}")]
+    Secret {
+        account: String,
+        source: crypto::OpenError,
+    },
+    #[error("stored {what} is unreadable: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+}
+
+/// A field of a request that is not acceptable, named as the admin API names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Invalid {
+        Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The store: a connection pool and the key secrets are sealed with. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    secrets: Arc<SecretBox>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+const KEY_CHECK: &str = "key_check";
+const KEY_CHECK_PLAINTEXT: &str = "bms-mcp data key";
+
+impl Store {
+    /// Opens (creating when needed) and migrates the store.
+    pub async fn open(location: &StoreLocation, key: &DataKey) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (url, max_connections) = match location {
+            StoreLocation::Sqlite(path) => {
+                if let Some(dir) = path.parent() {
+                    create_private_dir(dir)?;
+                }
+                (sqlite_url(path), 4)
+            }
+            StoreLocation::Postgres(url) => (url.clone(), 8),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .map_err(|source| StoreError::Open {
+                location: location.describe(),
+                source,
+            })?;
+        if matches!(location, StoreLocation::Sqlite(_)) {
+            // WAL is a property of the file: set once, kept by every later connection.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        migrations::migrator().await?.run(&pool).await?;
+        let store = Store {
+            pool,
+            secrets: Arc::new(SecretBox::new(key)),
+        };
+        store.check_key().await?;
+        Ok(store)
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub(crate) fn secrets(&self) -> &SecretBox {
+        &self.secrets
+    }
+
+    /// The first open records a sealed marker; later opens must be able to open it, so a
+    /// wrong key is reported at start-up rather than at the first tool call.
+    async fn check_key(&self) -> Result<(), StoreError> {
+        match self.meta(KEY_CHECK).await? {
+            Some(sealed) => self
+                .secrets
+                .open(&sealed, KEY_CHECK)
+                .map(|_| ())
+                .map_err(|_| StoreError::WrongKey),
+            None => {
+                let sealed = self.secrets.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK);
+                self.set_meta_if_absent(KEY_CHECK, &sealed).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A value of the `store_meta` table.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM store_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(value,)| value))
+    }
+
+    /// Sets a `store_meta` value unless one is there; true when this call set it.
+    pub async fn set_meta_if_absent(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    unix_seconds(SystemTime::now())
+}
+
+/// A time as whole seconds since the Unix epoch (rounded down).
+pub fn unix_seconds(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+/// RFC 3339 in UTC, e.g. `2026-12-31T23:59:59Z`.
+pub fn rfc3339(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// Parses an RFC 3339 timestamp (any offset) into unix seconds, rounding fractions down.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+/// A random id in the UUID v4 text form.
+pub fn new_id() -> String {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+fn sqlite_url(path: &Path) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const PATH: &AsciiSet = &CONTROLS.add(b'?').add(b'#').add(b'%').add(b' ');
+    format!(
+        "sqlite://{}?mode=rwc",
+        utf8_percent_encode(&path.to_string_lossy(), PATH)
+    )
+}
+
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| StoreError::DataDir {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// A database URL with any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(unparseable URL)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_through_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(parse_rfc3339("2026-12-31T23:59:59Z"), Some(1_798_761_599));
+        assert_eq!(
+            parse_rfc3339("2027-01-01T01:59:59+02:00"),
+            Some(1_798_761_599)
+        );
+        assert_eq!(parse_rfc3339("2026-12-31T23:59:59.9Z"), Some(1_798_761_599));
+        assert_eq!(parse_rfc3339("tomorrow"), None);
+        assert_eq!(rfc3339(1_798_761_599), "2026-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn ids_look_like_uuids_and_differ() {
+        let id = new_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(id.as_bytes()[14], b'4');
+        assert_ne!(id, new_id());
+    }
+
+    #[test]
+    fn database_urls_are_redacted_and_checked() {
+        assert_eq!(
+            redact_url("postgres://u:secret@db:5432/x"),
+            "postgres://u:***@db:5432/x"
+        );
+        let dir = Path::new("/d");
+        assert!(matches!(
+            StoreLocation::choose(None, dir),
+            Ok(StoreLocation::Sqlite(p)) if p == Path::new("/d/bms-mcp.db")
+        ));
+        assert!(matches!(
+            StoreLocation::choose(Some("mysql://u:pw@x/y"), dir),
+            Err(StoreError::UnsupportedUrl(u)) if !u.contains("pw")
+        ));
+    }
+}

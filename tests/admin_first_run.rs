@@ -1,0 +1,186 @@
+//! `bms-mcp serve` on an empty store: the sandbox account, one admin token and one MCP server
+//! are created and shown once; a restart shows neither again, and both still work.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use common::backends::TestDatabase;
+
+struct Serve {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Serve {
+    fn start(data_dir: &Path, database_url: Option<&str>) -> Serve {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bms-mcp"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("BMS_MCP_DATA_KEY")
+            .env_remove("BMS_MCP_BMS_URL")
+            .env_remove("BMS_MCP_PUBLIC_URL")
+            .env("BMS_MCP_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(url) = database_url {
+            command.args(["--database-url", url]);
+        }
+        let mut child = command.spawn().expect("bms-mcp serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Serve {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Lines up to and including the first that starts with `prefix`; that line's rest.
+    fn until(&mut self, prefix: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no `{prefix}` line; saw {:#?}", self.seen));
+            self.seen.push(line.clone());
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.trim().to_owned();
+            }
+        }
+    }
+
+    fn base_url(&self) -> String {
+        let line = self
+            .seen
+            .iter()
+            .find(|l| l.contains(" listening on "))
+            .expect("a listening line");
+        line.rsplit(' ').next().unwrap().to_owned()
+    }
+
+    /// SIGTERM, then wait: the graceful path (flush the audit log, close the store).
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "serve exited with {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("serve did not stop within 10 s of SIGTERM");
+    }
+}
+
+fn client() -> reqwest::Client {
+    bms_mcp::bms::http_client(&bms_mcp::bms::BmsClientConfig::default()).expect("client")
+}
+
+async fn rpc(url: &str, bearer: Option<&str>, method: &str, params: Value) -> (u16, Value) {
+    let mut request = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string());
+    if let Some(bearer) = bearer {
+        request = request.bearer_auth(bearer);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn first_run_then_restart(database_url: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Serve::start(dir.path(), database_url);
+    let sandbox = serve.until("BMS: built-in sandbox at ");
+    assert!(sandbox.starts_with("http://127.0.0.1:"), "{sandbox}");
+    let mcp_url = serve.until("MCP URL: ");
+    let admin = serve.until("Admin token: ");
+    assert!(admin.starts_with("bmsa_"));
+    serve.until("New MCP server: bms-mcp mcp create --account ");
+    let base = serve.base_url();
+    assert!(
+        mcp_url.starts_with(&format!("{base}/mcp/bmsm_")),
+        "{mcp_url}"
+    );
+    let (status, _) = rpc(&mcp_url, None, "initialize", json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})).await;
+    assert_eq!(status, 200);
+    let (_, called) = rpc(
+        &mcp_url,
+        None,
+        "tools/call",
+        json!({"name": "list_all_kaseya_bms_crm_accounts", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(called["result"]["isError"], false, "{called}");
+    let accounts: Value = client()
+        .request(Method::GET, format!("{base}/integrated-account"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(accounts["result"][0]["region"], "sandbox", "{accounts}");
+    assert!(
+        dir.path().join("data.key").exists(),
+        "the data key file is created on first run"
+    );
+    if database_url.is_none() {
+        assert!(dir.path().join("bms-mcp.db").exists());
+    }
+    serve.stop();
+
+    let mut again = Serve::start(dir.path(), database_url);
+    again.until("MCP servers: 1.");
+    let printed = again.seen.join("\n");
+    assert!(!printed.contains("MCP URL: "), "{printed}");
+    assert!(!printed.contains("Admin token: "), "{printed}");
+    assert!(printed.contains("cannot be shown again"), "{printed}");
+    assert!(printed.contains("BMS: built-in sandbox at "), "{printed}");
+    // The same token and admin token still work on the restarted server (new port, new
+    // sandbox port): only their hashes were kept, and that is enough.
+    let token = mcp_url.rsplit('/').next().unwrap();
+    let restarted = format!("{}/mcp/{token}", again.base_url());
+    let (_, called) = rpc(
+        &restarted,
+        None,
+        "tools/call",
+        json!({"name": "list_all_kaseya_bms_crm_accounts", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(called["result"]["isError"], false, "{called}");
+    again.stop();
+}
+
+#[tokio::test]
+async fn first_run_on_sqlite_prints_the_url_and_admin_token_once() {
+    first_run_then_restart(None).await;
+}
+
+#[tokio::test]
+async fn first_run_on_postgres_prints_the_url_and_admin_token_once() {
+    let database = TestDatabase::create().await;
+    first_run_then_restart(Some(&database.url)).await;
+}
