@@ -9,10 +9,12 @@
 // on every refusal would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod admin;
 pub mod bms;
 pub mod call;
 pub mod catalogue;
 pub mod cli;
 pub mod mcp;
 pub mod server;
+pub mod store;
 pub mod transport;

@@ -58,11 +58,17 @@ async fn unknown_malformed_and_tampered_tokens_get_the_same_401() {
 #[tokio::test]
 async fn an_expired_server_is_refused_from_its_expiry_instant() {
     let h = Harness::start().await;
-    let soon = SystemTime::now() + Duration::from_millis(400);
-    let token = h.register(ToolFilter::default(), Some(soon));
+    // The store keeps expiry to the second: expire at the start of the next whole second
+    // but one, and ask again just after it.
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap();
+    let soon = SystemTime::UNIX_EPOCH + Duration::from_secs(now.as_secs() + 2);
+    let token = h.register(ToolFilter::default(), Some(soon)).await;
     let url = format!("http://{}/mcp/{token}", h.addr);
     assert_eq!(status_for(&h, url.clone()).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let left = soon.duration_since(SystemTime::now()).unwrap_or_default();
+    tokio::time::sleep(left + Duration::from_millis(20)).await;
     let (status, _, body) = status_for(&h, url).await;
     assert_eq!(status, 401);
     assert!(body.contains("expired"), "{body}");
@@ -75,7 +81,7 @@ async fn a_scoped_server_lists_and_calls_only_its_tools() {
         methods: vec!["read".into()],
         tags: vec!["crm".into()],
     };
-    let token = h.register(filter, None);
+    let token = h.register(filter, None).await;
     let url = format!("http://{}/mcp/{token}", h.addr);
     let post = |body: Value| {
         h.http

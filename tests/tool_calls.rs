@@ -218,5 +218,23 @@ async fn nulls_sent_for_optional_arguments_are_dropped_not_refused() {
     assert_eq!(result["isError"], false, "{result}");
     let sent = h.upstream_requests().await;
     let body = sent[0]["body"].as_object().expect("object body");
-    assert!(!body.contains_key("AssigneeId") && !body.contains_key("SecondaryAssignees"), "{body:?}");
+    assert!(
+        !body.contains_key("AssigneeId") && !body.contains_key("SecondaryAssignees"),
+        "{body:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_page_size_is_refused_not_replaced_by_the_default() {
+    let h = Harness::start().await;
+    h.clear_upstream_requests().await;
+    let result = h
+        .call(
+            "list_all_kaseya_bms_servicedesk_tickets",
+            json!({"page_size": "all"}),
+        )
+        .await;
+    assert_eq!(result["isError"], true, "{result}");
+    assert!(Harness::text(&result).contains("page_size"), "{result}");
+    assert!(h.upstream_requests().await.is_empty());
 }

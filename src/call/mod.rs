@@ -154,24 +154,22 @@ fn with_paging(
 ) -> Result<Map<String, Value>, CursorError> {
     let number = arg_name_for(tool, paging.page_number);
     let size = arg_name_for(tool, paging.page_size);
-    let (mut args, page, page_size) = match args.remove(crate::mcp::CURSOR_ARG) {
+    match args.remove(crate::mcp::CURSOR_ARG) {
         Some(Value::String(cursor)) => {
             let state = cursors.decode(&cursor, tool.name())?;
-            (state.args, state.page, state.size)
+            let mut args = state.args;
+            args.insert(number.to_owned(), state.page.into());
+            args.insert(size.to_owned(), state.size.into());
+            Ok(args)
         }
         Some(Value::Null) | None => {
-            let page = args.get(number).and_then(Value::as_u64).unwrap_or(1);
-            let size = args
-                .get(size)
-                .and_then(Value::as_u64)
-                .unwrap_or(DEFAULT_PAGE_SIZE);
-            (args, page, size)
+            // Fill in only what is missing: a wrong value is left for validation to name.
+            args.entry(number).or_insert_with(|| 1.into());
+            args.entry(size).or_insert_with(|| DEFAULT_PAGE_SIZE.into());
+            Ok(args)
         }
-        Some(_) => return Err(CursorError::Invalid),
-    };
-    args.insert(number.to_owned(), page.into());
-    args.insert(size.to_owned(), page_size.into());
-    Ok(args)
+        Some(_) => Err(CursorError::Invalid),
+    }
 }
 
 fn next_cursor(

@@ -10,12 +10,15 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::discovery;
+use super::era::{Era, SERVER_INFO_KEY};
 use super::jsonrpc::{self, Incoming, RpcError, code};
 use super::protocol;
 use crate::bms::{BmsClient, RateLimitHeaders};
 use crate::call::{self, CallReport, CursorCodec, ToolOutcome};
 use crate::catalogue::{Catalogue, Tool, ToolFilter};
 use crate::server::metrics::Metrics;
+use crate::store::ToolCallLog;
+use crate::store::audit::ToolCall;
 
 /// How an MCP server offers its tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -80,6 +83,8 @@ pub struct Reply {
     pub rate_limit: Option<RateLimitHeaders>,
     /// Set when this message was a successful `initialize`.
     pub negotiated: Option<&'static str>,
+    /// The HTTP status for this reply, when not 200 (modern-era errors).
+    pub http_status: Option<u16>,
 }
 
 /// Answers MCP messages.
@@ -87,6 +92,8 @@ pub struct Handler {
     cursors: CursorCodec,
     list_page_size: usize,
     metrics: Arc<Metrics>,
+    /// The audit log's tool-call queue, when calls are audited.
+    call_log: Option<ToolCallLog>,
 }
 
 /// How many tools one `tools/list` page holds by default.
@@ -98,18 +105,29 @@ impl Handler {
             cursors,
             list_page_size: list_page_size.max(1),
             metrics,
+            call_log: None,
         }
+    }
+
+    /// Records every tool call in the audit log (time, server, tool, status, latency).
+    pub fn with_call_log(mut self, call_log: ToolCallLog) -> Handler {
+        self.call_log = Some(call_log);
+        self
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
     }
 
-    pub async fn handle(&self, endpoint: &McpEndpoint, incoming: Incoming) -> Reply {
+    /// Answers one message. `era` says how: legacy requests follow the `initialize`
+    /// handshake's revision; modern (2026-07-28) ones are self-contained and their results
+    /// carry `resultType`, caching hints and our identity.
+    pub async fn handle(&self, endpoint: &McpEndpoint, incoming: Incoming, era: Era) -> Reply {
         let Incoming::Request { id, method, params } = incoming else {
             // Notifications (initialized, cancelled) and stray responses need no answer.
             return Reply::default();
         };
+        let modern = matches!(era, Era::Modern(_));
         let mut reply = Reply::default();
         let result: Result<Value, RpcError> = match method.as_str() {
             "initialize" => {
@@ -121,18 +139,33 @@ impl Handler {
                 reply.negotiated = Some(version);
                 Ok(protocol::initialize_result(version))
             }
-            "ping" => Ok(json!({})),
-            "tools/list" => self.list_tools(endpoint, params.as_ref()),
+            // 2026-07-28 removed ping; discovery replaced the handshake.
+            "ping" if !modern => Ok(json!({})),
+            "server/discover" if modern => Ok(protocol::discover_result()),
+            "tools/list" => self.list_tools(endpoint, params.as_ref()).map(|mut list| {
+                if modern {
+                    list["ttlMs"] = protocol::LIST_TTL_MS.into();
+                    list["cacheScope"] = "private".into();
+                }
+                list
+            }),
             "tools/call" => {
                 let (result, rate_limit) = self.call_tool(endpoint, params).await;
                 reply.rate_limit = rate_limit;
                 result
             }
-            other => Err(RpcError::new(
-                code::METHOD_NOT_FOUND,
-                format!("Method not found: {other}"),
-            )),
+            other => {
+                let error =
+                    RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"));
+                // The modern HTTP binding answers an unknown method with 404.
+                Err(if modern {
+                    error.with_status(404)
+                } else {
+                    error
+                })
+            }
         };
+        let result = result.map(|value| if modern { modern_result(value) } else { value });
         let message = match result {
             Ok(value) => match RawValue::from_string(value.to_string()) {
                 Ok(raw) => jsonrpc::reply(&id, &raw),
@@ -141,7 +174,10 @@ impl Handler {
                     &RpcError::new(code::INTERNAL_ERROR, "Internal error"),
                 ),
             },
-            Err(error) => jsonrpc::error_reply(&id, &error),
+            Err(error) => {
+                reply.http_status = error.http_status;
+                jsonrpc::error_reply(&id, &error)
+            }
         };
         reply.message = Some(message);
         reply
@@ -280,8 +316,31 @@ impl Handler {
             is_error = report.outcome.is_error,
             "tool call"
         );
+        if let Some(log) = &self.call_log {
+            log.record(ToolCall {
+                at: crate::store::unix_now(),
+                mcp_server_id: endpoint.server_id.to_string(),
+                tool: tool.name().to_owned(),
+                upstream_status: report.upstream_status,
+                latency_ms: report
+                    .upstream_latency
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            });
+        }
         report
     }
+}
+
+/// A modern result: `resultType` and our identity in `_meta`.
+fn modern_result(mut value: Value) -> Value {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("resultType".into(), "complete".into());
+        let meta = object.entry("_meta").or_insert_with(|| json!({}));
+        if let Some(meta) = meta.as_object_mut() {
+            meta.insert(SERVER_INFO_KEY.into(), protocol::server_info());
+        }
+    }
+    value
 }
 
 fn structured(value: Value) -> ToolOutcome {

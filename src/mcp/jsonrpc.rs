@@ -10,6 +10,10 @@ pub mod code {
     pub const METHOD_NOT_FOUND: i64 = -32601;
     pub const INVALID_PARAMS: i64 = -32602;
     pub const INTERNAL_ERROR: i64 = -32603;
+    /// 2026-07-28: HTTP headers disagree with the body they mirror.
+    pub const HEADER_MISMATCH: i64 = -32020;
+    /// 2026-07-28: a request names a protocol version we do not speak.
+    pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 }
 
 /// A protocol-level error (not a tool failure: those are results with `isError`).
@@ -18,6 +22,8 @@ pub struct RpcError {
     pub code: i64,
     pub message: String,
     pub data: Option<Value>,
+    /// The HTTP status the Streamable HTTP transport answers with (200 when unset).
+    pub http_status: Option<u16>,
 }
 
 impl RpcError {
@@ -26,7 +32,13 @@ impl RpcError {
             code,
             message: message.into(),
             data: None,
+            http_status: None,
         }
+    }
+
+    pub fn with_status(mut self, status: u16) -> RpcError {
+        self.http_status = Some(status);
+        self
     }
 
     pub fn with_data(mut self, data: Value) -> RpcError {

@@ -1,6 +1,7 @@
 //! The MCP protocol: JSON-RPC framing, version negotiation, and the methods we serve.
 
 mod discovery;
+pub mod era;
 mod handler;
 pub mod jsonrpc;
 pub mod protocol;

@@ -2,6 +2,9 @@
 
 use serde_json::{Value, json};
 
+/// Revisions served statelessly, request by request (no `initialize`), newest first.
+pub const MODERN_VERSIONS: &[&str] = &["2026-07-28"];
+
 /// Revisions negotiated through `initialize`, newest first.
 pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
@@ -19,9 +22,43 @@ pub fn negotiate(requested: Option<&str>) -> &'static str {
         .unwrap_or(LATEST_VERSION)
 }
 
-/// Whether a version string is one we speak.
+/// Whether a version string is one we speak through `initialize`.
 pub fn is_supported(version: &str) -> bool {
     SUPPORTED_VERSIONS.contains(&version)
+}
+
+/// Whether a version string is a modern (per-request) one we speak.
+pub fn is_modern(version: &str) -> bool {
+    MODERN_VERSIONS.contains(&version)
+}
+
+/// Every version we speak, newest first.
+pub fn all_versions() -> Vec<&'static str> {
+    MODERN_VERSIONS
+        .iter()
+        .chain(SUPPORTED_VERSIONS)
+        .copied()
+        .collect()
+}
+
+/// How long a modern client may reuse a `tools/list` or `server/discover` answer. A scope can be
+/// changed by an administrator, so not for long.
+pub const LIST_TTL_MS: u64 = 60_000;
+
+/// Who we are, as the `_meta` of every modern result carries it.
+pub fn server_info() -> Value {
+    json!({"name": "bms-mcp", "title": "Kaseya BMS", "version": env!("CARGO_PKG_VERSION")})
+}
+
+/// The `server/discover` result (2026-07-28). `private`: the tool scope depends on the URL.
+pub fn discover_result() -> Value {
+    json!({
+        "supportedVersions": all_versions(),
+        "capabilities": {"tools": {}},
+        "instructions": INSTRUCTIONS,
+        "ttlMs": LIST_TTL_MS,
+        "cacheScope": "private",
+    })
 }
 
 /// How to work with this server, for the model (`instructions` in the initialize result).
@@ -34,11 +71,7 @@ pub fn initialize_result(version: &str) -> Value {
         "capabilities": {
             "tools": {"listChanged": false},
         },
-        "serverInfo": {
-            "name": "bms-mcp",
-            "title": "Kaseya BMS",
-            "version": env!("CARGO_PKG_VERSION"),
-        },
+        "serverInfo": server_info(),
         "instructions": INSTRUCTIONS,
     })
 }

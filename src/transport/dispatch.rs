@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::bms::RateLimitHeaders;
+use crate::mcp::era::{self, Era, MirroredHeaders};
 use crate::mcp::jsonrpc::{self, RpcError, code};
 use crate::mcp::{Handler, McpEndpoint};
 
@@ -17,23 +18,25 @@ pub struct Dispatched {
     pub negotiated: Option<&'static str>,
     /// Whether the body contained at least one request.
     pub had_request: bool,
+    /// The HTTP status owed for the reply, when not 200.
+    pub http_status: Option<u16>,
+    /// The era of the (single) message; batches are legacy.
+    pub era: Option<Era>,
 }
 
-/// Parses and answers one body. `allow_batch` is true for revisions before 2025-06-18.
+/// Parses and answers one body. `allow_batch` is true for revisions before 2025-06-18;
+/// `headers` are the HTTP headers mirroring a modern request (`None` without HTTP).
 pub async fn dispatch(
     handler: &Handler,
     endpoint: &McpEndpoint,
     body: &[u8],
     allow_batch: bool,
+    headers: Option<&MirroredHeaders>,
 ) -> Dispatched {
     let value = match jsonrpc::parse(body) {
         Ok(value) => value,
         Err(error) => {
-            return Dispatched {
-                reply: Some(jsonrpc::error_reply(&Value::Null, &error)),
-                had_request: true,
-                ..Dispatched::default()
-            };
+            return refused(&Value::Null, &error);
         }
     };
     match value {
@@ -41,7 +44,7 @@ pub async fn dispatch(
             let mut out = Dispatched::default();
             let mut replies = Vec::new();
             for item in items {
-                let one = dispatch_one(handler, endpoint, item).await;
+                let one = dispatch_one(handler, endpoint, item, headers).await;
                 out.had_request |= one.had_request;
                 out.rate_limit = one.rate_limit.or(out.rate_limit);
                 replies.extend(one.reply);
@@ -56,32 +59,43 @@ pub async fn dispatch(
                 code::INVALID_REQUEST,
                 "Invalid Request: batches are not supported in this protocol revision; send one message per request",
             );
-            Dispatched {
-                reply: Some(jsonrpc::error_reply(&Value::Null, &error)),
-                had_request: true,
-                ..Dispatched::default()
-            }
+            refused(&Value::Null, &error)
         }
-        single => dispatch_one(handler, endpoint, single).await,
+        single => dispatch_one(handler, endpoint, single, headers).await,
     }
 }
 
-async fn dispatch_one(handler: &Handler, endpoint: &McpEndpoint, value: Value) -> Dispatched {
-    match jsonrpc::classify(value) {
-        Ok(incoming) => {
-            let had_request = matches!(incoming, jsonrpc::Incoming::Request { .. });
-            let reply = handler.handle(endpoint, incoming).await;
-            Dispatched {
-                reply: reply.message,
-                rate_limit: reply.rate_limit,
-                negotiated: reply.negotiated,
-                had_request,
-            }
-        }
-        Err((id, error)) => Dispatched {
-            reply: Some(jsonrpc::error_reply(&id, &error)),
-            had_request: true,
-            ..Dispatched::default()
-        },
+async fn dispatch_one(
+    handler: &Handler,
+    endpoint: &McpEndpoint,
+    value: Value,
+    headers: Option<&MirroredHeaders>,
+) -> Dispatched {
+    let era = era::classify(&value, headers);
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    let incoming = match (jsonrpc::classify(value), era) {
+        (Err((id, error)), _) => return refused(&id, &error),
+        (Ok(_), Err(error)) => return refused(&id, &error),
+        (Ok(incoming), Ok(era)) => (incoming, era),
+    };
+    let (incoming, era) = incoming;
+    let had_request = matches!(incoming, jsonrpc::Incoming::Request { .. });
+    let reply = handler.handle(endpoint, incoming, era).await;
+    Dispatched {
+        reply: reply.message,
+        rate_limit: reply.rate_limit,
+        negotiated: reply.negotiated,
+        had_request,
+        http_status: reply.http_status,
+        era: Some(era),
+    }
+}
+
+fn refused(id: &Value, error: &RpcError) -> Dispatched {
+    Dispatched {
+        reply: Some(jsonrpc::error_reply(id, error)),
+        had_request: true,
+        http_status: error.http_status,
+        ..Dispatched::default()
     }
 }

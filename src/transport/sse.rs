@@ -67,8 +67,12 @@ impl Drop for Deregister {
 }
 
 /// `GET /mcp/{token}/sse`.
-pub async fn open(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let endpoint = match state.endpoint(&token) {
+pub async fn open(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let endpoint = match state.endpoint(&token, &headers).await {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
@@ -109,10 +113,10 @@ pub async fn message(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(query): Query<SessionQuery>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let endpoint = match state.endpoint(&token) {
+    let endpoint = match state.endpoint(&token, &headers).await {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
@@ -125,7 +129,7 @@ pub async fn message(
             );
         }
     };
-    let dispatched = dispatch(&state.handler, &endpoint, &body, true).await;
+    let dispatched = dispatch(&state.handler, &endpoint, &body, true, None).await;
     if let Some(reply) = dispatched.reply
         && sender.send(reply).await.is_err()
     {

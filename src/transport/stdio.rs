@@ -23,7 +23,7 @@ pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result
         } else {
             line.as_bytes()
         };
-        let dispatched = dispatch(handler, endpoint, body, true).await;
+        let dispatched = dispatch(handler, endpoint, body, true, None).await;
         if let Some(reply) = dispatched.reply {
             stdout.write_all(reply.as_bytes()).await?;
             stdout.write_all(b"\n").await?;

@@ -16,6 +16,8 @@ use axum::response::{IntoResponse, Response};
 use super::dispatch::dispatch;
 use crate::bms::RateLimitHeaders;
 use crate::mcp::McpEndpoint;
+use crate::mcp::era::{self, MirroredHeaders};
+use crate::mcp::jsonrpc;
 use crate::mcp::protocol;
 use crate::server::AppState;
 
@@ -29,7 +31,7 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let endpoint = match state.endpoint(&token) {
+    let endpoint = match state.endpoint(&token, &headers).await {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
@@ -46,20 +48,34 @@ pub async fn post(
             "Accept must include application/json or text/event-stream",
         );
     }
-    let version = match header_version(&headers) {
+    let version = match header_version(&headers, &body) {
         Ok(version) => version,
         Err(response) => return response,
     };
-    if let Err(response) = check_session(&state, &endpoint, &headers) {
+    // 2026-07-28 has no sessions: a modern request's session header is ignored.
+    let modern = protocol::is_modern(version);
+    if !modern && let Err(response) = check_session(&state, &endpoint, &headers) {
         return response;
     }
     let allow_batch = matches!(version, "2025-03-26" | "2024-11-05");
-    let dispatched = dispatch(&state.handler, &endpoint, &body, allow_batch).await;
+    let mirrored = mirrored_headers(&headers);
+    let dispatched = dispatch(
+        &state.handler,
+        &endpoint,
+        &body,
+        allow_batch,
+        Some(&mirrored),
+    )
+    .await;
     let Some(reply) = dispatched.reply else {
         return StatusCode::ACCEPTED.into_response();
     };
-    let mut response = if accepts.json {
-        ([(header::CONTENT_TYPE, "application/json")], reply).into_response()
+    let status = dispatched
+        .http_status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = if accepts.json || status != StatusCode::OK {
+        (status, [(header::CONTENT_TYPE, "application/json")], reply).into_response()
     } else {
         let event = Event::default().event("message").data(reply);
         Sse::new(futures_util::stream::iter([Ok::<_, Infallible>(event)])).into_response()
@@ -81,7 +97,7 @@ pub async fn get(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let endpoint = match state.endpoint(&token) {
+    let endpoint = match state.endpoint(&token, &headers).await {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
@@ -91,7 +107,7 @@ pub async fn get(
             "GET opens an event stream: Accept must include text/event-stream",
         );
     }
-    if let Err(response) = header_version(&headers) {
+    if let Err(response) = header_version(&headers, &[]) {
         return response;
     }
     if let Err(response) = check_session(&state, &endpoint, &headers) {
@@ -109,7 +125,7 @@ pub async fn delete(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let endpoint = match state.endpoint(&token) {
+    let endpoint = match state.endpoint(&token, &headers).await {
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
@@ -143,26 +159,41 @@ fn check_session(
     }
 }
 
-/// The revision a request says it speaks; 400 for one we do not.
-fn header_version(headers: &HeaderMap) -> Result<&'static str, Response> {
-    match headers.get(VERSION_HEADER) {
-        None => Ok(protocol::ASSUMED_HTTP_VERSION),
-        Some(value) => {
-            let text = value.to_str().unwrap_or_default();
-            protocol::SUPPORTED_VERSIONS
-                .iter()
-                .find(|v| **v == text)
-                .copied()
-                .ok_or_else(|| {
-                    plain(
-                        StatusCode::BAD_REQUEST,
-                        &format!(
-                            "unsupported MCP-Protocol-Version {text:?}; supported: {}",
-                            protocol::SUPPORTED_VERSIONS.join(", ")
-                        ),
-                    )
-                })
-        }
+/// The revision a request says it speaks (legacy or modern); 400 with the JSON-RPC
+/// "unsupported protocol version" error, naming the ones we speak, for any other.
+fn header_version(headers: &HeaderMap, body: &[u8]) -> Result<&'static str, Response> {
+    let Some(value) = headers.get(VERSION_HEADER) else {
+        return Ok(protocol::ASSUMED_HTTP_VERSION);
+    };
+    let text = value.to_str().unwrap_or_default();
+    if let Some(known) = protocol::all_versions().into_iter().find(|v| *v == text) {
+        return Ok(known);
+    }
+    let id = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("id").cloned())
+        .unwrap_or(serde_json::Value::Null);
+    let reply = jsonrpc::error_reply(&id, &era::unsupported_version(text));
+    Err((
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/json")],
+        reply,
+    )
+        .into_response())
+}
+
+/// The headers a modern request mirrors its body in.
+fn mirrored_headers(headers: &HeaderMap) -> MirroredHeaders {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    MirroredHeaders {
+        protocol_version: text(VERSION_HEADER),
+        method: text("mcp-method"),
+        name: text("mcp-name"),
     }
 }
 
