@@ -130,6 +130,7 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSETS: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -213,6 +214,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSETS: crate::catalogue::ToolDef = crat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -331,6 +340,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSETS: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -361,6 +378,7 @@ pub static GET_SINGLE_KASEYA_BMS_HARDWARE_ASSET_BY_ID: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1335,6 +1353,7 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSET_TICKETS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1368,6 +1387,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSET_TICKETS: crate::catalogue::ToolDef
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2062,6 +2089,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSET_TICKETS: crate::catalogue::ToolDef
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2092,6 +2127,7 @@ pub static GET_SINGLE_KASEYA_BMS_HARDWARE_ASSET_STATUS_BY_ID: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2483,6 +2519,7 @@ pub static CREATE_A_KASEYA_BMS_HARDWARE_ASSET: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4009,6 +4046,7 @@ pub static UPDATE_A_KASEYA_BMS_HARDWARE_ASSET_BY_ID: crate::catalogue::ToolDef =
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5182,6 +5220,7 @@ pub static DELETE_A_KASEYA_BMS_HARDWARE_ASSET_BY_ID: crate::catalogue::ToolDef =
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5282,6 +5321,7 @@ pub static LIST_ALL_KASEYA_BMS_SOFTWARE_ASSETS: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5341,6 +5381,14 @@ pub static LIST_ALL_KASEYA_BMS_SOFTWARE_ASSETS: crate::catalogue::ToolDef = crat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -5410,6 +5458,14 @@ pub static LIST_ALL_KASEYA_BMS_SOFTWARE_ASSETS: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -69,6 +69,7 @@ pub static LIST_ALL_KASEYA_BMS_ATTACHMENTS: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -108,6 +109,14 @@ pub static LIST_ALL_KASEYA_BMS_ATTACHMENTS: crate::catalogue::ToolDef = crate::c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -248,6 +257,14 @@ pub static LIST_ALL_KASEYA_BMS_ATTACHMENTS: crate::catalogue::ToolDef = crate::c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -290,6 +307,7 @@ pub static GET_SINGLE_KASEYA_BMS_ATTACHMENT_BY_ID: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -492,6 +510,7 @@ pub static DOWNLOAD_KASEYA_BMS_ATTACHMENT: crate::catalogue::ToolDef = crate::ca
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -591,6 +610,7 @@ pub static UPDATE_A_KASEYA_BMS_ATTACHMENT_BY_ID: crate::catalogue::ToolDef = cra
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -675,6 +695,7 @@ pub static DELETE_A_KASEYA_BMS_ATTACHMENT_BY_ID: crate::catalogue::ToolDef = cra
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -734,6 +755,7 @@ pub static BULK_DELETE_KASEYA_BMS_ATTACHMENTS: crate::catalogue::ToolDef = crate
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -771,6 +793,7 @@ pub static BULK_DELETE_KASEYA_BMS_TEMP_ATTACHMENTS: crate::catalogue::ToolDef = 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

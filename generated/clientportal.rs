@@ -61,6 +61,7 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -148,6 +149,14 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -473,6 +482,14 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -503,6 +520,7 @@ pub static GET_SINGLE_KASEYA_BMS_CLIENTPORTAL_TICKET_BY_ID: crate::catalogue::To
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1268,6 +1286,7 @@ pub static LIST_ALL_KASEYA_BMS_CLIENTPORTAL_TICKET_ACTIVITIES: crate::catalogue:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1304,6 +1323,14 @@ pub static LIST_ALL_KASEYA_BMS_CLIENTPORTAL_TICKET_ACTIVITIES: crate::catalogue:
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1555,6 +1582,14 @@ pub static LIST_ALL_KASEYA_BMS_CLIENTPORTAL_TICKET_ACTIVITIES: crate::catalogue:
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1663,6 +1698,7 @@ pub static CREATE_A_KASEYA_BMS_CLIENTPORTAL_TICKET: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2560,6 +2596,7 @@ pub static CREATE_A_KASEYA_BMS_CLIENTPORTAL_TICKET_NOTE: crate::catalogue::ToolD
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -86,6 +86,7 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS: crate::catalogue::ToolDef = crate::cat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -132,6 +133,14 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS: crate::catalogue::ToolDef = crate::cat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -227,6 +236,14 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS: crate::catalogue::ToolDef = crate::cat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -329,6 +346,7 @@ pub static CREATE_A_KASEYA_BMS_RECURRING_SERVICES_CONTRACT: crate::catalogue::To
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -913,6 +931,7 @@ pub static UPDATE_A_KASEYA_BMS_RECURRING_SERVICES_CONTRACT_BY_ID: crate::catalog
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1263,6 +1282,7 @@ pub static CREATE_A_KASEYA_BMS_RECURRING_CONTRACT_SERVICES: crate::catalogue::To
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1466,6 +1486,7 @@ pub static ACTIVATE_KASEYA_BMS_CONTRACT: crate::catalogue::ToolDef = crate::cata
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1574,6 +1595,7 @@ pub static DEACTIVATE_KASEYA_BMS_CONTRACT: crate::catalogue::ToolDef = crate::ca
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

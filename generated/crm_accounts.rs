@@ -85,6 +85,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNTS_LOOKUP: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -132,6 +133,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNTS_LOOKUP: crate::catalogue::ToolDef = crat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -181,6 +190,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNTS_LOOKUP: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -286,6 +303,7 @@ pub static LIST_ALL_KASEYA_BMS_CRM_ACCOUNTS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -354,6 +372,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_ACCOUNTS: crate::catalogue::ToolDef = crate::
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -964,6 +990,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_ACCOUNTS: crate::catalogue::ToolDef = crate::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -994,6 +1028,7 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1630,6 +1665,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_LOCATIONS_LOOKUP: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1639,6 +1675,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_LOCATIONS_LOOKUP: crate::catalogue::ToolD
       "maximum": 2147483647,
       "format": "int32",
       "description": "BMS account id, from list_all_kaseya_bms_accounts_lookup."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1684,6 +1728,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_LOCATIONS_LOOKUP: crate::catalogue::ToolD
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1720,6 +1772,7 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_LOCATION_BY_ID: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2109,6 +2162,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CONTACTS_LOOKUP: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2152,6 +2206,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CONTACTS_LOOKUP: crate::catalogue::ToolDe
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2224,6 +2286,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CONTACTS_LOOKUP: crate::catalogue::ToolDe
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2260,6 +2330,7 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_CONTACT_SUMMARY_BY_ID: crate::catalogue
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2515,6 +2586,7 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_ALERT_BY_ID: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2695,6 +2767,7 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3608,6 +3681,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4339,6 +4413,7 @@ pub static PATCH_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::cata
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

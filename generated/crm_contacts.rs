@@ -74,6 +74,7 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -413,6 +414,7 @@ pub static LIST_ALL_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -489,6 +491,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -808,6 +818,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -838,6 +856,7 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1249,6 +1268,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1699,6 +1719,7 @@ pub static PATCH_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::cata
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2242,6 +2263,7 @@ pub static SEARCH_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::ca
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2330,6 +2352,14 @@ pub static SEARCH_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::ca
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2431,6 +2461,14 @@ pub static SEARCH_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::ca
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2461,6 +2499,7 @@ pub static DELETE_A_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2510,6 +2549,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_EMAILS_BY_ID: crate::catalogue::ToolD
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2695,6 +2735,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_PHONES_BY_ID: crate::catalogue::ToolD
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

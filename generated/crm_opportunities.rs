@@ -37,6 +37,7 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_OPPORTUNITY_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -403,6 +404,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_OPPORTUNITY_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -851,6 +853,22 @@ pub static LIST_ALL_KASEYA_BMS_CRM_OPPORTUNITIES: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[
+        crate::catalogue::NameResolver {
+            id_arg: "filter_account_id",
+            name_arg: "filter_account",
+            lookup: "list_all_kaseya_bms_accounts_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "filter_status_id",
+            name_arg: "filter_status",
+            lookup: "list_all_kaseya_bms_opportunity_statuses_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+    ],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -928,6 +946,24 @@ pub static LIST_ALL_KASEYA_BMS_CRM_OPPORTUNITIES: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "filter_account": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `filter_account_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_accounts_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `filter_account_id` or `filter_account`, not both."
+    },
+    "filter_status": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `filter_status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_opportunity_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `filter_status_id` or `filter_status`, not both."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1184,6 +1220,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_OPPORTUNITIES: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1292,6 +1336,7 @@ pub static CREATE_A_KASEYA_BMS_CRM_OPPORTUNITY: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1673,6 +1718,7 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_NOTES: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1699,6 +1745,14 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_NOTES: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1798,6 +1852,14 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_NOTES: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1834,6 +1896,7 @@ pub static CREATE_A_KASEYA_BMS_OPPORTUNITY_NOTE: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1974,6 +2037,7 @@ pub static UPDATE_A_KASEYA_BMS_OPPORTUNITY_NOTE_BY_ID: crate::catalogue::ToolDef
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2103,9 +2167,19 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_STATUSES_LOOKUP: crate::catalogue::To
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -2162,6 +2236,14 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_STATUSES_LOOKUP: crate::catalogue::To
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

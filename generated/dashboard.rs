@@ -42,6 +42,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_OVERVIEW: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -104,6 +105,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_PRIORITY: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -120,6 +122,14 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_PRIORITY: crate::catalogue::ToolDe
     "include_completed": {
       "type": "boolean",
       "description": "true to count completed (closed) tickets too; false for open tickets only."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -166,6 +176,14 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_PRIORITY: crate::catalogue::ToolDe
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -220,6 +238,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_ASSIGNEE_PRIORITY: crate::catalogu
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -370,6 +389,7 @@ pub static REPORT_KASEYA_BMS_TIME_BY_TECHNICIAN: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -522,6 +542,7 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_DUE: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -548,6 +569,14 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_DUE: crate::catalogue::ToolDef 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -637,6 +666,14 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_DUE: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -673,6 +710,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_STATUS: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -685,6 +723,14 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_STATUS: crate::catalogue::ToolDef 
       "type": "string",
       "format": "date-time",
       "description": "End of the period."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -747,6 +793,14 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_STATUS: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -798,6 +852,7 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_UPCOMING: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -824,6 +879,14 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_UPCOMING: crate::catalogue::Too
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -913,6 +976,14 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_UPCOMING: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -955,6 +1026,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_QUEUE: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -971,6 +1043,14 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_QUEUE: crate::catalogue::ToolDef =
     "include_completed": {
       "type": "boolean",
       "description": "true to count completed tickets too; false for open tickets only."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1007,6 +1087,14 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_QUEUE: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1061,6 +1149,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_ISSUE_TYPE: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1163,6 +1252,7 @@ pub static REPORT_KASEYA_BMS_TOP_OPPORTUNITIES: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1175,6 +1265,14 @@ pub static REPORT_KASEYA_BMS_TOP_OPPORTUNITIES: crate::catalogue::ToolDef = crat
       "type": "string",
       "format": "date-time",
       "description": "End of the period."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1230,6 +1328,14 @@ pub static REPORT_KASEYA_BMS_TOP_OPPORTUNITIES: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1266,6 +1372,7 @@ pub static REPORT_KASEYA_BMS_NEXT_OPPORTUNITIES: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1278,6 +1385,14 @@ pub static REPORT_KASEYA_BMS_NEXT_OPPORTUNITIES: crate::catalogue::ToolDef = cra
       "type": "string",
       "format": "date-time",
       "description": "End of the period."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1333,6 +1448,14 @@ pub static REPORT_KASEYA_BMS_NEXT_OPPORTUNITIES: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1369,6 +1492,7 @@ pub static REPORT_KASEYA_BMS_OPEN_PIPELINE: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1497,6 +1621,7 @@ pub static REPORT_KASEYA_BMS_PIPELINE_TOTALS: crate::catalogue::ToolDef = crate:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1558,6 +1683,7 @@ pub static REPORT_KASEYA_BMS_CRM_ACTIVITIES_DUE: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1705,6 +1831,7 @@ pub static REPORT_KASEYA_BMS_RECURRING_REVENUE_TOTALS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1779,6 +1906,7 @@ pub static REPORT_KASEYA_BMS_RECURRING_REVENUE_TREND: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1795,6 +1923,14 @@ pub static REPORT_KASEYA_BMS_RECURRING_REVENUE_TREND: crate::catalogue::ToolDef 
       "type": "string",
       "format": "date-time",
       "description": "End of the period."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1824,6 +1960,14 @@ pub static REPORT_KASEYA_BMS_RECURRING_REVENUE_TREND: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1860,6 +2004,7 @@ pub static REPORT_KASEYA_BMS_SALES_LEADERBOARD: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1872,6 +2017,14 @@ pub static REPORT_KASEYA_BMS_SALES_LEADERBOARD: crate::catalogue::ToolDef = crat
       "type": "string",
       "format": "date-time",
       "description": "End of the period."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1921,6 +2074,14 @@ pub static REPORT_KASEYA_BMS_SALES_LEADERBOARD: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1944,6 +2105,7 @@ pub static REPORT_KASEYA_BMS_QUOTE_SUMMARY: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -2021,6 +2183,7 @@ pub static REPORT_KASEYA_BMS_SALES_ACCELERATOR_SUMMARY: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2315,6 +2478,7 @@ pub static LIST_ALL_KASEYA_BMS_SALES_ACCELERATOR_ACCOUNTS: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2377,6 +2541,14 @@ pub static LIST_ALL_KASEYA_BMS_SALES_ACCELERATOR_ACCOUNTS: crate::catalogue::Too
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2469,6 +2641,14 @@ pub static LIST_ALL_KASEYA_BMS_SALES_ACCELERATOR_ACCOUNTS: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

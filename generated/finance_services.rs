@@ -41,6 +41,7 @@ pub static GET_SINGLE_KASEYA_BMS_FINANCE_SERVICE_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -361,6 +362,7 @@ pub static UPDATE_A_KASEYA_BMS_FINANCE_SERVICE_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -673,6 +675,7 @@ pub static DELETE_A_KASEYA_BMS_FINANCE_SERVICE_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -716,6 +719,7 @@ pub static GET_SINGLE_KASEYA_BMS_FINANCE_SERVICE_JOB_BY_ID: crate::catalogue::To
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -853,6 +857,7 @@ pub static CREATE_A_KASEYA_BMS_FINANCE_SERVICE: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1182,6 +1187,7 @@ pub static SEARCH_KASEYA_BMS_FINANCE_SERVICES: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1266,6 +1272,14 @@ pub static SEARCH_KASEYA_BMS_FINANCE_SERVICES: crate::catalogue::ToolDef = crate
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1456,6 +1470,14 @@ pub static SEARCH_KASEYA_BMS_FINANCE_SERVICES: crate::catalogue::ToolDef = crate
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1486,6 +1508,7 @@ pub static BULK_DELETE_KASEYA_BMS_FINANCE_SERVICES: crate::catalogue::ToolDef = 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1575,6 +1598,7 @@ pub static BULK_UPDATE_KASEYA_BMS_FINANCE_SERVICES: crate::catalogue::ToolDef = 
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1696,6 +1720,7 @@ pub static SEARCH_KASEYA_BMS_SERVICE_CONTRACT_LINES: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1778,6 +1803,14 @@ pub static SEARCH_KASEYA_BMS_SERVICE_CONTRACT_LINES: crate::catalogue::ToolDef =
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1880,6 +1913,14 @@ pub static SEARCH_KASEYA_BMS_SERVICE_CONTRACT_LINES: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1922,6 +1963,7 @@ pub static BULK_UPDATE_KASEYA_BMS_SERVICE_CONTRACT_LINES: crate::catalogue::Tool
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2083,6 +2125,7 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2141,6 +2184,14 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2240,6 +2291,14 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2291,6 +2350,7 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNT_TYPES: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2316,6 +2376,14 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNT_TYPES: crate::catalogue::ToolDef
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2365,6 +2433,14 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNT_TYPES: crate::catalogue::ToolDef
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -133,6 +133,7 @@ pub static LIST_ALL_KASEYA_BMS_INVENTORY_PRODUCTS: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -213,6 +214,14 @@ pub static LIST_ALL_KASEYA_BMS_INVENTORY_PRODUCTS: crate::catalogue::ToolDef = c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -399,6 +408,14 @@ pub static LIST_ALL_KASEYA_BMS_INVENTORY_PRODUCTS: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -429,6 +446,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_PRICING_LEVELS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -438,6 +456,14 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_PRICING_LEVELS: crate::catalogue::ToolDef
       "maximum": 2147483647,
       "format": "int32",
       "description": "The product's ProductIndexId, from list_all_kaseya_bms_inventory_products."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -489,6 +515,14 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_PRICING_LEVELS: crate::catalogue::ToolDef
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -525,6 +559,7 @@ pub static GET_SINGLE_KASEYA_BMS_PRODUCT_WEIGHTED_COST_BY_ID: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -588,6 +623,7 @@ pub static GET_SINGLE_KASEYA_BMS_PRODUCT_DEFAULT_COST_BY_ID: crate::catalogue::T
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -655,6 +691,7 @@ pub static CREATE_A_KASEYA_BMS_PRODUCT_CATEGORY: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -103,6 +103,7 @@ pub static LIST_ALL_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cata
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -172,6 +173,14 @@ pub static LIST_ALL_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cata
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -728,6 +737,14 @@ pub static LIST_ALL_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cata
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -758,6 +775,7 @@ pub static GET_SINGLE_KASEYA_BMS_INVOICE_BY_ID: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1756,6 +1774,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1806,6 +1825,14 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2005,6 +2032,14 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2062,6 +2097,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2112,6 +2148,14 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2318,6 +2362,14 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2348,6 +2400,7 @@ pub static MARK_SENT_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cat
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -90,6 +90,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_TICKET_SYNCS: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -135,6 +136,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_TICKET_SYNCS: crate::catalogue::ToolDef = 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -181,6 +190,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_TICKET_SYNCS: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -211,6 +228,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_TICKET_SYNC_BY_ID: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -316,6 +334,7 @@ pub static SEARCH_KASEYA_BMS_ITGLUE_TICKETS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -349,6 +368,14 @@ pub static SEARCH_KASEYA_BMS_ITGLUE_TICKETS: crate::catalogue::ToolDef = crate::
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -714,6 +741,14 @@ pub static SEARCH_KASEYA_BMS_ITGLUE_TICKETS: crate::catalogue::ToolDef = crate::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -756,6 +791,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_SUGGESTED_RESOURCES: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -780,6 +816,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_SUGGESTED_RESOURCES: crate::catalogue::Too
       ],
       "format": "int32",
       "description": "0 or 1 to return only one kind of resource (passwords or documents); the spec does not say which number is which, so compare ResourceType in the answer. Leave out for both."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -880,6 +924,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_SUGGESTED_RESOURCES: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -916,6 +968,7 @@ pub static COUNT_KASEYA_BMS_ITGLUE_SUGGESTED_RESOURCES: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -969,6 +1022,7 @@ pub static SHOW_KASEYA_BMS_ITGLUE_INTEGRATION_STATUS: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -1046,6 +1100,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_ACCOUNT_LOOKUP_BY_ID: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1108,6 +1163,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_CONTACT_LOOKUP_BY_ID: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1170,6 +1226,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_LOCATION_LOOKUP_BY_ID: crate::catalogue:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1232,6 +1289,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_ASSET_LOOKUP_BY_ID: crate::catalogue::To
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1309,6 +1367,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLIST_TASKS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1335,6 +1394,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLIST_TASKS: crate::catalogue::ToolDef
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1387,6 +1454,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLIST_TASKS: crate::catalogue::ToolDef
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1438,6 +1513,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLISTS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1468,6 +1544,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLISTS: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1540,6 +1624,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLISTS: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1570,6 +1662,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CONTACT_NOTES: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1635,6 +1728,7 @@ pub static UPDATE_A_KASEYA_BMS_ITGLUE_CONTACT_NOTES_BY_ID: crate::catalogue::Too
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1698,6 +1792,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_ACCOUNT_NOTES: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1763,6 +1858,7 @@ pub static UPDATE_A_KASEYA_BMS_ITGLUE_ACCOUNT_NOTES_BY_ID: crate::catalogue::Too
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -37,6 +37,7 @@ pub static SHOW_KASEYA_BMS_KASEYA_ONE_STATUS: crate::catalogue::ToolDef = crate:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -81,9 +82,19 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_MODULES: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -128,6 +139,14 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_MODULES: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -151,6 +170,7 @@ pub static SHOW_KASEYA_BMS_KASEYA_ONE_LAUNCHER_URL: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -202,6 +222,7 @@ pub static SHOW_KASEYA_BMS_KASEYA_ONE_ACCESS_SETTINGS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -606,6 +627,7 @@ pub static CREATE_A_KASEYA_BMS_KASEYA_ONE_ACCESS_SETTINGS: crate::catalogue::Too
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1105,6 +1127,7 @@ pub static SET_KASEYA_BMS_KASEYA_ONE_ACCESS_SETTINGS: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1525,9 +1548,19 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_ACCESS_GROUPS: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -1569,6 +1602,14 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_ACCESS_GROUPS: crate::catalogue::ToolD
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1592,9 +1633,19 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPINGS: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -1655,6 +1706,14 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPINGS: crate::catalogue::Tool
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1703,6 +1762,7 @@ pub static CREATE_A_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPING: crate::catalogue::ToolD
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1844,6 +1904,7 @@ pub static UPDATE_A_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPING_BY_ID: crate::catalogue:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1970,6 +2031,7 @@ pub static DELETE_A_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPING_BY_ID: crate::catalogue:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2052,6 +2114,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2090,6 +2153,14 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2186,6 +2257,14 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2243,6 +2322,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2277,6 +2357,14 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2368,6 +2456,14 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2425,6 +2521,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2482,6 +2579,14 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2584,6 +2689,14 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2626,6 +2739,7 @@ pub static CREATE_A_KASEYA_BMS_KASEYA_ONE_ORG_MAPPING: crate::catalogue::ToolDef
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

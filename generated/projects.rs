@@ -90,6 +90,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS: crate::catalogue::ToolDef = crate::cata
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -137,6 +138,14 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS: crate::catalogue::ToolDef = crate::cata
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -232,6 +241,14 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS: crate::catalogue::ToolDef = crate::cata
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -262,6 +279,7 @@ pub static GET_SINGLE_KASEYA_BMS_PROJECT_BY_ID: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -479,6 +497,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -545,6 +564,14 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS: crate::catalogue::ToolDef = crate::c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -623,6 +650,14 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS: crate::catalogue::ToolDef = crate::c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -680,6 +715,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS_SEARCH_SELECT: crate::catalogue::Tool
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -740,6 +776,14 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS_SEARCH_SELECT: crate::catalogue::Tool
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -818,6 +862,14 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS_SEARCH_SELECT: crate::catalogue::Tool
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -848,6 +900,7 @@ pub static GET_SINGLE_KASEYA_BMS_PROJECT_TASK_RELATED_ITEMS_BY_ID: crate::catalo
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1046,6 +1099,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_STATUSES: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1091,6 +1145,14 @@ pub static SEARCH_KASEYA_BMS_PROJECT_STATUSES: crate::catalogue::ToolDef = crate
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1182,6 +1244,14 @@ pub static SEARCH_KASEYA_BMS_PROJECT_STATUSES: crate::catalogue::ToolDef = crate
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1212,6 +1282,7 @@ pub static GET_SINGLE_KASEYA_BMS_PROJECT_STATUS_BY_ID: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1358,6 +1429,7 @@ pub static CREATE_A_KASEYA_BMS_PROJECT_STATUS: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1537,6 +1609,7 @@ pub static UPDATE_A_KASEYA_BMS_PROJECT_STATUS_BY_ID: crate::catalogue::ToolDef =
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1683,6 +1756,7 @@ pub static DELETE_A_KASEYA_BMS_PROJECT_STATUS_BY_ID: crate::catalogue::ToolDef =
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1732,6 +1806,7 @@ pub static REORDER_KASEYA_BMS_PROJECT_STATUS: crate::catalogue::ToolDef = crate:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1810,6 +1885,7 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1887,6 +1963,14 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER: crate::catalogue::ToolDef = crat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2201,6 +2285,14 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2255,6 +2347,7 @@ pub static SCHEDULE_KASEYA_BMS_WORKFORCE_TASK_HOURS: crate::catalogue::ToolDef =
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2328,6 +2421,7 @@ pub static DISMISS_KASEYA_BMS_WORKFORCE_PLANNER_WARNING: crate::catalogue::ToolD
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2379,6 +2473,7 @@ pub static SPLIT_KASEYA_BMS_WORKFORCE_TASK_HOURS: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2449,6 +2544,7 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER_LOGS: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2508,6 +2604,14 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER_LOGS: crate::catalogue::ToolDef =
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2600,6 +2704,14 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER_LOGS: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -109,6 +109,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -146,6 +147,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -255,6 +264,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -285,6 +302,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolDef
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -375,6 +393,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES_BY_IDS: crate::catalogue
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -385,6 +404,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES_BY_IDS: crate::catalogue
     "account_code_numbers": {
       "type": "string",
       "description": "Required. Comma-separated account codes to return, as the `Id` values from list_all_kaseya_bms_quickbooks_account_codes, e.g. `12,15`. The wire name says 'numbers': if ids return nothing, try the `Code` values."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -495,6 +522,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES_BY_IDS: crate::catalogue
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -570,6 +605,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -613,6 +649,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -965,6 +1009,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -995,6 +1047,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_BILL_REFERENCES: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1056,6 +1109,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILL_LINES: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1066,6 +1120,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILL_LINES: crate::catalogue::ToolDef 
     "bill_ids": {
       "type": "string",
       "description": "Required. Comma-separated BMS bill ids (`Id` from list_all_kaseya_bms_quickbooks_bills), e.g. `310,311`."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1198,6 +1260,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILL_LINES: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1228,6 +1298,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1339,6 +1410,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1372,6 +1444,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1451,6 +1531,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1487,6 +1575,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES_BY_IDS: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1497,6 +1586,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES_BY_IDS: crate::catalogue::Tool
     "class_list_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS class ids (`Id` from list_all_kaseya_bms_quickbooks_classes), e.g. `3,7`."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1577,6 +1674,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES_BY_IDS: crate::catalogue::Tool
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1607,6 +1712,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1860,6 +1966,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1893,6 +2000,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2366,6 +2481,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2402,6 +2525,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS_BY_IDS: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2412,6 +2536,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS_BY_IDS: crate::catalogue::Tool
     "account_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS account ids (`Id` from list_all_kaseya_bms_quickbooks_clients or the CRM account tools), e.g. `101,102`. The wire name says 'numbers': if ids return nothing, try the account codes."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2886,6 +3018,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS_BY_IDS: crate::catalogue::Tool
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2916,6 +3056,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3134,6 +3275,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3167,6 +3309,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -3295,6 +3445,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3331,6 +3489,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS_BY_IDS: crate::catalogue::To
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3341,6 +3500,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS_BY_IDS: crate::catalogue::To
     "item_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS discount ids (`Id` from list_all_kaseya_bms_quickbooks_discounts), e.g. `4,9`. The wire name says 'numbers': if ids return nothing, try the `ItemCode` values."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -3470,6 +3637,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS_BY_IDS: crate::catalogue::To
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3500,6 +3675,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolDef
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3718,6 +3894,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3751,6 +3928,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -3883,6 +4068,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3919,6 +4112,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES_BY_IDS: crate::catalogue
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3929,6 +4123,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES_BY_IDS: crate::catalogue
     "item_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS expense type ids (`Id` from list_all_kaseya_bms_quickbooks_expense_types or list_all_kaseya_bms_expense_types_lookup), e.g. `2,5`. If ids return nothing, try the `ItemCode` values."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -4062,6 +4264,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES_BY_IDS: crate::catalogue
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -4092,6 +4302,7 @@ pub static GET_SINGLE_KASEYA_BMS_QUICKBOOKS_JOB_STATUS_BY_ID: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4189,6 +4400,7 @@ pub static CREATE_A_KASEYA_BMS_QUICKBOOKS_ENTITY_MAPPINGS: crate::catalogue::Too
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4310,6 +4522,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4361,6 +4574,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -4750,6 +4971,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -4780,6 +5009,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_INVOICE_REFERENCES: crate::catalogue::ToolD
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4844,6 +5074,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICE_LINES: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4854,6 +5085,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICE_LINES: crate::catalogue::ToolD
     "invoice_numbers": {
       "type": "string",
       "description": "Required. Comma-separated invoices to expand, as the `Id` values from list_all_kaseya_bms_quickbooks_invoices, e.g. `5012,5013`. The wire name says 'numbers': if ids return nothing, try the `InvoiceNumber` values."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -4999,6 +5238,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICE_LINES: crate::catalogue::ToolD
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -5029,6 +5276,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5301,6 +5549,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5519,6 +5768,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5552,6 +5802,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -5697,6 +5955,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -5733,6 +5999,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS_BY_IDS: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5743,6 +6010,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS_BY_IDS: crate::catalogue::Too
     "item_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS product ids (`Id` from list_all_kaseya_bms_quickbooks_products), e.g. `88,91`. If ids return nothing, try the `ItemCode` values."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -5889,6 +6164,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS_BY_IDS: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -5964,6 +6247,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6007,6 +6291,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -6207,6 +6499,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -6237,6 +6537,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_REFERENCES: crate::catalogue:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6298,6 +6599,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_LINES: crate::catalogue:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6308,6 +6610,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_LINES: crate::catalogue:
     "reimbursement_ids": {
       "type": "string",
       "description": "Required. Comma-separated BMS reimbursement ids (`Id` from list_all_kaseya_bms_quickbooks_reimbursements), e.g. `40,41`."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -6443,6 +6753,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_LINES: crate::catalogue:
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -6506,6 +6824,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6539,6 +6858,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -6667,6 +6994,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -6703,6 +7038,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS_BY_IDS: crate::catalog
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6713,6 +7049,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS_BY_IDS: crate::catalog
     "sales_tax_item_ids": {
       "type": "string",
       "description": "Required. Comma-separated BMS sales tax item ids (e.g. the SalesTaxItemId on a client or invoice), e.g. `2,6`."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -6842,6 +7186,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS_BY_IDS: crate::catalog
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -6872,6 +7224,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7090,6 +7443,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7123,6 +7477,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -7265,6 +7627,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -7301,6 +7671,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES_BY_IDS: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7311,6 +7682,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES_BY_IDS: crate::catalogue::Too
     "item_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS service ids (`Id` from list_all_kaseya_bms_quickbooks_services or list_all_kaseya_bms_services_lookup), e.g. `14,20`. If ids return nothing, try the `ItemCode` values."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -7454,6 +7833,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES_BY_IDS: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -7484,6 +7871,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7737,6 +8125,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7770,6 +8159,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -8243,6 +8640,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -8279,6 +8684,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS_BY_IDS: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8289,6 +8695,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS_BY_IDS: crate::catalogue::Tool
     "account_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS vendor account ids (`Id` from list_all_kaseya_bms_quickbooks_vendors), e.g. `230,231`. The wire name says 'numbers': if ids return nothing, try the account codes."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -8763,6 +9177,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS_BY_IDS: crate::catalogue::Tool
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -8793,6 +9215,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9011,6 +9434,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9044,6 +9468,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -9176,6 +9608,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -9212,6 +9652,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES_BY_IDS: crate::catalogue::T
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9222,6 +9663,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES_BY_IDS: crate::catalogue::T
     "item_numbers": {
       "type": "string",
       "description": "Required. Comma-separated BMS work type ids (`Id` from list_all_kaseya_bms_quickbooks_work_types or list_all_kaseya_bms_work_types_lookup), e.g. `1,3`. If ids return nothing, try the `ItemCode` values."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -9355,6 +9804,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES_BY_IDS: crate::catalogue::T
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -43,9 +43,19 @@ pub static LIST_ALL_KASEYA_BMS_RMM_INTEGRATIONS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -89,6 +99,14 @@ pub static LIST_ALL_KASEYA_BMS_RMM_INTEGRATIONS: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -119,6 +137,7 @@ pub static SHOW_KASEYA_BMS_RMM_INTEGRATION_STATUS: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -240,6 +259,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_INTEGRATION: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -463,6 +483,7 @@ pub static UPDATE_A_KASEYA_BMS_RMM_INTEGRATION_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -613,6 +634,7 @@ pub static PATCH_KASEYA_BMS_RMM_INTEGRATION: crate::catalogue::ToolDef = crate::
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -713,6 +735,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -839,6 +862,7 @@ pub static RESOLVE_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -921,6 +945,7 @@ pub static MARK_REPEAT_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1013,6 +1038,7 @@ pub static GET_SINGLE_KASEYA_BMS_RMM_TICKET_JOB_BY_ID: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1164,6 +1190,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_ASSETS: crate::catalogue::ToolDef = crate::ca
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1480,6 +1507,7 @@ pub static BULK_UPDATE_KASEYA_BMS_RMM_ASSETS: crate::catalogue::ToolDef = crate:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1796,6 +1824,7 @@ pub static DEACTIVATE_KASEYA_BMS_RMM_ASSETS: crate::catalogue::ToolDef = crate::
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1875,6 +1904,7 @@ pub static GET_SINGLE_KASEYA_BMS_RMM_ASSET_JOB_BY_ID: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2016,6 +2046,7 @@ pub static LIST_ALL_KASEYA_BMS_RMM_REMOTE_SESSIONS: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2182,6 +2213,7 @@ pub static LIST_ALL_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2270,6 +2302,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2347,6 +2380,7 @@ pub static BULK_DELETE_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crat
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2412,6 +2446,7 @@ pub static GET_SINGLE_KASEYA_BMS_RMM_MAPPING_JOB_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2508,6 +2543,7 @@ pub static CREATE_A_KASEYA_BMS_DATTO_RMM_ALERT: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2620,6 +2656,7 @@ pub static LIST_ALL_KASEYA_BMS_VSA_AGENT_TICKETS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2649,6 +2686,14 @@ pub static LIST_ALL_KASEYA_BMS_VSA_AGENT_TICKETS: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -3343,6 +3388,14 @@ pub static LIST_ALL_KASEYA_BMS_VSA_AGENT_TICKETS: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3385,6 +3438,7 @@ pub static LIST_ALL_KASEYA_BMS_AGENT_PROCEDURES: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3405,6 +3459,14 @@ pub static LIST_ALL_KASEYA_BMS_AGENT_PROCEDURES: crate::catalogue::ToolDef = cra
     "filter_name": {
       "type": "string",
       "description": "Part of the procedure name."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -3444,6 +3506,14 @@ pub static LIST_ALL_KASEYA_BMS_AGENT_PROCEDURES: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

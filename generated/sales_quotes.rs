@@ -85,6 +85,7 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -132,6 +133,14 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -204,6 +213,14 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -234,6 +251,7 @@ pub static GET_SINGLE_KASEYA_BMS_QUOTE_BY_ID: crate::catalogue::ToolDef = crate:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -434,6 +452,7 @@ pub static GET_SINGLE_KASEYA_BMS_QUOTE_LINE_ITEM_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -736,6 +755,7 @@ pub static UPDATE_A_KASEYA_BMS_QUOTE_LINE_ITEM_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1095,6 +1115,7 @@ pub static CREATE_A_KASEYA_BMS_QUOTE_LINE_ITEM: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1426,6 +1447,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1473,6 +1495,14 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1542,6 +1572,14 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1572,6 +1610,7 @@ pub static GET_SINGLE_KASEYA_BMS_PRODUCT_QUOTE_BY_ID: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1748,6 +1787,7 @@ pub static SEARCH_KASEYA_BMS_ETILIZE_PRODUCTS: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2098,6 +2138,7 @@ pub static GET_SINGLE_KASEYA_BMS_ETILIZE_PRODUCT_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2402,6 +2443,7 @@ pub static LIST_ALL_KASEYA_BMS_ETILIZE_DISTRIBUTOR_PRICES: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2412,6 +2454,14 @@ pub static LIST_ALL_KASEYA_BMS_ETILIZE_DISTRIBUTOR_PRICES: crate::catalogue::Too
     "sku_number": {
       "type": "string",
       "description": "Distributor SKU number, from the product's SKUs."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2497,6 +2547,14 @@ pub static LIST_ALL_KASEYA_BMS_ETILIZE_DISTRIBUTOR_PRICES: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2520,9 +2578,19 @@ pub static LIST_ALL_KASEYA_BMS_DISTRIBUTOR_INTEGRATION_STATUSES: crate::catalogu
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -2557,6 +2625,14 @@ pub static LIST_ALL_KASEYA_BMS_DISTRIBUTOR_INTEGRATION_STATUSES: crate::catalogu
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -233,6 +233,7 @@ pub static LIST_ALL_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::ca
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -390,6 +391,14 @@ pub static LIST_ALL_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::ca
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1068,6 +1077,14 @@ pub static LIST_ALL_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::ca
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1125,6 +1142,7 @@ pub static SEARCH_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::cata
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1272,6 +1290,14 @@ pub static SEARCH_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::cata
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1950,6 +1976,14 @@ pub static SEARCH_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::cata
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2007,6 +2041,7 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_MY_TICKETS: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2091,6 +2126,14 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_MY_TICKETS: crate::catalogue::ToolDef 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2416,6 +2459,14 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_MY_TICKETS: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2761,6 +2812,7 @@ pub static LIST_ALL_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2992,6 +3044,14 @@ pub static LIST_ALL_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate:
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -3683,6 +3743,14 @@ pub static LIST_ALL_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate:
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3740,6 +3808,7 @@ pub static SEARCH_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3959,6 +4028,14 @@ pub static SEARCH_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate::c
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -4650,6 +4727,14 @@ pub static SEARCH_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate::c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -4680,6 +4765,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TEMPLATE_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4888,6 +4974,7 @@ pub static RENDER_KASEYA_BMS_TICKET_NOTE_TEMPLATE: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4904,6 +4991,14 @@ pub static RENDER_KASEYA_BMS_TICKET_NOTE_TEMPLATE: crate::catalogue::ToolDef = c
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -4944,6 +5039,14 @@ pub static RENDER_KASEYA_BMS_TICKET_NOTE_TEMPLATE: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -4980,6 +5083,7 @@ pub static RENDER_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATE: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4996,6 +5100,14 @@ pub static RENDER_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATE: crate::catalogue::ToolDef
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -5046,6 +5158,14 @@ pub static RENDER_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATE: crate::catalogue::ToolDef
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -5069,9 +5189,19 @@ pub static LIST_ALL_KASEYA_BMS_SURVEYS: crate::catalogue::ToolDef = crate::catal
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -5109,6 +5239,14 @@ pub static LIST_ALL_KASEYA_BMS_SURVEYS: crate::catalogue::ToolDef = crate::catal
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

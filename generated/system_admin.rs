@@ -32,6 +32,7 @@ pub static SHOW_KASEYA_BMS_CURRENT_USER: crate::catalogue::ToolDef = crate::cata
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -651,6 +652,7 @@ pub static SHOW_KASEYA_BMS_SSO_STATUS: crate::catalogue::ToolDef = crate::catalo
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -707,6 +709,7 @@ pub static SHOW_KASEYA_BMS_SYSTEM_SETTINGS: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -878,6 +881,7 @@ pub static LIST_ALL_KASEYA_BMS_COMPANY_SETTINGS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -923,6 +927,7 @@ pub static SET_KASEYA_BMS_COMPANY_SETTINGS: crate::catalogue::ToolDef = crate::c
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -990,12 +995,21 @@ pub static LIST_ALL_KASEYA_BMS_TENANT_TABLE_LOOKUP: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "table_name": {
       "type": "string",
       "description": "Required. Name of the tenant lookup table; valid names depend on BMS."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1041,6 +1055,14 @@ pub static LIST_ALL_KASEYA_BMS_TENANT_TABLE_LOOKUP: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1089,6 +1111,7 @@ pub static CREATE_A_KASEYA_BMS_TENANT_LOOKUP_ENTRY: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1107,6 +1130,14 @@ pub static CREATE_A_KASEYA_BMS_TENANT_LOOKUP_ENTRY: crate::catalogue::ToolDef = 
     "is_active": {
       "type": "boolean",
       "description": "true to make it selectable now."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1152,6 +1183,14 @@ pub static CREATE_A_KASEYA_BMS_TENANT_LOOKUP_ENTRY: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1209,6 +1248,7 @@ pub static LIST_ALL_KASEYA_BMS_BATCH_ACTION_LOGS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1241,6 +1281,14 @@ pub static LIST_ALL_KASEYA_BMS_BATCH_ACTION_LOGS: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1303,6 +1351,14 @@ pub static LIST_ALL_KASEYA_BMS_BATCH_ACTION_LOGS: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1333,6 +1389,7 @@ pub static GET_SINGLE_KASEYA_BMS_SCHEDULER_JOB_BY_ID: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1415,6 +1472,7 @@ pub static CREATE_A_KASEYA_BMS_EVENT_LOG_ENTRY: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -50,6 +50,7 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELDS: crate::catalogue::ToolDef = crate:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -63,6 +64,14 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELDS: crate::catalogue::ToolDef = crate:
     "with_inactive": {
       "type": "boolean",
       "description": "true to include retired (inactive) fields."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -152,6 +161,14 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELDS: crate::catalogue::ToolDef = crate:
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -188,6 +205,7 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELD_VALUES: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -204,6 +222,14 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELD_VALUES: crate::catalogue::ToolDef = 
       "maximum": 2147483647,
       "format": "int32",
       "description": "Id of the record, e.g. a ticket Id or an account id."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -263,6 +289,14 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELD_VALUES: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -311,6 +345,7 @@ pub static UPDATE_A_KASEYA_BMS_CUSTOM_FIELD_VALUE_BY_ID: crate::catalogue::ToolD
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -462,6 +497,7 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMNS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -471,6 +507,14 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMNS: crate::catalogue::ToolDef
       "maximum": 2147483647,
       "format": "int32",
       "description": "BMS module id of the list screen; see the description."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -556,6 +600,14 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMNS: crate::catalogue::ToolDef
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -586,6 +638,7 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMN_VALUES: crate::catalogue::T
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -595,6 +648,14 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMN_VALUES: crate::catalogue::T
       "maximum": 2147483647,
       "format": "int32",
       "description": "Search field id, from list_all_kaseya_bms_listing_search_columns."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -641,6 +702,14 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMN_VALUES: crate::catalogue::T
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -671,6 +740,7 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_COLUMNS: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -680,6 +750,14 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_COLUMNS: crate::catalogue::ToolDef = crat
       "maximum": 2147483647,
       "format": "int32",
       "description": "BMS module id of the list screen; see the description."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -768,6 +846,14 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_COLUMNS: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -798,6 +884,7 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEWS: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -807,6 +894,14 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEWS: crate::catalogue::ToolDef = crate::c
       "maximum": 2147483647,
       "format": "int32",
       "description": "Only views of this list screen (BMS module id, e.g. the ModuleId of another view)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -899,6 +994,14 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEWS: crate::catalogue::ToolDef = crate::c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -929,6 +1032,7 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEW_FILTERS: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -938,6 +1042,14 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEW_FILTERS: crate::catalogue::ToolDef = c
       "maximum": 2147483647,
       "format": "int32",
       "description": "Saved view id, from list_all_kaseya_bms_saved_views."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -987,6 +1099,14 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEW_FILTERS: crate::catalogue::ToolDef = c
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1017,6 +1137,7 @@ pub static GET_SINGLE_KASEYA_BMS_SAVED_VIEW_BY_ID: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1278,6 +1399,7 @@ pub static CREATE_A_KASEYA_BMS_SAVED_VIEW: crate::catalogue::ToolDef = crate::ca
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1505,6 +1627,7 @@ pub static UPDATE_A_KASEYA_BMS_SAVED_VIEW_BY_ID: crate::catalogue::ToolDef = cra
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1704,6 +1827,7 @@ pub static RENAME_KASEYA_BMS_SAVED_VIEW: crate::catalogue::ToolDef = crate::cata
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1834,6 +1958,7 @@ pub static GET_SINGLE_KASEYA_BMS_SAVED_VIEW_SHARING_BY_ID: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1966,6 +2091,7 @@ pub static UPDATE_A_KASEYA_BMS_SAVED_VIEW_SHARING_BY_ID: crate::catalogue::ToolD
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2211,6 +2337,7 @@ pub static DELETE_A_KASEYA_BMS_SAVED_VIEW_BY_ID: crate::catalogue::ToolDef = cra
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -65,6 +65,7 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -107,6 +108,14 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = crate::
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -192,6 +201,14 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = crate::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -222,6 +239,7 @@ pub static GET_SINGLE_KASEYA_BMS_TEAMS_CHANNEL_BY_ID: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -387,6 +405,7 @@ pub static CREATE_A_KASEYA_BMS_TEAMS_CHANNEL: crate::catalogue::ToolDef = crate:
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -568,6 +587,7 @@ pub static UPDATE_A_KASEYA_BMS_TEAMS_CHANNEL_BY_ID: crate::catalogue::ToolDef = 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -728,6 +748,7 @@ pub static DELETE_A_KASEYA_BMS_TEAMS_CHANNEL_BY_ID: crate::catalogue::ToolDef = 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -783,6 +804,7 @@ pub static BULK_UPDATE_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -859,6 +881,7 @@ pub static BULK_DELETE_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -931,6 +954,7 @@ pub static TEST_KASEYA_BMS_TEAMS_CHANNEL_CONNECTION: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1017,6 +1041,7 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNEL_LOGS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1077,6 +1102,14 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNEL_LOGS: crate::catalogue::ToolDef = cra
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1196,6 +1229,14 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNEL_LOGS: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -76,6 +76,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -112,6 +113,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -275,6 +284,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -311,6 +328,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -770,6 +788,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1373,6 +1392,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1846,6 +1866,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1903,6 +1924,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2441,6 +2463,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2571,6 +2594,14 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
         },
         "additionalProperties": false
       }
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2940,6 +2971,14 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3114,6 +3153,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3624,6 +3664,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3681,6 +3722,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_PRODUCT_BY_ID: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3763,6 +3805,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_ASSETS: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3779,6 +3822,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_ASSETS: crate::catalogue::ToolDef =
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -3852,6 +3903,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_ASSETS: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3888,6 +3947,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_DELIVERIES: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3904,6 +3964,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_DELIVERIES: crate::catalogue::ToolD
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -3983,6 +4051,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_DELIVERIES: crate::catalogue::ToolD
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -4061,6 +4137,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE_PURCHASE_ORDER: crate::catalogue::T
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4243,6 +4320,7 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4337,6 +4415,14 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
         "additionalProperties": false
       },
       "description": "Per-unit details for serialized or lot-tracked goods, each with SerialNumber or LotNumber and IsFromStock."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -4460,6 +4546,14 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

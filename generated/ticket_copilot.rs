@@ -41,6 +41,7 @@ pub static GENERATE_KASEYA_BMS_TICKET_AI_SUMMARY: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -84,6 +85,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_AI_SUMMARY_BY_ID: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -133,6 +135,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_AI_SUMMARY_BY_ID: crate::catalogue::ToolDe
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -186,6 +189,7 @@ pub static GENERATE_KASEYA_BMS_TICKET_AI_RESOLUTION: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -233,6 +237,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_AI_RESOLUTION_BY_ID: crate::catalogue::T
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -288,6 +293,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_AI_RESOLUTION: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -348,6 +354,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_AI_RESOLUTION_BY_ID: crate::catalogue::Too
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -401,6 +408,7 @@ pub static REFINE_KASEYA_BMS_TICKET_AI_RESOLUTION: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -450,6 +458,7 @@ pub static REPHRASE_KASEYA_BMS_TICKET_NOTE_TEXT: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -484,9 +493,19 @@ pub static LIST_ALL_KASEYA_BMS_COPILOT_SETTINGS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -544,7 +563,35 @@ pub static LIST_ALL_KASEYA_BMS_COPILOT_SETTINGS: crate::catalogue::ToolDef = cra
           "isEnabled": {
             "type": "boolean"
           },
-          "value": {},
+          "value": {
+            "anyOf": [
+              {
+                "anyOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "number"
+                  },
+                  {
+                    "type": "boolean"
+                  },
+                  {
+                    "type": "object"
+                  },
+                  {
+                    "type": "array"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
           "moduleId": {
             "type": "integer"
           }
@@ -558,6 +605,14 @@ pub static LIST_ALL_KASEYA_BMS_COPILOT_SETTINGS: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -600,6 +655,7 @@ pub static CREATE_A_KASEYA_BMS_COPILOT_SETTING: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -683,7 +739,35 @@ pub static CREATE_A_KASEYA_BMS_COPILOT_SETTING: crate::catalogue::ToolDef = crat
     "isEnabled": {
       "type": "boolean"
     },
-    "value": {},
+    "value": {
+      "anyOf": [
+        {
+          "anyOf": [
+            {
+              "type": "string"
+            },
+            {
+              "type": "number"
+            },
+            {
+              "type": "boolean"
+            },
+            {
+              "type": "object"
+            },
+            {
+              "type": "array"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        {
+          "type": "null"
+        }
+      ]
+    },
     "moduleId": {
       "type": "integer"
     }
@@ -734,6 +818,7 @@ pub static UPDATE_A_KASEYA_BMS_COPILOT_SETTING_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -827,7 +912,35 @@ pub static UPDATE_A_KASEYA_BMS_COPILOT_SETTING_BY_ID: crate::catalogue::ToolDef 
     "isEnabled": {
       "type": "boolean"
     },
-    "value": {},
+    "value": {
+      "anyOf": [
+        {
+          "anyOf": [
+            {
+              "type": "string"
+            },
+            {
+              "type": "number"
+            },
+            {
+              "type": "boolean"
+            },
+            {
+              "type": "object"
+            },
+            {
+              "type": "array"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        {
+          "type": "null"
+        }
+      ]
+    },
     "moduleId": {
       "type": "integer"
     }

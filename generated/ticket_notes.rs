@@ -61,6 +61,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -93,6 +94,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -353,6 +362,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -389,6 +406,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -740,6 +758,15 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[
+        crate::catalogue::NameResolver {
+            id_arg: "status_id",
+            name_arg: "status",
+            lookup: "list_all_kaseya_bms_statuses_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+    ],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -874,6 +901,11 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "items": {
         "type": "string"
       }
+    },
+    "status": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
     }
   },
   "required": [
@@ -1206,6 +1238,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1575,6 +1608,7 @@ pub static DELETE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -80,6 +80,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -112,6 +113,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -366,6 +375,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -402,6 +419,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -765,6 +783,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1249,6 +1268,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1661,6 +1681,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1745,6 +1766,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1780,6 +1802,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::Too
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1881,6 +1911,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::Too
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1923,6 +1961,7 @@ pub static BULK_DELETE_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2001,6 +2040,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2033,6 +2073,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS: crate::catalogue::ToolDef =
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2170,6 +2218,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2206,6 +2262,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::To
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2416,6 +2473,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2484,6 +2542,14 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
       },
       "additionalProperties": false,
       "description": "Optional: who to email, {\"ContactIds\": \"77\", \"ResourcesIds\": \"42\", \"OtherEmails\": [\"x@y.com\"]}; contact IDs from list_all_kaseya_bms_account_contacts_lookup."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -2624,6 +2690,14 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2702,6 +2776,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2935,6 +3010,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2992,6 +3068,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3121,6 +3198,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TODO: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3276,6 +3354,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3409,6 +3488,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = cr
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3460,6 +3540,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHECKLIST_ITEMS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3626,6 +3707,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3821,6 +3903,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM_BY_ID: crate::catalogue::To
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4004,6 +4087,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM_BY_ID: crate::catalogue::To
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4055,6 +4139,7 @@ pub static BULK_DELETE_KASEYA_BMS_TICKET_CHECKLIST_ITEMS: crate::catalogue::Tool
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4104,6 +4189,7 @@ pub static APPLY_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4120,6 +4206,14 @@ pub static APPLY_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDef =
       "maximum": 9223372036854775807,
       "format": "int64",
       "description": "IT Glue checklist id, from list_all_kaseya_bms_itglue_checklists."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -4173,6 +4267,14 @@ pub static APPLY_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -4215,6 +4317,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDe
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4371,6 +4474,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AGENT_PROCEDURE_AUDITS: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4380,6 +4484,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AGENT_PROCEDURE_AUDITS: crate::catalogue::
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -4474,6 +4586,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AGENT_PROCEDURE_AUDITS: crate::catalogue::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -376,6 +376,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -625,6 +626,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1316,6 +1325,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1373,6 +1390,7 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1592,6 +1610,14 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -2283,6 +2309,14 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -2601,6 +2635,7 @@ pub static COUNT_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2890,6 +2925,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2936,6 +2972,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -3042,6 +3086,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3159,6 +3211,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3235,6 +3288,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -3354,6 +3415,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -3384,6 +3453,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::Too
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4453,6 +4523,50 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[
+        crate::catalogue::NameResolver {
+            id_arg: "account_id",
+            name_arg: "account",
+            lookup: "list_all_kaseya_bms_accounts_lookup",
+            lookup_args: &[],
+            required: true,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "assignee_id",
+            name_arg: "assignee",
+            lookup: "list_all_kaseya_bms_assignees_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "issue_type_id",
+            name_arg: "issue_type",
+            lookup: "list_all_kaseya_bms_issue_types_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "priority_id",
+            name_arg: "priority",
+            lookup: "list_all_kaseya_bms_priorities_lookup",
+            lookup_args: &[],
+            required: true,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "queue_id",
+            name_arg: "queue",
+            lookup: "list_all_kaseya_bms_queues_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "status_id",
+            name_arg: "status",
+            lookup: "list_all_kaseya_bms_statuses_lookup",
+            lookup_args: &[],
+            required: true,
+        },
+    ],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4695,15 +4809,42 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
     "use_default_contract": {
       "type": "boolean",
       "description": "true to attach the account's default contract."
+    },
+    "account": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `account_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_accounts_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `account_id` or `account`, not both."
+    },
+    "assignee": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `assignee_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_assignees_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `assignee_id` or `assignee`, not both."
+    },
+    "issue_type": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `issue_type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_issue_types_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `issue_type_id` or `issue_type`, not both."
+    },
+    "priority": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `priority_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_priorities_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `priority_id` or `priority`, not both."
+    },
+    "queue": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `queue_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_queues_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `queue_id` or `queue`, not both."
+    },
+    "status": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
     }
   },
   "required": [
     "title",
     "details",
-    "account_id",
     "location_id",
-    "status_id",
-    "priority_id",
     "type_id",
     "source_id",
     "open_date"
@@ -5769,6 +5910,50 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[
+        crate::catalogue::NameResolver {
+            id_arg: "account_id",
+            name_arg: "account",
+            lookup: "list_all_kaseya_bms_accounts_lookup",
+            lookup_args: &[],
+            required: true,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "assignee_id",
+            name_arg: "assignee",
+            lookup: "list_all_kaseya_bms_assignees_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "issue_type_id",
+            name_arg: "issue_type",
+            lookup: "list_all_kaseya_bms_issue_types_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "priority_id",
+            name_arg: "priority",
+            lookup: "list_all_kaseya_bms_priorities_lookup",
+            lookup_args: &[],
+            required: true,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "queue_id",
+            name_arg: "queue",
+            lookup: "list_all_kaseya_bms_queues_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "status_id",
+            name_arg: "status",
+            lookup: "list_all_kaseya_bms_statuses_lookup",
+            lookup_args: &[],
+            required: true,
+        },
+    ],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6006,16 +6191,43 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
     },
     "use_default_contract": {
       "type": "boolean"
+    },
+    "account": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `account_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_accounts_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `account_id` or `account`, not both."
+    },
+    "assignee": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `assignee_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_assignees_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `assignee_id` or `assignee`, not both."
+    },
+    "issue_type": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `issue_type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_issue_types_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `issue_type_id` or `issue_type`, not both."
+    },
+    "priority": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `priority_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_priorities_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `priority_id` or `priority`, not both."
+    },
+    "queue": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `queue_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_queues_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `queue_id` or `queue`, not both."
+    },
+    "status": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
     }
   },
   "required": [
     "ticket_id",
     "title",
     "details",
-    "account_id",
     "location_id",
-    "status_id",
-    "priority_id",
     "type_id",
     "source_id",
     "open_date"
@@ -6937,6 +7149,7 @@ pub static PATCH_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = crat
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7916,6 +8129,7 @@ pub static DELETE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8019,6 +8233,29 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[
+        crate::catalogue::NameResolver {
+            id_arg: "assignee_id",
+            name_arg: "assignee",
+            lookup: "list_all_kaseya_bms_assignees_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "queue_id",
+            name_arg: "queue",
+            lookup: "list_all_kaseya_bms_queues_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "status_id",
+            name_arg: "status",
+            lookup: "list_all_kaseya_bms_statuses_lookup",
+            lookup_args: &[],
+            required: true,
+        },
+    ],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8123,6 +8360,21 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
       },
       "additionalProperties": false,
       "description": "Optional extra emails: {\"ContactIds\": \"77,78\", \"ResourcesIds\": \"42\", \"OtherEmails\": [\"x@y.com\"]}; contact IDs from list_all_kaseya_bms_account_contacts_lookup, staff IDs from list_all_kaseya_bms_assignees_lookup."
+    },
+    "assignee": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `assignee_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_assignees_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `assignee_id` or `assignee`, not both."
+    },
+    "queue": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `queue_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_queues_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `queue_id` or `queue`, not both."
+    },
+    "status": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
     }
   },
   "required": [
@@ -8130,7 +8382,6 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
     "details",
     "is_internal",
     "type_id",
-    "status_id",
     "note_date"
   ],
   "additionalProperties": false
@@ -8198,6 +8449,15 @@ pub static CREATE_A_KASEYA_BMS_RESOLVE: crate::catalogue::ToolDef = crate::catal
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[
+        crate::catalogue::NameResolver {
+            id_arg: "status_id",
+            name_arg: "status",
+            lookup: "list_all_kaseya_bms_statuses_lookup",
+            lookup_args: &[],
+            required: false,
+        },
+    ],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8240,6 +8500,11 @@ pub static CREATE_A_KASEYA_BMS_RESOLVE: crate::catalogue::ToolDef = crate::catal
       "maximum": 2147483647,
       "format": "int32",
       "description": "Knowledge base category ID; needed only when publishing."
+    },
+    "status": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
     }
   },
   "required": [
@@ -9169,6 +9434,7 @@ pub static MERGE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9266,6 +9532,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9297,6 +9564,14 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -9359,6 +9634,14 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -9443,6 +9726,7 @@ pub static BULK_UPDATE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9570,6 +9854,7 @@ pub static BULK_DELETE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9635,6 +9920,7 @@ pub static LIST_ALL_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9644,6 +9930,14 @@ pub static LIST_ALL_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crat
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -9729,6 +10023,14 @@ pub static LIST_ALL_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -9765,6 +10067,7 @@ pub static LINK_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate::c
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9818,6 +10121,7 @@ pub static UNLINK_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9855,6 +10159,7 @@ pub static COUNT_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9907,6 +10212,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_RELATED_ALERTS: crate::catalogue::ToolDef 
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9916,6 +10222,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_RELATED_ALERTS: crate::catalogue::ToolDef 
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -10038,6 +10352,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_RELATED_ALERTS: crate::catalogue::ToolDef 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -10068,6 +10390,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10077,6 +10400,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -10145,6 +10476,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -10181,6 +10520,7 @@ pub static LINK_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::cata
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10234,6 +10574,7 @@ pub static UNLINK_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::ca
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10271,6 +10612,7 @@ pub static COUNT_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::cat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10323,6 +10665,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TAB_COUNTS_BY_ID: crate::catalogue::Tool
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10429,6 +10772,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10469,6 +10813,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -10792,6 +11144,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -10849,6 +11209,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10880,6 +11241,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -10942,6 +11311,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -11005,6 +11382,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11042,6 +11420,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -11084,6 +11470,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -11114,6 +11508,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_SLA_INFO_BY_ID: crate::catalogue::ToolDe
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11269,6 +11664,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11304,6 +11700,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -11356,6 +11760,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -11413,6 +11825,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11444,6 +11857,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -11529,6 +11950,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

@@ -146,6 +146,7 @@ pub static LIST_ALL_KASEYA_BMS_TIME_LOGS: crate::catalogue::ToolDef = crate::cat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -253,6 +254,14 @@ pub static LIST_ALL_KASEYA_BMS_TIME_LOGS: crate::catalogue::ToolDef = crate::cat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -529,6 +538,14 @@ pub static LIST_ALL_KASEYA_BMS_TIME_LOGS: crate::catalogue::ToolDef = crate::cat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -598,6 +615,7 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES: crate::catalogue::ToolDef = crate::cat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -642,6 +660,14 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES: crate::catalogue::ToolDef = crate::cat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -728,6 +754,14 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES: crate::catalogue::ToolDef = crate::cat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -751,6 +785,7 @@ pub static COUNT_KASEYA_BMS_ASSIGNEES: crate::catalogue::ToolDef = crate::catalo
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -792,6 +827,7 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEE_ROLES: crate::catalogue::ToolDef = crate
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -801,6 +837,14 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEE_ROLES: crate::catalogue::ToolDef = crate
       "maximum": 2147483647,
       "format": "int32",
       "description": "Technician's id, from list_all_kaseya_bms_assignees_lookup."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -843,6 +887,14 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEE_ROLES: crate::catalogue::ToolDef = crate
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -912,6 +964,7 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES: crate::catalogue::ToolDef = crate::cat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -956,6 +1009,14 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES: crate::catalogue::ToolDef = crate::cat
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -1042,6 +1103,14 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES: crate::catalogue::ToolDef = crate::cat
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1102,6 +1171,7 @@ pub static CREATE_A_KASEYA_BMS_MY_EXPENSE_SHEET: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

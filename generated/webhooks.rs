@@ -66,6 +66,7 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -111,6 +112,14 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -213,6 +222,14 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -243,6 +260,7 @@ pub static GET_SINGLE_KASEYA_BMS_WEBHOOK_BY_ID: crate::catalogue::ToolDef = crat
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -416,6 +434,7 @@ pub static CREATE_A_KASEYA_BMS_WEBHOOK: crate::catalogue::ToolDef = crate::catal
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -622,6 +641,7 @@ pub static UPDATE_A_KASEYA_BMS_WEBHOOK_BY_ID: crate::catalogue::ToolDef = crate:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -795,6 +815,7 @@ pub static DELETE_A_KASEYA_BMS_WEBHOOK_BY_ID: crate::catalogue::ToolDef = crate:
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -850,6 +871,7 @@ pub static BULK_UPDATE_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::c
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -926,6 +948,7 @@ pub static BULK_DELETE_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::c
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1025,6 +1048,7 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1095,6 +1119,14 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -1148,6 +1180,14 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -1178,6 +1218,7 @@ pub static GET_SINGLE_KASEYA_BMS_WEBHOOK_DELIVERY_LOG_BY_ID: crate::catalogue::T
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1299,6 +1340,7 @@ pub static REDELIVER_KASEYA_BMS_WEBHOOK_DELIVERY: crate::catalogue::ToolDef = cr
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

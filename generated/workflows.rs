@@ -66,6 +66,7 @@ pub static SEARCH_KASEYA_BMS_WORKFLOWS: crate::catalogue::ToolDef = crate::catal
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -116,6 +117,14 @@ pub static SEARCH_KASEYA_BMS_WORKFLOWS: crate::catalogue::ToolDef = crate::catal
     "cursor": {
       "type": "string",
       "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "additionalProperties": false
@@ -168,6 +177,14 @@ pub static SEARCH_KASEYA_BMS_WORKFLOWS: crate::catalogue::ToolDef = crate::catal
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -198,6 +215,7 @@ pub static GET_SINGLE_KASEYA_BMS_WORKFLOW_BY_ID: crate::catalogue::ToolDef = cra
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2195,6 +2213,7 @@ pub static CREATE_A_KASEYA_BMS_WORKFLOW: crate::catalogue::ToolDef = crate::cata
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5136,6 +5155,7 @@ pub static CLONE_KASEYA_BMS_WORKFLOW: crate::catalogue::ToolDef = crate::catalog
         destructive: false,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5242,6 +5262,7 @@ pub static UPDATE_A_KASEYA_BMS_WORKFLOW_BY_ID: crate::catalogue::ToolDef = crate
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8220,6 +8241,7 @@ pub static PATCH_KASEYA_BMS_WORKFLOW: crate::catalogue::ToolDef = crate::catalog
         destructive: true,
         idempotent: false,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10223,6 +10245,7 @@ pub static DELETE_A_KASEYA_BMS_WORKFLOW_BY_ID: crate::catalogue::ToolDef = crate
         destructive: true,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10259,9 +10282,19 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELD_OPERATORS: crate::catalogue::ToolDef
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
-  "properties": {},
+  "properties": {
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+    }
+  },
   "additionalProperties": false
 }"#,
     output_schema: Some(
@@ -10314,6 +10347,14 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELD_OPERATORS: crate::catalogue::ToolDef
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,
@@ -10344,6 +10385,7 @@ pub static GET_SINGLE_KASEYA_BMS_LOCATION_WORKING_HOURS_BY_ID: crate::catalogue:
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10454,6 +10496,7 @@ pub static LIST_ALL_KASEYA_BMS_WORKFLOW_AGENT_PROCEDURE_LOGS: crate::catalogue::
         destructive: false,
         idempotent: true,
     },
+    resolvers: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10470,6 +10513,14 @@ pub static LIST_ALL_KASEYA_BMS_WORKFLOW_AGENT_PROCEDURE_LOGS: crate::catalogue::
       "maximum": 2147483647,
       "format": "int32",
       "description": "Required. The agent procedure id set on the workflow (AgentProcedures.ExternalAgentProcedureId in get_single_kaseya_bms_workflow_by_id, also listed by list_all_kaseya_bms_agent_procedures)."
+    },
+    "fields": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "uniqueItems": true,
+      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
     }
   },
   "required": [
@@ -10563,6 +10614,14 @@ pub static LIST_ALL_KASEYA_BMS_WORKFLOW_AGENT_PROCEDURE_LOGS: crate::catalogue::
     "next_cursor": {
       "type": "string",
       "description": "Pass back unchanged as `cursor` to get the next page."
+    },
+    "truncated": {
+      "type": "boolean",
+      "description": "True when items were left out to fit a model's context; see `note`."
+    },
+    "note": {
+      "type": "string",
+      "description": "How to see what was left out."
     }
   }
 }"#,

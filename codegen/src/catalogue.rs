@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use openapiv3::{Parameter, ParameterSchemaOrContent};
 use serde_json::{Map, Value, json};
 
+use crate::conveniences::{self, ResolverModel};
 use crate::error::{GenError, RecordLocation};
 use crate::naming::{MAX_TOOL_NAME_LEN, Verb, arg_name, is_valid_tool_name, tool_name};
 use crate::records::{Record, RecordSet};
@@ -74,6 +75,8 @@ pub struct ToolModel {
     pub result: ResultShape,
     pub input_schema: Value,
     pub output_schema: Option<Value>,
+    /// ID arguments that also take names (see `conveniences`).
+    pub resolvers: Vec<ResolverModel>,
 }
 
 /// What became of one spec operation.
@@ -212,6 +215,7 @@ fn build_catalogue(
         tools.push(tool);
     }
 
+    conveniences::check_lookups(&tools)?;
     let operations = operations
         .iter()
         .map(|op| OperationCoverage {
@@ -413,7 +417,7 @@ fn build_tool(
     args.args
         .retain(|a| a.name != CURSOR_ARG || !a.wire.is_empty());
     let (result, output_schema) = result_of(spec, op)?;
-    Ok(ToolModel {
+    let mut tool = ToolModel {
         name,
         title: record.title.trim().to_owned(),
         description: record.description.clone(),
@@ -428,7 +432,10 @@ fn build_tool(
         result,
         input_schema,
         output_schema,
-    })
+        resolvers: Vec::new(),
+    };
+    tool.resolvers = conveniences::apply(record, &mut tool)?;
+    Ok(tool)
 }
 
 /// Arguments in the order they are added, with the collision rule applied: path parameters
@@ -574,6 +581,8 @@ fn result_of(
                 "items": {"type": "array", "items": items},
                 "total_records": {"type": "integer", "description": "How many records match in all, across every page."},
                 "next_cursor": {"type": "string", "description": "Pass back unchanged as `cursor` to get the next page."},
+                "truncated": {"type": "boolean", "description": "True when items were left out to fit a model's context; see `note`."},
+                "note": {"type": "string", "description": "How to see what was left out."},
             },
         });
         return Ok((ResultShape::List, Some(schema)));

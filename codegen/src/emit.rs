@@ -78,6 +78,19 @@ fn tool_static(tool: &ToolModel) -> TokenStream {
     let method = format_ident!("{}", capitalize(&tool.method.to_lowercase()));
     let path = &tool.path;
     let args = tool.args.iter().map(arg_binding);
+    let resolvers = tool.resolvers.iter().map(|r| {
+        let (id_arg, name_arg, lookup, required) = (&r.id_arg, &r.name_arg, &r.lookup, r.required);
+        let fixed = r.lookup_args.iter().map(|(k, v)| quote!((#k, #v)));
+        quote! {
+            crate::catalogue::NameResolver {
+                id_arg: #id_arg,
+                name_arg: #name_arg,
+                lookup: #lookup,
+                lookup_args: &[#(#fixed),*],
+                required: #required,
+            }
+        }
+    });
     let paging = match &tool.paging {
         Some(p) => {
             let (number, size) = (&p.page_number, &p.page_size);
@@ -122,6 +135,7 @@ fn tool_static(tool: &ToolModel) -> TokenStream {
                 destructive: #destructive,
                 idempotent: #idempotent,
             },
+            resolvers: &[#(#resolvers),*],
             input_schema: #input_schema,
             output_schema: #output_schema,
         };

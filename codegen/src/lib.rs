@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod catalogue;
+pub mod conveniences;
 pub mod coverage;
 pub mod diff;
 pub mod error;

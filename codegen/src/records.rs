@@ -60,6 +60,21 @@ struct RawRecord {
     body_arg: Option<String>,
     #[serde(default)]
     args: IndexMap<String, String>,
+    #[serde(default)]
+    resolve: IndexMap<String, RawResolve>,
+}
+
+/// `id_arg = "lookup_tool"` or `id_arg = { tool, args, name_arg }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawResolve {
+    Tool(String),
+    Full {
+        tool: String,
+        #[serde(default)]
+        args: IndexMap<String, String>,
+        name_arg: Option<String>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +101,19 @@ pub struct Record {
     pub body_arg: Option<String>,
     /// Argument name → description, in the order written.
     pub args: IndexMap<String, String>,
+    /// ID arguments that also take a name, resolved through a lookup tool.
+    pub resolve: Vec<ResolveSpec>,
+}
+
+/// A record's `[record.resolve]` entry: `id_arg` may be given as a name instead, looked up with
+/// `tool` (called with the fixed `args`) and matched on the items' `name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveSpec {
+    pub id_arg: String,
+    pub tool: String,
+    pub args: Vec<(String, String)>,
+    /// The name argument; by default `id_arg` without its `_id` suffix.
+    pub name_arg: Option<String>,
 }
 
 /// A record that keeps an operation out of the catalogue on purpose.
@@ -150,6 +178,28 @@ pub fn parse_file(text: &str, path: &Path, set: &mut RecordSet) -> Result<(), Ge
             description: record.description.trim().to_owned(),
             body_arg: record.body_arg,
             args: record.args,
+            resolve: record
+                .resolve
+                .into_iter()
+                .map(|(id_arg, raw)| match raw {
+                    RawResolve::Tool(tool) => ResolveSpec {
+                        id_arg,
+                        tool,
+                        args: Vec::new(),
+                        name_arg: None,
+                    },
+                    RawResolve::Full {
+                        tool,
+                        args,
+                        name_arg,
+                    } => ResolveSpec {
+                        id_arg,
+                        tool,
+                        args: args.into_iter().collect(),
+                        name_arg,
+                    },
+                })
+                .collect(),
         };
         check_form(&record)?;
         set.records.push(record);

@@ -97,7 +97,7 @@ impl<'a> SchemaConverter<'a> {
                 "type": "object",
                 "description": format!("A nested {name} object ({why}; not expanded further)."),
             }),
-            Direction::Output => json!({}),
+            Direction::Output => Value::Object(any_value(Direction::Output)),
         };
         Converted {
             schema,
@@ -185,15 +185,9 @@ impl<'a> SchemaConverter<'a> {
                 context,
                 stack,
             )?,
-            // "Any value" (the `value` of a JSON Patch operation). Spelled out for input, since
-            // schema linters flag an empty schema and some clients drop it.
-            SchemaKind::Any(_) if self.direction == Direction::Input => object(json!({
-                "anyOf": [
-                    {"type": "string"}, {"type": "number"}, {"type": "boolean"},
-                    {"type": "object"}, {"type": "array"}
-                ]
-            })),
-            SchemaKind::Any(_) => Map::new(),
+            // "Any value" (the `value` of a JSON Patch operation). Spelled out, since schema
+            // linters flag an empty schema and some clients drop it.
+            SchemaKind::Any(_) => any_value(self.direction),
             SchemaKind::OneOf { one_of: list }
             | SchemaKind::AnyOf { any_of: list }
             | SchemaKind::AllOf { all_of: list } => {
@@ -346,6 +340,21 @@ fn string_format(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Option<Strin
         VariantOrUnknownOrEmpty::Unknown(other) => Some(other.clone()),
         VariantOrUnknownOrEmpty::Empty => None,
     }
+}
+
+/// A schema for any JSON value; outputs may also be `null` (inputs drop nulls).
+fn any_value(direction: Direction) -> Map<String, Value> {
+    let mut types = vec![
+        json!({"type": "string"}),
+        json!({"type": "number"}),
+        json!({"type": "boolean"}),
+        json!({"type": "object"}),
+        json!({"type": "array"}),
+    ];
+    if direction == Direction::Output {
+        types.push(json!({"type": "null"}));
+    }
+    object(json!({ "anyOf": types }))
 }
 
 /// An output schema that also allows `null`. An empty schema already does.

@@ -12,6 +12,7 @@ use super::auth::{BmsCredentials, TokenSet};
 use super::envelope::{Envelope, TOKEN_EXPIRED_CODE};
 use super::error::UpstreamError;
 use super::ratelimit::{self, EndpointBudgets, RateLimitHeaders};
+use super::reference::ReferenceCache;
 use crate::catalogue::HttpMethod;
 
 /// Sign-ins and token refreshes that succeeded, for `/metrics`.
@@ -27,6 +28,8 @@ pub struct BmsClientConfig {
     pub max_response_bytes: usize,
     /// Our own per-endpoint budget, for upstreams that send no rate-limit headers.
     pub budget_per_hour: u64,
+    /// How long lookup answers used to resolve names are reused.
+    pub reference_ttl: Duration,
 }
 
 impl Default for BmsClientConfig {
@@ -36,6 +39,7 @@ impl Default for BmsClientConfig {
             request_timeout: Duration::from_secs(30),
             max_response_bytes: 16 * 1024 * 1024,
             budget_per_hour: ratelimit::DEFAULT_BUDGET_PER_HOUR,
+            reference_ttl: super::reference::DEFAULT_REFERENCE_TTL,
         }
     }
 }
@@ -73,6 +77,7 @@ pub struct BmsClient {
     /// starting their own.
     sign_in: tokio::sync::Mutex<()>,
     budgets: EndpointBudgets,
+    reference: ReferenceCache,
 }
 
 impl std::fmt::Debug for BmsClient {
@@ -120,6 +125,7 @@ impl BmsClient {
             host,
             credentials,
             budgets: EndpointBudgets::new(config.budget_per_hour, Duration::from_secs(3600)),
+            reference: ReferenceCache::new(config.reference_ttl),
             config,
             token: RwLock::new(None),
             sign_in: tokio::sync::Mutex::new(()),
@@ -128,6 +134,11 @@ impl BmsClient {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// This account's recent lookup answers, for resolving names to IDs.
+    pub fn reference(&self) -> &ReferenceCache {
+        &self.reference
     }
 
     /// Sends one request. A 401 (expired token) is answered by renewing the token and sending

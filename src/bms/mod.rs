@@ -5,6 +5,7 @@ mod client;
 mod envelope;
 mod error;
 pub mod ratelimit;
+mod reference;
 
 pub use auth::{BmsCredentials, parse_datetime_epoch};
 pub use client::{
@@ -13,3 +14,4 @@ pub use client::{
 pub use envelope::{BmsError, Envelope, TOKEN_EXPIRED_CODE};
 pub use error::UpstreamError;
 pub use ratelimit::RateLimitHeaders;
+pub use reference::{DEFAULT_REFERENCE_TTL, LookupItem, ReferenceCache};

@@ -1,8 +1,10 @@
 //! One `tools/call`: arguments checked, paging cursor expanded, one BMS request, one result.
 
 mod cursor;
+mod fields;
 mod outcome;
 mod request;
+mod resolve;
 
 use std::time::Duration;
 
@@ -67,11 +69,24 @@ pub async fn call_tool(
         None => args,
     };
     let args_value = Value::Object(args);
-    if let Err(problems) = validate(tool, &args_value) {
+    let mut problems = validate(tool, &args_value).err().unwrap_or_default();
+    let Value::Object(mut args) = args_value else {
+        unreachable!("built as an object above")
+    };
+    problems.extend(resolve::pair_problems(tool, &args));
+    if !problems.is_empty() {
         return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &problems));
     }
-    let Value::Object(args) = args_value else {
-        unreachable!("built as an object above")
+    if let Err(error) = resolve::resolve_names(tool, &mut args, client).await {
+        return CallReport::not_sent(ToolOutcome::error(format!(
+            "{name} was not called: {error}."
+        )));
+    }
+    let fields = match fields::take(tool, &mut args) {
+        Ok(fields) => fields,
+        Err(problem) => {
+            return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
+        }
     };
     let request = match build(tool, &args) {
         Ok(request) => request,
@@ -81,13 +96,12 @@ pub async fn call_tool(
     };
     match client.call(&request).await {
         Ok(answer) => {
-            let next = tool
-                .def
-                .paging
-                .and_then(|paging| next_cursor(tool, paging, &args, &answer, cursors));
+            let next = tool.def.paging.and_then(|paging| {
+                next_cursor(tool, paging, &args, fields.as_deref(), &answer, cursors)
+            });
             let (status, latency, rate_limit) = (answer.status, answer.latency, answer.rate_limit);
             CallReport {
-                outcome: outcome::from_answer(tool, answer, next),
+                outcome: outcome::from_answer(tool, answer, next, fields.as_deref()),
                 rate_limit: Some(rate_limit),
                 upstream_status: Some(status),
                 upstream_latency: Some(latency),
@@ -176,6 +190,7 @@ fn next_cursor(
     tool: &Tool,
     paging: Paging,
     args: &Map<String, Value>,
+    fields: Option<&[String]>,
     answer: &crate::bms::BmsAnswer,
     cursors: &CursorCodec,
 ) -> Option<String> {
@@ -201,6 +216,9 @@ fn next_cursor(
     let mut filters = args.clone();
     filters.remove(number);
     filters.remove(size_name);
+    if let Some(fields) = fields {
+        filters.insert(fields::FIELDS_ARG.to_owned(), fields.into());
+    }
     Some(cursors.encode(&CursorState {
         tool: tool.name().to_owned(),
         page: page + 1,

@@ -62,7 +62,12 @@ impl ToolOutcome {
 
 /// Turns a readable BMS answer into the tool result. `next_cursor` is given for list tools
 /// when more pages exist.
-pub fn from_answer(tool: &Tool, answer: BmsAnswer, next_cursor: Option<String>) -> ToolOutcome {
+pub fn from_answer(
+    tool: &Tool,
+    answer: BmsAnswer,
+    next_cursor: Option<String>,
+    fields: Option<&[String]>,
+) -> ToolOutcome {
     let envelope = answer.envelope;
     if !envelope.success {
         let error = envelope.error.unwrap_or_default();
@@ -83,12 +88,27 @@ pub fn from_answer(tool: &Tool, answer: BmsAnswer, next_cursor: Option<String>) 
             other => json!({ "result": other }),
         },
         ResultShape::List => {
-            let items = match envelope.result {
+            let mut items = match envelope.result {
                 Value::Array(items) => items,
                 Value::Null => Vec::new(),
                 other => vec![other],
             };
+            if let Some(fields) = fields {
+                super::fields::project(&mut items, fields);
+            }
+            let received = items.len();
+            let kept = super::fields::fit(&mut items, super::fields::MAX_ANSWER_BYTES);
             let mut list = Map::new();
+            if kept < received {
+                list.insert("truncated".into(), true.into());
+                list.insert(
+                    "note".into(),
+                    format!(
+                        "Showing {kept} of the {received} items on this page: the rest would not fit a model's context. Ask again with `fields` (fewer properties) or a smaller page_size to see them."
+                    )
+                    .into(),
+                );
+            }
             list.insert("items".into(), Value::Array(items));
             if let Some(total) = envelope.total_records {
                 list.insert("total_records".into(), total.into());

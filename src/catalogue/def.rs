@@ -21,6 +21,8 @@ pub struct ToolDef {
     pub paging: Option<Paging>,
     pub result: ResultShape,
     pub annotations: ToolAnnotations,
+    /// ID arguments that may also be given as names.
+    pub resolvers: &'static [NameResolver],
     /// JSON Schema of the flat arguments, self-contained.
     pub input_schema: &'static str,
     /// JSON Schema of `structuredContent`, where the result has a known shape.
@@ -115,4 +117,17 @@ pub struct ToolAnnotations {
     pub read_only: bool,
     pub destructive: bool,
     pub idempotent: bool,
+}
+
+/// An ID argument that may also be given as a name, looked up through a lookup tool.
+#[derive(Debug, Clone, Copy)]
+pub struct NameResolver {
+    pub id_arg: &'static str,
+    pub name_arg: &'static str,
+    /// The lookup tool's name.
+    pub lookup: &'static str,
+    /// Fixed arguments for the lookup.
+    pub lookup_args: &'static [(&'static str, &'static str)],
+    /// Whether one of the two forms must be given.
+    pub required: bool,
 }

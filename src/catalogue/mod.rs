@@ -15,7 +15,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use serde_json::{Map, Value, json};
 
 pub use def::{
-    ArgBinding, ArgLocation, HttpMethod, MethodClass, Paging, ResultShape, ToolAnnotations, ToolDef,
+    ArgBinding, ArgLocation, HttpMethod, MethodClass, NameResolver, Paging, ResultShape,
+    ToolAnnotations, ToolDef,
 };
 pub use filter::ToolFilter;
 pub use generated::SPEC_SHA256;

@@ -60,9 +60,10 @@ async def test_helpdesk_triage_escalates_sso_password_resets_to_security(mcp_url
                 "note_date": "2026-11-26T09:00:00Z",
                 "details": "IT Glue: this contact needs an SSO bypass for password resets. Escalating to Security.",
             })
+            # The queue by name: the server resolves "Security" through the queues lookup.
             await call(client, "create_a_kaseya_bms_assignticket", {
                 "ticket_id": ticket["id"], "is_internal": True, "type_id": internal["id"],
-                "note_date": "2026-11-26T09:01:00Z", "status_id": ticket["statusId"], "queue_id": security["id"],
+                "note_date": "2026-11-26T09:01:00Z", "status_id": ticket["statusId"], "queue": "Security",
                 "details": "Assigned to Security: SSO bypass required.",
             })
             escalated.append(ticket["id"])

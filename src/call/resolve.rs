@@ -1,0 +1,289 @@
+//! Names for IDs: an agent may say `"queue": "Security"` where BMS wants `queue_id`. The
+//! record names the lookup tool; the server calls it (or reuses its recent answer), matches the
+//! name, and answers with the closest names when none or several match.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::build;
+use super::request::ArgProblem;
+use crate::bms::{BmsClient, LookupItem, UpstreamError};
+use crate::catalogue::{Catalogue, NameResolver, Tool};
+
+/// How many pages of a paged lookup are read at most (100 items each).
+const MAX_LOOKUP_PAGES: u64 = 10;
+
+/// Problems with the ID/name pairs that need no lookup: both forms given, or neither where the
+/// operation needs one. Reported with the schema's problems, before anything is sent.
+pub fn pair_problems(tool: &Tool, args: &Map<String, Value>) -> Vec<ArgProblem> {
+    let mut problems = Vec::new();
+    for r in tool.def.resolvers {
+        let (has_name, has_id) = (args.contains_key(r.name_arg), args.contains_key(r.id_arg));
+        let message = match (has_name, has_id) {
+            (true, true) => format!("give `{}` or `{}`, not both", r.id_arg, r.name_arg),
+            (false, false) if r.required => {
+                format!("is required: give the ID, or its name as `{}`", r.name_arg)
+            }
+            _ => continue,
+        };
+        problems.push(ArgProblem {
+            path: format!("/{}", r.id_arg),
+            message,
+        });
+    }
+    problems
+}
+
+/// Why a name could not become an ID. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("no {what} is named {name:?}{suggestions}")]
+    Unknown {
+        what: String,
+        name: String,
+        suggestions: String,
+    },
+    #[error(
+        "{count} entries of {what} are named {name:?}: {candidates}. Pass `{id_arg}` with the one you mean"
+    )]
+    Ambiguous {
+        what: String,
+        name: String,
+        count: usize,
+        candidates: String,
+        id_arg: &'static str,
+    },
+    #[error("could not look up `{name_arg}` with {lookup}: {reason}")]
+    Lookup {
+        name_arg: &'static str,
+        lookup: &'static str,
+        reason: String,
+    },
+}
+
+/// Replaces every name argument in `args` by the ID it names. Run after validation and
+/// [`pair_problems`], so each pair holds at most one form and names are strings.
+pub async fn resolve_names(
+    tool: &Tool,
+    args: &mut Map<String, Value>,
+    client: &BmsClient,
+) -> Result<(), ResolveError> {
+    for resolver in tool.def.resolvers {
+        if let Some(Value::String(name)) = args.remove(resolver.name_arg) {
+            let id = resolve(resolver, &name, client).await?;
+            args.insert(resolver.id_arg.to_owned(), id);
+        }
+    }
+    Ok(())
+}
+
+async fn resolve(
+    resolver: &NameResolver,
+    name: &str,
+    client: &BmsClient,
+) -> Result<Value, ResolveError> {
+    let items = lookup_items(resolver, client).await?;
+    let wanted = normalise(name);
+    let exact: Vec<&LookupItem> = items
+        .iter()
+        .filter(|i| normalise(&i.name) == wanted)
+        .collect();
+    let what = resolver.name_arg.replace('_', " ");
+    match exact.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => Err(ResolveError::Unknown {
+            what,
+            name: name.to_owned(),
+            suggestions: suggestions(&items, &wanted),
+        }),
+        many => Err(ResolveError::Ambiguous {
+            what,
+            name: name.to_owned(),
+            count: many.len(),
+            candidates: many
+                .iter()
+                .map(|i| describe(i))
+                .collect::<Vec<_>>()
+                .join(", "),
+            id_arg: resolver.id_arg,
+        }),
+    }
+}
+
+/// The lookup's items: from the account's reference cache, or from BMS.
+async fn lookup_items(
+    resolver: &NameResolver,
+    client: &BmsClient,
+) -> Result<Arc<Vec<LookupItem>>, ResolveError> {
+    let key = format!("{}{:?}", resolver.lookup, resolver.lookup_args);
+    if let Some(items) = client.reference().get(&key) {
+        return Ok(items);
+    }
+    let failed = |reason: String| ResolveError::Lookup {
+        name_arg: resolver.name_arg,
+        lookup: resolver.lookup,
+        reason,
+    };
+    let lookup = Catalogue::global()
+        .get(resolver.lookup)
+        .ok_or_else(|| failed("the lookup tool is not in this build".into()))?;
+    let mut items = Vec::new();
+    let pages = if lookup.def.paging.is_some() {
+        MAX_LOOKUP_PAGES
+    } else {
+        1
+    };
+    for page in 1..=pages {
+        let args = lookup_args(lookup, resolver, page);
+        let request = build(lookup, &args).map_err(|p| failed(p.to_string()))?;
+        let answer = client
+            .call(&request)
+            .await
+            .map_err(|e: UpstreamError| failed(e.to_string()))?;
+        if !answer.envelope.success {
+            let reason = answer
+                .envelope
+                .error
+                .map_or_else(|| format!("HTTP {}", answer.status), |e| e.summary());
+            return Err(failed(reason));
+        }
+        let rows = answer
+            .envelope
+            .result
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let full_page = rows.len() as u64 >= 100;
+        items.extend(rows.iter().filter_map(item_of));
+        let more = answer
+            .envelope
+            .total_records
+            .map_or(full_page, |total| (items.len() as u64) < total);
+        if !more {
+            break;
+        }
+    }
+    let items = Arc::new(items);
+    client.reference().put(key, items.clone());
+    Ok(items)
+}
+
+fn lookup_args(lookup: &Tool, resolver: &NameResolver, page: u64) -> Map<String, Value> {
+    let mut args: Map<String, Value> = resolver
+        .lookup_args
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+        .collect();
+    if let Some(paging) = lookup.def.paging {
+        let name_of = |wire: &str| {
+            lookup
+                .def
+                .args
+                .iter()
+                .find(|b| b.wire == wire)
+                .map(|b| b.name.to_owned())
+        };
+        if let (Some(number), Some(size)) = (name_of(paging.page_number), name_of(paging.page_size))
+        {
+            args.insert(number, page.into());
+            args.insert(size, 100.into());
+        }
+    }
+    args
+}
+
+fn item_of(row: &Value) -> Option<LookupItem> {
+    let object = row.as_object()?;
+    let field = |name: &str| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    };
+    Some(LookupItem {
+        id: field("id")?.clone(),
+        name: field("name")?.as_str()?.to_owned(),
+    })
+}
+
+/// Case and spacing do not matter: "security  queue" names "Security Queue".
+fn normalise(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn describe(item: &LookupItem) -> String {
+    format!("{:?} (id {})", item.name, item.id)
+}
+
+/// Up to five names that contain the wanted one (or it them) or are a few edits away.
+fn suggestions(items: &[LookupItem], wanted: &str) -> String {
+    let mut scored: Vec<(usize, &LookupItem)> = items
+        .iter()
+        .filter_map(|item| {
+            let name = normalise(&item.name);
+            let distance = edit_distance(&name, wanted);
+            let close = name.contains(wanted)
+                || wanted.contains(&name)
+                || distance <= wanted.len().max(3) / 3;
+            close.then_some((distance, item))
+        })
+        .collect();
+    scored.sort_by_key(|(d, _)| *d);
+    let names: Vec<String> = scored.iter().take(5).map(|(_, i)| describe(i)).collect();
+    if names.is_empty() {
+        let all: Vec<String> = items.iter().take(10).map(describe).collect();
+        format!("; the names are: {}", all.join(", "))
+    } else {
+        format!("; did you mean {}?", names.join(" or "))
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            current[j + 1] = (previous[j] + usize::from(ca != cb))
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn items() -> Vec<LookupItem> {
+        ["Triage", "Service Desk", "Security", "Projects"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| LookupItem {
+                id: json!(101 + i),
+                name: (*n).to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_match_ignoring_case_and_spacing() {
+        assert_eq!(normalise("  service   DESK "), "service desk");
+    }
+
+    #[test]
+    fn close_names_are_suggested() {
+        assert_eq!(
+            suggestions(&items(), "securty"),
+            "; did you mean \"Security\" (id 103)?"
+        );
+        assert!(suggestions(&items(), "zzz").starts_with("; the names are: \"Triage\" (id 101)"));
+    }
+}
