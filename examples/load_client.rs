@@ -20,19 +20,27 @@ async fn main() -> anyhow::Result<()> {
     };
     let sessions: usize = sessions.parse()?;
     let calls: usize = calls.parse()?;
-    let http = reqwest::Client::builder().pool_max_idle_per_host(sessions).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(sessions)
+        .build()?;
     let mismatched = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
 
     // Open every session first, so all are open at once.
     let mut ids = Vec::with_capacity(sessions);
-    let opened = futures_util::future::join_all((0..sessions).map(|_| initialize(&http, url))).await;
+    let opened =
+        futures_util::future::join_all((0..sessions).map(|_| initialize(&http, url))).await;
     for session in opened {
         ids.push(session?);
     }
     let started = Instant::now();
     let tasks = ids.into_iter().enumerate().map(|(s, session)| {
-        let (http, url, mismatched, failed) = (http.clone(), url.clone(), mismatched.clone(), failed.clone());
+        let (http, url, mismatched, failed) = (
+            http.clone(),
+            url.clone(),
+            mismatched.clone(),
+            failed.clone(),
+        );
         tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(calls);
             for c in 0..calls {
@@ -59,7 +67,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p) as usize).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p) as usize)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
     let report = json!({
         "sessions": sessions,
         "calls": latencies.len(),
@@ -79,7 +91,12 @@ async fn initialize(http: &reqwest::Client, url: &str) -> anyhow::Result<String>
     let body = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "load", "version": "1"}
     }});
-    let response = http.post(url).header("content-type", "application/json").body(body.to_string()).send().await?;
+    let response = http
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await?;
     let session = response
         .headers()
         .get("mcp-session-id")
@@ -90,7 +107,13 @@ async fn initialize(http: &reqwest::Client, url: &str) -> anyhow::Result<String>
 }
 
 /// One tools/call; true when the answer carries our id and the ticket we asked for.
-async fn call(http: &reqwest::Client, url: &str, session: &str, id: i64, ticket: i64) -> anyhow::Result<bool> {
+async fn call(
+    http: &reqwest::Client,
+    url: &str,
+    session: &str,
+    id: i64,
+    ticket: i64,
+) -> anyhow::Result<bool> {
     let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
         "name": "get_single_kaseya_bms_servicedesk_ticket_by_id", "arguments": {"ticket_id": ticket}
     }});

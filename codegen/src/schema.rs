@@ -287,19 +287,21 @@ impl<'a> SchemaConverter<'a> {
 
 /// A borrowed schema or reference, whichever box the spec model keeps it in.
 #[derive(Clone, Copy)]
-enum SchemaRef<'a> {
+pub enum SchemaRef<'a> {
     Item(&'a Schema),
     Reference(&'a str),
 }
 
-fn schema_ref(schema: &ReferenceOr<Schema>) -> SchemaRef<'_> {
+/// A schema or reference as the spec model keeps it at the top level.
+pub fn schema_ref(schema: &ReferenceOr<Schema>) -> SchemaRef<'_> {
     match schema {
         ReferenceOr::Item(s) => SchemaRef::Item(s),
         ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),
     }
 }
 
-fn boxed_ref(schema: &ReferenceOr<Box<Schema>>) -> SchemaRef<'_> {
+/// A schema or reference as the spec model keeps it inside objects and arrays.
+pub fn boxed_ref(schema: &ReferenceOr<Box<Schema>>) -> SchemaRef<'_> {
     match schema {
         ReferenceOr::Item(s) => SchemaRef::Item(s),
         ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),

@@ -200,9 +200,9 @@ pub fn json_media_schema(
         .and_then(|media| media.schema.as_ref())
 }
 
-/// Levenshtein distance over bytes; paths are ASCII.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+/// Levenshtein distance over characters, for "did you mean" answers.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use bms_mcp_codegen::spec::edit_distance;
+
 use super::build;
 use super::request::ArgProblem;
 use crate::bms::{BmsClient, LookupItem, UpstreamError};
@@ -240,21 +242,6 @@ fn suggestions(items: &[LookupItem], wanted: &str) -> String {
     } else {
         format!("; did you mean {}?", names.join(" or "))
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            current[j + 1] = (previous[j] + usize::from(ca != cb))
-                .min(previous[j + 1] + 1)
-                .min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

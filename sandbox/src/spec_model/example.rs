@@ -4,6 +4,7 @@
 
 use bms_mcp_codegen::Spec;
 use bms_mcp_codegen::naming::dotnet_camel_case;
+use bms_mcp_codegen::schema::{SchemaRef, boxed_ref, schema_ref};
 use openapiv3::{
     AdditionalProperties, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
     VariantOrUnknownOrEmpty,
@@ -30,26 +31,6 @@ pub enum Fill {
 pub fn generate(spec: &Spec, schema: &ReferenceOr<Schema>, fill: Fill) -> Value {
     let mut stack = Vec::new();
     walk_ref(spec, schema_ref(schema), fill, &mut stack)
-}
-
-#[derive(Clone, Copy)]
-enum SchemaRef<'a> {
-    Item(&'a Schema),
-    Reference(&'a str),
-}
-
-fn schema_ref(schema: &ReferenceOr<Schema>) -> SchemaRef<'_> {
-    match schema {
-        ReferenceOr::Item(s) => SchemaRef::Item(s),
-        ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),
-    }
-}
-
-fn boxed_ref(schema: &ReferenceOr<Box<Schema>>) -> SchemaRef<'_> {
-    match schema {
-        ReferenceOr::Item(s) => SchemaRef::Item(s),
-        ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),
-    }
 }
 
 fn walk_ref(spec: &Spec, schema: SchemaRef<'_>, fill: Fill, stack: &mut Vec<String>) -> Value {
