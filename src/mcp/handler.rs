@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 use super::discovery;
 use super::era::{Era, SERVER_INFO_KEY};
@@ -304,18 +305,29 @@ impl Handler {
         tool: &'static Tool,
         arguments: Option<Value>,
     ) -> CallReport {
-        let started = Instant::now();
-        let report = call::call_tool(tool, arguments, &endpoint.client, &self.cursors).await;
-        self.metrics.record_call(tool.name(), &report);
-        tracing::info!(
+        // One span per call: what was called for which MCP server, and how BMS answered.
+        // Never arguments, results or secrets.
+        let span = tracing::info_span!(
+            "tool_call",
             server = %endpoint.server_id,
             tool = tool.name(),
-            upstream_status = report.upstream_status,
-            upstream_ms = report.upstream_latency.map(|d| d.as_secs_f64() * 1000.0),
-            total_ms = started.elapsed().as_secs_f64() * 1000.0,
-            is_error = report.outcome.is_error,
-            "tool call"
+            upstream_status = tracing::field::Empty,
+            upstream_ms = tracing::field::Empty,
+            is_error = tracing::field::Empty,
         );
+        let started = Instant::now();
+        let report = call::call_tool(tool, arguments, &endpoint.client, &self.cursors)
+            .instrument(span.clone())
+            .await;
+        self.metrics.record_call(tool.name(), &report);
+        if let Some(status) = report.upstream_status {
+            span.record("upstream_status", status);
+        }
+        if let Some(latency) = report.upstream_latency {
+            span.record("upstream_ms", latency.as_secs_f64() * 1000.0);
+        }
+        span.record("is_error", report.outcome.is_error);
+        tracing::info!(parent: &span, total_ms = started.elapsed().as_secs_f64() * 1000.0, "tool call");
         if let Some(log) = &self.call_log {
             log.record(ToolCall {
                 at: crate::store::unix_now(),
