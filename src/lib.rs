@@ -14,6 +14,8 @@ pub mod bms;
 pub mod call;
 pub mod catalogue;
 pub mod cli;
+pub mod config;
+pub mod console;
 pub mod mcp;
 pub mod server;
 pub mod store;

@@ -257,6 +257,19 @@ impl BmsClient {
         UpstreamError::Interrupted(root_cause(error))
     }
 
+    /// Signs in afresh with the account's credentials, whatever token is cached, and sends
+    /// nothing else: the admin console's "Test connection". The new token is kept for later
+    /// calls.
+    pub async fn test_connection(&self) -> Result<(), UpstreamError> {
+        let _signing_in = self.sign_in.lock().await;
+        let tokens = self.authenticate().await?;
+        *self
+            .token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(tokens);
+        Ok(())
+    }
+
     /// A fresh access token: the cached one, or a new one from refresh or sign-in.
     async fn access_token(&self) -> Result<String, UpstreamError> {
         if let Some(token) = self.fresh_token() {

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::split_list;
 use crate::bms::{BmsClient, BmsClientConfig, BmsCredentials, http_client};
 use crate::call::CursorCodec;
 use crate::catalogue::ToolFilter;
+use crate::config::ConfigError;
 use crate::mcp::{McpScope, ToolExposure};
 use crate::store::McpServerConfig;
 use crate::transport::session::Sessions;
@@ -63,12 +64,19 @@ enum Exposure {
 }
 
 impl ScopeArgs {
-    pub fn scope(&self) -> anyhow::Result<McpScope> {
+    pub fn scope(&self) -> Result<McpScope, ConfigError> {
         let filter = ToolFilter {
             methods: split_list(&self.methods),
             tags: split_list(&self.tags),
         };
-        check_filter(&filter)?;
+        crate::store::servers::check_filter(&filter).map_err(|invalid| {
+            let key = if invalid.field.ends_with("methods") {
+                "methods"
+            } else {
+                "tags"
+            };
+            ConfigError::value(key, invalid.message)
+        })?;
         let exposure = match self.tool_exposure {
             Exposure::All => ToolExposure::All,
             Exposure::Discovery => ToolExposure::Discovery,
@@ -77,7 +85,7 @@ impl ScopeArgs {
     }
 
     /// The same scope as a stored MCP server's config.
-    pub fn config(&self) -> anyhow::Result<McpServerConfig> {
+    pub fn config(&self) -> Result<McpServerConfig, ConfigError> {
         let scope = self.scope()?;
         Ok(McpServerConfig {
             methods: scope.filter.methods.clone(),
@@ -116,7 +124,7 @@ impl BuiltInSandbox {
 
     #[cfg(not(feature = "sandbox"))]
     pub async fn start() -> anyhow::Result<BuiltInSandbox> {
-        bail!(
+        anyhow::bail!(
             "this build has no built-in sandbox; pass --bms-url, --bms-username, --bms-password and --bms-tenant, or add an account with `bms-mcp accounts add`"
         )
     }
@@ -177,32 +185,41 @@ impl AccountArgs {
     }
 
     /// The account the `--bms-*` flags describe, when `--bms-url` is set: base URL and login.
-    pub fn explicit(&self) -> anyhow::Result<Option<(String, BmsCredentials)>> {
+    pub fn explicit(&self) -> Result<Option<(String, BmsCredentials)>, ConfigError> {
         let Some(url) = &self.bms_url else {
             return Ok(None);
         };
-        let missing = |name: &str| {
-            anyhow::anyhow!("--bms-url is set but --{name} is not; give the BMS API user's {name}")
+        let given = |value: &Option<String>, key: &'static str, what: &str| {
+            value.clone().ok_or_else(|| {
+                ConfigError::value(key, format!("bms_url is set but this is not; give {what}"))
+            })
         };
         let credentials = BmsCredentials {
-            username: self
-                .bms_username
-                .clone()
-                .ok_or_else(|| missing("bms-username"))?,
-            password: self
-                .bms_password
-                .clone()
-                .ok_or_else(|| missing("bms-password"))?,
-            tenant: self
-                .bms_tenant
-                .clone()
-                .ok_or_else(|| missing("bms-tenant"))?,
+            username: given(
+                &self.bms_username,
+                "bms_username",
+                "the BMS API user's name",
+            )?,
+            password: given(
+                &self.bms_password,
+                "bms_password",
+                "the BMS API user's password",
+            )?,
+            tenant: given(
+                &self.bms_tenant,
+                "bms_tenant",
+                "the BMS company (tenant) name",
+            )?,
             totp_secret: self.bms_totp_secret.clone(),
         };
-        let parsed =
-            reqwest::Url::parse(url).with_context(|| format!("--bms-url {url:?} is not a URL"))?;
+        let fix = "give the BMS API base URL, e.g. https://api.bms.kaseya.com";
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|_| ConfigError::value("bms_url", format!("{url:?} is not a URL; {fix}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            bail!("--bms-url must be an http(s) URL, e.g. https://api.bms.kaseya.com");
+            return Err(ConfigError::value(
+                "bms_url",
+                format!("{url:?} is not an http(s) URL; {fix}"),
+            ));
         }
         Ok(Some((url.trim_end_matches('/').to_owned(), credentials)))
     }
@@ -226,15 +243,10 @@ impl AccountArgs {
     }
 }
 
-/// Keys for signing cursors and session ids. From `BMS_MCP_SECRET_KEY` (64 hex digits) so that
-/// replicas accept each other's, else random for this process.
-pub fn signing_keys() -> anyhow::Result<(CursorCodec, Sessions)> {
-    let master: [u8; 32] = match std::env::var("BMS_MCP_SECRET_KEY") {
-        Ok(hex) => crate::store::crypto::parse_hex_key(&hex).map_err(|reason| {
-            anyhow::anyhow!("BMS_MCP_SECRET_KEY must be 64 hex digits (32 bytes): {reason}")
-        })?,
-        Err(_) => rand::random(),
-    };
+/// Keys for signing cursors and session ids. From `secret_key` (`BMS_MCP_SECRET_KEY`, 64 hex
+/// digits) so that replicas accept each other's, else random for this process.
+pub fn signing_keys() -> Result<(CursorCodec, Sessions), ConfigError> {
+    let master: [u8; 32] = crate::config::check_hex_key("secret_key")?.unwrap_or_else(rand::random);
     Ok((
         CursorCodec::new(derive(&master, b"cursor")),
         Sessions::new(derive(&master, b"session")),

@@ -3,18 +3,25 @@
 mod account;
 mod accounts;
 mod admin_token;
+mod config_cmd;
 mod mcp;
 mod serve;
 mod stdio;
 mod store_args;
 mod tools;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::config::{self, ConfigError};
 
 /// MCP gateway for Kaseya BMS.
 #[derive(Debug, Parser)]
 #[command(name = "bms-mcp", version = version_text(), about)]
 pub struct Cli {
+    /// TOML config file; environment variables and flags override its keys
+    /// (`bms-mcp config keys` lists them).
+    #[arg(long, env = config::CONFIG_ENV, value_name = "PATH", global = true)]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -38,20 +45,42 @@ enum Command {
     Accounts(accounts::AccountsArgs),
     /// MCP servers of integrated accounts: create (URL printed once), list, revoke.
     Mcp(mcp::McpArgs),
+    /// The configuration: `check` validates it and prints it (secrets masked), `keys` lists
+    /// every key.
+    Config(config_cmd::ConfigArgs),
 }
 
-fn version_text() -> String {
+/// `0.1.0 (commit 1a2b3c4, spec sha256 …)`.
+pub fn version_text() -> String {
     format!(
-        "{} (spec sha256 {})",
+        "{} (commit {}, spec sha256 {})",
         env!("CARGO_PKG_VERSION"),
+        env!("BMS_MCP_GIT_COMMIT"),
         crate::catalogue::SPEC_SHA256
     )
 }
 
-/// Runs the command line; the exit code is the process's.
+/// Runs the command line; the exit code is the process's: 2 for a configuration error
+/// (nothing was started), 1 for any other failure.
 pub fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let file = match config::path_from(&args).map(|path| config::read_file(&path)) {
+        Some(Ok(file)) => Some(file),
+        Some(Err(error)) => return config_failure(&error),
+        None => None,
+    };
+    let from_file = file.as_ref().map(config::apply_to_env).unwrap_or_default();
+    let matches = Cli::command().get_matches_from(args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let result = match cli.command {
+        Command::Config(args) => {
+            let sources = config_cmd::Sources {
+                matches: &matches,
+                file: file.as_ref(),
+                from_file: &from_file,
+            };
+            config_cmd::run(&args, &sources)
+        }
         Command::Tools(args) => tools::run(&args),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
         Command::Stdio(args) => runtime().and_then(|rt| rt.block_on(stdio::run(args))),
@@ -68,11 +97,19 @@ pub fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<ConfigError>() {
+            Some(config) => config_failure(config),
+            None => {
+                eprintln!("error: {error:#}");
+                std::process::ExitCode::FAILURE
+            }
+        },
     }
+}
+
+fn config_failure(error: &ConfigError) -> std::process::ExitCode {
+    eprintln!("error: {error}");
+    std::process::ExitCode::from(config::EXIT_CODE)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

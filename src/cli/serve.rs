@@ -1,13 +1,17 @@
 //! `bms-mcp serve`: MCP over HTTP for every MCP server in the store, and the admin API.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 
 use super::account::{AccountArgs, BuiltInSandbox, ScopeArgs, signing_keys};
 use super::store_args::{StoreArgs, describe};
 use crate::bms::http_client;
+use crate::call::CursorCodec;
+use crate::config::{self, ConfigError};
 use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler, McpScope};
 use crate::server::directory::Directory;
 use crate::server::metrics::Metrics;
@@ -15,10 +19,11 @@ use crate::server::upstreams::Upstreams;
 use crate::server::{AppState, DEFAULT_BODY_LIMIT, app};
 use crate::store::audit::spawn_retention;
 use crate::store::{
-    AccountChanges, Actor, BmsLocation, IntegratedAccount, NewAccount, NewMcpServer, Store,
-    ToolCallLog,
+    AccountChanges, Actor, BmsLocation, IntegratedAccount, McpServerConfig, NewAccount,
+    NewMcpServer, Store, StoreLocation, ToolCallLog,
 };
 use crate::transport::guard::HostGuard;
+use crate::transport::session::Sessions;
 use crate::transport::sse::SseHub;
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +49,10 @@ pub struct ServeArgs {
     /// Days the audit log keeps admin actions and tool calls.
     #[arg(long, env = "BMS_MCP_AUDIT_RETENTION_DAYS", default_value_t = 30)]
     audit_retention_days: u32,
+    /// On SIGTERM or Ctrl-C, seconds requests in flight may take to finish (open event
+    /// streams included) before the process exits anyway.
+    #[arg(long, env = "BMS_MCP_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    shutdown_grace_seconds: u64,
     #[command(flatten)]
     store: StoreArgs,
     /// With --bms-url, the account these flags describe is added to the store (or updated, matched
@@ -58,19 +67,109 @@ pub struct ServeArgs {
 /// Marker in the store: the first run's account, admin token and MCP server were made.
 const FIRST_RUN_KEY: &str = "first_run_at";
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    super::init_tracing();
+/// What `serve` takes from its configuration once checked.
+pub(super) struct Checked {
+    first_config: McpServerConfig,
+    public_url: Option<String>,
+    cursors: CursorCodec,
+    sessions: Sessions,
+    /// Settings that work but are likely not what a deployment wants.
+    pub warnings: Vec<String>,
+}
+
+/// Everything `serve` can check before it listens; the first error names its key.
+pub(super) fn preflight(args: &ServeArgs) -> Result<Checked, ConfigError> {
     let first_config = args.scope.config()?;
+    let public_url = args
+        .public_url
+        .as_deref()
+        .map(config::check_public_url)
+        .transpose()?;
+    for origin in super::split_list(&args.allowed_origins) {
+        let valid = reqwest::Url::parse(&origin)
+            .is_ok_and(|u| u.host_str().is_some() && u.path() == "/" && u.query().is_none());
+        if !valid || origin.ends_with('/') {
+            return Err(ConfigError::value(
+                "allowed_origins",
+                format!(
+                    "{origin:?} is not an origin; give scheme://host[:port], e.g. https://console.example.com"
+                ),
+            ));
+        }
+    }
+    if args.body_limit == 0 || args.list_page_size == 0 {
+        let key = if args.body_limit == 0 {
+            "body_limit"
+        } else {
+            "list_page_size"
+        };
+        return Err(ConfigError::value(key, "must be at least 1"));
+    }
+    args.account.explicit()?;
+    let location = args.store.check()?;
+    let (cursors, sessions) = signing_keys()?;
+    if let Ok(filter) = std::env::var("BMS_MCP_LOG") {
+        tracing_subscriber::EnvFilter::try_new(&filter).map_err(|error| {
+            ConfigError::value("log", format!("{filter:?} is not a log filter ({error}); give e.g. \"info\" or \"warn,bms_mcp=debug\""))
+        })?;
+    }
+    let warnings = warnings(args, public_url.as_deref(), &location);
+    Ok(Checked {
+        first_config,
+        public_url,
+        cursors,
+        sessions,
+        warnings,
+    })
+}
+
+/// Working settings that a deployment most likely does not want.
+fn warnings(args: &ServeArgs, public_url: Option<&str>, location: &StoreLocation) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if matches!(location, StoreLocation::Postgres(_)) {
+        if std::env::var_os("BMS_MCP_SECRET_KEY").is_none() {
+            warnings.push("secret_key is not set: other replicas will refuse this one's cursors and session ids; give every replica the same secret_key".to_owned());
+        }
+        if std::env::var_os(crate::store::crypto::DATA_KEY_ENV).is_none() {
+            warnings.push("data_key is not set: the key file under data_dir is used, and every replica on this database needs the same key; give every replica the same data_key".to_owned());
+        }
+    }
+    match public_url.and_then(|url| reqwest::Url::parse(url).ok()) {
+        Some(url)
+            if url.scheme() == "http" && !is_loopback_host(url.host_str().unwrap_or_default()) =>
+        {
+            warnings.push(format!("public_url {url} is plain http on a non-loopback host: MCP URLs carry their token; serve them as https:// through a TLS terminator"));
+        }
+        None if !args.listen.ip().is_loopback() => {
+            warnings.push(format!("listen {} is not loopback and public_url is not set: the MCP URLs handed out will name this address; set public_url to the URL clients use", args.listen));
+        }
+        _ => {}
+    }
+    warnings
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let checked = preflight(&args)?;
+    super::init_tracing();
+    for warning in &checked.warnings {
+        tracing::warn!("{warning}");
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
-    let public_url = args
+    let public_url = checked
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{local}"))
-        .trim_end_matches('/')
-        .to_owned();
+        .unwrap_or_else(|| format!("http://{local}"));
     let guard = host_guard(&args, &public_url);
 
     let (store, location) = args.store.open().await?;
@@ -105,22 +204,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let reaper = directory.spawn_expiry_reaper();
     let retention = spawn_retention(store.clone(), args.audit_retention_days);
     let (call_log, call_writer) = ToolCallLog::start(store.clone());
-    let (cursors, sessions) = signing_keys()?;
     let handler = Arc::new(
-        Handler::new(cursors, args.list_page_size, Arc::new(Metrics::default()))
-            .with_call_log(call_log.clone()),
+        Handler::new(
+            checked.cursors,
+            args.list_page_size,
+            Arc::new(Metrics::default()),
+        )
+        .with_call_log(call_log.clone()),
     );
     let state = AppState {
         handler,
         directory,
-        sessions: Arc::new(sessions),
+        sessions: Arc::new(checked.sessions),
         sse: Arc::new(SseHub::default()),
         public_url: public_url.as_str().into(),
     };
 
     println!(
-        "bms-mcp {} listening on http://{local}",
-        env!("CARGO_PKG_VERSION")
+        "bms-mcp {} (commit {}) listening on http://{local}",
+        env!("CARGO_PKG_VERSION"),
+        env!("BMS_MCP_GIT_COMMIT")
     );
     println!("Store: {}", describe(&location));
     if let Some(sandbox) = &sandbox {
@@ -133,7 +236,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let home = flags_account.or_else(|| accounts.first().cloned());
     match (first_run, &home) {
         (true, Some(account)) => {
-            first_run_output(&store, account, first_config, &public_url).await?;
+            first_run_output(&store, account, checked.first_config, &public_url).await?;
         }
         (true, None) => println!(
             "No integrated account yet: add one with `bms-mcp accounts add` or POST {public_url}/integrated-account."
@@ -141,20 +244,60 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         (false, _) => later_run_output(&store, home.as_ref(), &public_url).await?,
     }
 
-    axum::serve(listener, app(state, guard, args.body_limit))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let grace = Duration::from_secs(args.shutdown_grace_seconds);
+    serve_until_stopped(listener, app(state, guard, args.body_limit), grace).await?;
     reaper.abort();
     retention.abort();
-    call_log.flush().await;
-    drop(call_log);
-    call_writer.abort();
-    store.close().await;
-    if let Some(sandbox) = sandbox {
-        sandbox.shutdown().await;
+    // Bounded too: a request abandoned after the grace period may still hold a connection.
+    let closing = async {
+        call_log.flush().await;
+        drop(call_log);
+        call_writer.abort();
+        store.close().await;
+        if let Some(sandbox) = sandbox {
+            sandbox.shutdown().await;
+        }
+    };
+    if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
+        tracing::warn!("the store or the sandbox did not close within {CLOSE_TIMEOUT:?}");
     }
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// How long closing the store and the sandbox may take after serving stopped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves until SIGTERM or Ctrl-C, then stops accepting and lets requests in flight finish,
+/// for at most `grace`: open event streams never finish by themselves, and a stop must not
+/// wait for them past what the service manager allows.
+async fn serve_until_stopped(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let signalled = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let serving = axum::serve(listener, router)
+        .with_graceful_shutdown(signalled(stopped.clone()))
+        .into_future();
+    let deadline = async {
+        signalled(stopped).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = serving => served.context("serving HTTP"),
+        () = deadline => {
+            tracing::warn!("requests still in flight after {grace:?}; exiting without them");
+            Ok(())
+        }
+    }
 }
 
 fn host_guard(args: &ServeArgs, public_url: &str) -> HostGuard {
@@ -254,7 +397,7 @@ async fn upsert_flags_account(
 async fn first_run_output(
     store: &Store,
     account: &IntegratedAccount,
-    config: crate::store::McpServerConfig,
+    config: McpServerConfig,
     public_url: &str,
 ) -> anyhow::Result<()> {
     let tool_count = McpScope::new(config.filter(), config.tool_exposure)
@@ -284,6 +427,7 @@ async fn first_run_output(
     println!("Tools in scope: {tool_count}");
     println!("MCP URL: {public_url}/mcp/{token}");
     println!("Admin token: {admin_token}");
+    println!("Admin console: {public_url}/admin (sign in with the admin token)");
     println!(
         "Both are shown only this once (only their hashes are stored). The MCP URL is a secret: paste it into your MCP client (Streamable HTTP; legacy SSE at .../sse)."
     );
@@ -300,6 +444,7 @@ async fn later_run_output(
     println!(
         "MCP servers: {servers}. Their URLs were shown when they were created and cannot be shown again: only their hashes are stored."
     );
+    println!("Admin console: {public_url}/admin");
     match home {
         Some(account) => print_how_to_make_more(&account.id, public_url),
         None => println!("Add an integrated account with `bms-mcp accounts add`."),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::config::ConfigError;
 use crate::store::crypto::DataKey;
 use crate::store::{Store, StoreLocation, create_private_dir};
 
@@ -29,7 +30,7 @@ pub struct StoreArgs {
 
 impl StoreArgs {
     /// The data directory: the flag, else the platform's per-user data directory.
-    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
+    pub fn data_dir(&self) -> Result<PathBuf, ConfigError> {
         if let Some(dir) = &self.data_dir {
             return Ok(dir.clone());
         }
@@ -38,16 +39,30 @@ impl StoreArgs {
             None => std::env::var_os("HOME")
                 .filter(|v| !v.is_empty())
                 .map(|home| PathBuf::from(home).join(".local/share"))
-                .context("cannot find a data directory: set --data-dir or BMS_MCP_DATA_DIR")?,
+                .ok_or_else(|| {
+                    ConfigError::value(
+                        "data_dir",
+                        "not set, and neither is $XDG_DATA_HOME or $HOME; give a directory",
+                    )
+                })?,
         };
         Ok(base.join("bms-mcp"))
     }
 
+    /// Where the store is, with the data key checked when one is given: everything about the
+    /// store that can be wrong before it is opened.
+    pub fn check(&self) -> Result<StoreLocation, ConfigError> {
+        let data_dir = self.data_dir()?;
+        crate::config::check_hex_key("data_key")?;
+        StoreLocation::choose(self.database_url.as_deref(), &data_dir)
+            .map_err(|error| ConfigError::value("database_url", format!("{error}")))
+    }
+
     /// Opens (and on first use creates) the store and its data key.
     pub async fn open(&self) -> anyhow::Result<(Store, StoreLocation)> {
+        let location = self.check()?;
         let data_dir = self.data_dir()?;
         create_private_dir(&data_dir)?;
-        let location = StoreLocation::choose(self.database_url.as_deref(), &data_dir)?;
         let key = DataKey::load(&data_dir)?;
         let store = Store::open(&location, &key)
             .await

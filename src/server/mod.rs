@@ -1,8 +1,9 @@
-//! The HTTP server: routes, shared state, and the endpoints beside MCP (`/healthz`, `/metrics`,
-//! the admin API).
+//! The HTTP server: routes, shared state, and the endpoints beside MCP (`/healthz`, `/readyz`,
+//! `/metrics`, the admin API).
 
 pub mod directory;
 pub mod metrics;
+pub mod readiness;
 pub mod upstreams;
 
 use std::sync::Arc;
@@ -117,9 +118,12 @@ fn unavailable() -> Response {
 
 /// The router. Layers, outermost first: the Host/Origin guard (nothing runs for a refused
 /// request), then the body limit (413 before any parsing), for MCP and admin routes alike.
+/// `/healthz` and `/readyz` are added after the layers, outside the guard: load balancers
+/// probe them by IP address, and they tell nothing a DNS-rebinding page could use.
 pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     let metrics = state.handler.metrics().clone();
-    let admin = crate::admin::routes(state.clone());
+    let readyz = get(readiness::readyz).with_state(state.clone());
+    let admin = crate::admin::routes(state.clone()).merge(crate::console::routes(state.clone()));
     let mcp = Router::new()
         .route(
             "/mcp/{token}",
@@ -131,7 +135,6 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
         .route("/mcp/{token}/messages", axum::routing::post(sse::message))
         .with_state(state);
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(render_metrics).with_state(metrics))
         .merge(mcp)
         .merge(admin)
@@ -143,6 +146,8 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
             Arc::new(guard),
             guard::enforce,
         ))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", readyz)
 }
 
 async fn render_metrics(State(metrics): State<Arc<metrics::Metrics>>) -> impl IntoResponse {

@@ -253,6 +253,28 @@ impl Store {
             .collect())
     }
 
+    /// When each of these MCP servers last had a tool call logged (unix seconds); servers
+    /// with none in the log (or none since its retention) are absent.
+    pub async fn last_tool_call_at(
+        &self,
+        server_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        if server_ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let placeholders: Vec<String> = (1..=server_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT mcp_server_id, MAX(at) FROM tool_calls WHERE mcp_server_id IN ({}) \
+             GROUP BY mcp_server_id",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for id in server_ids {
+            query = query.bind(id);
+        }
+        Ok(query.fetch_all(self.pool()).await?.into_iter().collect())
+    }
+
     /// Deletes audit rows from before `cutoff` (unix seconds); how many.
     pub async fn prune_audit(&self, cutoff: i64) -> Result<u64, StoreError> {
         let actions = sqlx::query("DELETE FROM admin_actions WHERE at < $1")

@@ -1,0 +1,49 @@
+//! The admin console: `/admin`, on the same listener as MCP and the admin API, for people
+//! rather than scripts. Signed in with an admin API token, an admin adds integrated accounts,
+//! creates MCP servers (the URL shown once, with client snippets), revokes them and browses
+//! the tools a scope exposes.
+//!
+//! Server-rendered HTML (maud) that works without JavaScript: forms POST and redirect. The one
+//! vendored script (`assets/console.js`) adds copy buttons, confirmation dialogs and live tool
+//! counts. Validation and storage are the store's, as for the admin API (`NewAccount::validate`,
+//! `McpServerConfig::validate`, `check_name_and_expiry`), and each change is recorded in the
+//! audit log under the signed-in admin token.
+//!
+//! ```text
+//! GET       /admin/sign-in, POST /admin/sign-in, POST /admin/sign-out
+//! GET|POST  /admin/accounts                 list, add
+//! GET       /admin/accounts/{id}            its MCP Servers tab
+//! POST      /admin/accounts/{id}/test       Test connection
+//! POST      /admin/accounts/{id}/remove
+//! GET       /admin/accounts/{id}/servers/new, POST /admin/accounts/{id}/servers
+//! POST      /admin/accounts/{id}/servers/{server_id}/revoke
+//! GET       /admin/tools                    tool browser
+//! GET       /admin/tool-count               live counts (JSON)
+//! ```
+
+mod accounts;
+mod assets;
+mod errors;
+mod form;
+mod layout;
+mod routes;
+mod server_form;
+mod servers;
+mod session;
+mod sign_in;
+mod snippets;
+mod tools;
+
+pub use errors::ConsoleError;
+pub use routes::routes;
+pub use session::{CSRF_FIELD, SESSION_COOKIE, SIGN_IN_COOKIE};
+
+use crate::store::{Actor, Store};
+
+/// Records an admin action. The action has happened: a failure to record it is logged, not
+/// turned into a failure of the request.
+async fn audit(store: &Store, actor: &Actor, action: &str, target: Option<&str>) {
+    if let Err(error) = store.record_admin_action(actor, action, target).await {
+        tracing::error!(%error, action, "could not record an admin console action in the audit log");
+    }
+}
