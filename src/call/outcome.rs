@@ -17,14 +17,15 @@ pub struct ToolOutcome {
 }
 
 impl ToolOutcome {
-    pub fn to_json(&self) -> Value {
+    /// The `CallToolResult` object.
+    pub fn into_json(self) -> Value {
         let mut result = Map::new();
         result.insert(
             "content".into(),
             json!([{"type": "text", "text": self.text}]),
         );
-        if let Some(structured) = &self.structured {
-            result.insert("structuredContent".into(), structured.clone());
+        if let Some(structured) = self.structured {
+            result.insert("structuredContent".into(), structured);
         }
         result.insert("isError".into(), self.is_error.into());
         Value::Object(result)
@@ -96,19 +97,7 @@ pub fn from_answer(
             if let Some(fields) = fields {
                 super::fields::project(&mut items, fields);
             }
-            let received = items.len();
-            let kept = super::fields::fit(&mut items, super::fields::MAX_ANSWER_BYTES);
             let mut list = Map::new();
-            if kept < received {
-                list.insert("truncated".into(), true.into());
-                list.insert(
-                    "note".into(),
-                    format!(
-                        "Showing {kept} of the {received} items on this page: the rest would not fit a model's context. Ask again with `fields` (fewer properties) or a smaller page_size to see them."
-                    )
-                    .into(),
-                );
-            }
             list.insert("items".into(), Value::Array(items));
             if let Some(total) = envelope.total_records {
                 list.insert("total_records".into(), total.into());
@@ -120,10 +109,74 @@ pub fn from_answer(
         }
         ResultShape::Scalar | ResultShape::Unknown => json!({ "result": envelope.result }),
     };
-    let text = structured.to_string();
+    let mut text = structured.to_string();
+    if text.len() > super::fields::MAX_ANSWER_BYTES
+        && let Value::Object(mut list) = structured
+    {
+        fit_list(&mut list);
+        text = Value::Object(list.clone()).to_string();
+        return ToolOutcome {
+            structured: Some(Value::Object(list)),
+            text,
+            is_error: false,
+        };
+    }
     ToolOutcome {
         structured: Some(structured),
         text,
         is_error: false,
+    }
+}
+
+/// Cuts a list answer that would not fit a model's context at an item boundary, and says so.
+fn fit_list(list: &mut Map<String, Value>) {
+    let Some(Value::Array(items)) = list.get_mut("items") else {
+        return;
+    };
+    let received = items.len();
+    // Leave room for the other members and the note.
+    let kept = super::fields::fit(items, super::fields::MAX_ANSWER_BYTES - 2_000);
+    if kept < received {
+        list.insert("truncated".into(), true.into());
+        list.insert(
+            "note".into(),
+            format!(
+                "Showing {kept} of the {received} items on this page: the rest would not fit a model's context. Ask again with `fields` (fewer properties) or a smaller page_size to see them."
+            )
+            .into(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_list_is_cut_at_an_item_boundary_with_a_note() {
+        let items: Vec<Value> = (0..200)
+            .map(|i| json!({"id": i, "details": "x".repeat(1_000)}))
+            .collect();
+        let mut list = Map::new();
+        list.insert("items".into(), Value::Array(items));
+        list.insert("total_records".into(), 200.into());
+        fit_list(&mut list);
+        let kept = list["items"].as_array().map_or(0, Vec::len);
+        assert!(kept > 0 && kept < 200, "{kept}");
+        assert_eq!(list["truncated"], true);
+        assert!(
+            list["note"]
+                .as_str()
+                .is_some_and(|n| n.contains(&format!("Showing {kept} of the 200")))
+        );
+        assert!(Value::Object(list).to_string().len() <= super::super::fields::MAX_ANSWER_BYTES);
+    }
+
+    #[test]
+    fn a_list_that_fits_is_left_whole() {
+        let mut list = Map::new();
+        list.insert("items".into(), json!([{"id": 1}]));
+        fit_list(&mut list);
+        assert!(list.get("truncated").is_none());
     }
 }

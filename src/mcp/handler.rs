@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
@@ -143,13 +142,17 @@ impl Handler {
             // 2026-07-28 removed ping; discovery replaced the handshake.
             "ping" if !modern => Ok(json!({})),
             "server/discover" if modern => Ok(protocol::discover_result()),
-            "tools/list" => self.list_tools(endpoint, params.as_ref()).map(|mut list| {
-                if modern {
-                    list["ttlMs"] = protocol::LIST_TTL_MS.into();
-                    list["cacheScope"] = "private".into();
+            "tools/list" => {
+                // Served from the listings serialised at start-up, joined as text.
+                match self.list_tools(endpoint, params.as_ref(), modern) {
+                    Ok(result) => reply.message = Some(jsonrpc::reply_text(&id, &result)),
+                    Err(error) => {
+                        reply.http_status = error.http_status;
+                        reply.message = Some(jsonrpc::error_reply(&id, &error));
+                    }
                 }
-                list
-            }),
+                return reply;
+            }
             "tools/call" => {
                 let (result, rate_limit) = self.call_tool(endpoint, params).await;
                 reply.rate_limit = rate_limit;
@@ -168,13 +171,8 @@ impl Handler {
         };
         let result = result.map(|value| if modern { modern_result(value) } else { value });
         let message = match result {
-            Ok(value) => match RawValue::from_string(value.to_string()) {
-                Ok(raw) => jsonrpc::reply(&id, &raw),
-                Err(_) => jsonrpc::error_reply(
-                    &id,
-                    &RpcError::new(code::INTERNAL_ERROR, "Internal error"),
-                ),
-            },
+            // A serialised `Value` is valid JSON: no need to parse it again.
+            Ok(value) => jsonrpc::reply_text(&id, &value.to_string()),
             Err(error) => {
                 reply.http_status = error.http_status;
                 jsonrpc::error_reply(&id, &error)
@@ -184,14 +182,23 @@ impl Handler {
         reply
     }
 
+    /// The `tools/list` result as JSON text: the page's pre-serialised listings joined, plus
+    /// the cursor and, for modern requests, the caching hints and decorations.
     fn list_tools(
         &self,
         endpoint: &McpEndpoint,
         params: Option<&Value>,
-    ) -> Result<Value, RpcError> {
+        modern: bool,
+    ) -> Result<String, RpcError> {
         let scope = &endpoint.scope;
         if scope.exposure == ToolExposure::Discovery {
-            return Ok(json!({"tools": discovery::meta_tool_listings()}));
+            let mut list = json!({"tools": discovery::meta_tool_listings()});
+            if modern {
+                list["ttlMs"] = protocol::LIST_TTL_MS.into();
+                list["cacheScope"] = "private".into();
+                list = modern_result(list);
+            }
+            return Ok(list.to_string());
         }
         let start = match params.and_then(|p| p.get("cursor")) {
             None | Some(Value::Null) => 0,
@@ -201,15 +208,39 @@ impl Handler {
             Some(_) => return Err(RpcError::invalid_params("Invalid cursor: it must be a string")),
         };
         let end = (start + self.list_page_size).min(scope.tools().len());
-        let listings: Vec<Value> = scope.tools()[start..end]
-            .iter()
-            .filter_map(|t| serde_json::from_str(&t.listing).ok())
-            .collect();
-        let mut result = json!({"tools": listings});
-        if end < scope.tools().len() {
-            result["nextCursor"] = URL_SAFE_NO_PAD.encode(end.to_string()).into();
+        let page = &scope.tools()[start..end];
+        let mut out =
+            String::with_capacity(page.iter().map(|t| t.listing.len() + 1).sum::<usize>() + 256);
+        out.push_str("{\"tools\":[");
+        for (i, tool) in page.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&tool.listing);
         }
-        Ok(result)
+        out.push(']');
+        if end < scope.tools().len() {
+            out.push_str(",\"nextCursor\":");
+            out.push_str(&Value::from(URL_SAFE_NO_PAD.encode(end.to_string())).to_string());
+        }
+        if modern {
+            let extras = json!({
+                "ttlMs": protocol::LIST_TTL_MS,
+                "cacheScope": "private",
+                "resultType": "complete",
+                "_meta": {SERVER_INFO_KEY: protocol::server_info()},
+            });
+            if let Some(object) = extras.as_object() {
+                for (key, value) in object {
+                    out.push(',');
+                    out.push_str(&Value::from(key.as_str()).to_string());
+                    out.push(':');
+                    out.push_str(&value.to_string());
+                }
+            }
+        }
+        out.push('}');
+        Ok(out)
     }
 
     async fn call_tool(
@@ -239,7 +270,7 @@ impl Handler {
         match scope.find(&name) {
             Some(tool) => {
                 let report = self.run(endpoint, tool, arguments).await;
-                (Ok(report.outcome.to_json()), report.rate_limit)
+                (Ok(report.outcome.into_json()), report.rate_limit)
             }
             None => (Err(unknown_tool(&name)), None),
         }
@@ -258,7 +289,7 @@ impl Handler {
             discovery::SEARCH_TOOLS => {
                 let Some(query) = text_arg("query") else {
                     return (
-                        Ok(ToolOutcome::error("search_tools needs a `query` string").to_json()),
+                        Ok(ToolOutcome::error("search_tools needs a `query` string").into_json()),
                         None,
                     );
                 };
@@ -288,7 +319,7 @@ impl Handler {
                     let report = self
                         .run(endpoint, tool, args.get("arguments").cloned())
                         .await;
-                    return (Ok(report.outcome.to_json()), report.rate_limit);
+                    return (Ok(report.outcome.into_json()), report.rate_limit);
                 }
                 None => ToolOutcome::error(
                     "No tool by that name in this server's scope; find names with search_tools",
@@ -296,7 +327,7 @@ impl Handler {
             },
             other => return (Err(unknown_tool(other)), None),
         };
-        (Ok(outcome.to_json()), None)
+        (Ok(outcome.into_json()), None)
     }
 
     async fn run(

@@ -159,11 +159,16 @@ fn valid_id(id: &Value) -> bool {
 
 /// A success reply whose result is already serialised.
 pub fn reply(id: &Value, result: &RawValue) -> String {
-    let mut out = String::with_capacity(result.get().len() + 48);
+    reply_text(id, result.get())
+}
+
+/// A success reply around result text the caller built as JSON itself.
+pub fn reply_text(id: &Value, result: &str) -> String {
+    let mut out = String::with_capacity(result.len() + 48);
     out.push_str("{\"jsonrpc\":\"2.0\",\"id\":");
     out.push_str(&id.to_string());
     out.push_str(",\"result\":");
-    out.push_str(result.get());
+    out.push_str(result);
     out.push('}');
     out
 }
