@@ -62,6 +62,8 @@ pub struct ToolCall {
 /// Queued tool calls beyond this many are dropped (and counted), never waited for.
 pub const TOOL_CALL_QUEUE: usize = 4096;
 const BATCH: usize = 256;
+/// How long the writer gathers rows before it writes them.
+const LINGER: Duration = Duration::from_millis(100);
 
 enum Message {
     Call(ToolCall),
@@ -115,14 +117,20 @@ async fn write_tool_calls(
     while let Some(first) = receiver.recv().await {
         let mut calls = Vec::new();
         let mut flushed = Vec::new();
+        // Linger a little after the first row so a steady trickle of calls shares one
+        // transaction instead of paying a commit each; a flush ends the wait at once.
+        let deadline = tokio::time::Instant::now() + LINGER;
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
                 Message::Call(call) => calls.push(call),
                 Message::Flush(done) => flushed.push(done),
             }
-            next = if calls.len() < BATCH {
-                receiver.try_recv().ok()
+            next = if calls.len() < BATCH && flushed.is_empty() {
+                tokio::time::timeout_at(deadline, receiver.recv())
+                    .await
+                    .ok()
+                    .flatten()
             } else {
                 None
             };

@@ -4,13 +4,16 @@
 //!   records (or only check it) and report what changed for agents.
 //! - `spec diff OLD NEW` / `spec update PATH`: review a new BMS spec, and vendor it.
 //! - `test`: the whole test suite, including the real MCP clients it installs itself.
+//! - `bench [--quick]`: bms-mcp's per-call cost against a direct BMS call and FastMCP.
 //!
 //! Exit codes: 0 success, 1 failure, 2 a breaking change refused by `--deny-breaking`.
 
+mod bench;
 mod cli;
 mod gen_cmd;
 mod interop;
 mod report;
+mod served;
 mod spec_cmd;
 mod spec_readme;
 mod test_cmd;
@@ -36,7 +39,11 @@ commands:
   spec update PATH [--deny-breaking] [--json]
         validate a new spec, vendor it into spec/, record its sha256 and date in
         spec/README.md, regenerate and report
-  test  run the workspace tests, then the real-client interop suite";
+  test  run the workspace tests, then the real-client interop suite
+  bench [--quick]
+        latency, throughput, CPU per call and memory of bms-mcp against a direct
+        BMS call and FastMCP on the sandbox; writes BENCHMARKS.md and
+        docs/bench.svg (--quick: shorter runs, written under target/bench/)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +59,7 @@ fn main() -> ExitCode {
         Some("gen") => gen_cmd::run(&root, &args[1..], &mut console),
         Some("spec") => spec_cmd::run(&root, &args[1..], &mut console),
         Some("test") => test_cmd::run(&root, &args[1..]),
+        Some("bench") => bench::run(&root, &args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -4,14 +4,14 @@
 //! MCP Inspector, mcp-remote and a Node 22 runtime into `tests/interop/node_modules`
 //! (`tests/interop/package.json` and its lockfile).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::served::{Profile, Server, build_binary};
+
+mod console;
 mod node;
 
 /// One suite's result for the summary.
@@ -43,7 +43,7 @@ impl std::fmt::Display for Outcome {
 }
 
 pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
-    let binary = build_binary(root)?;
+    let binary = build_binary(root, Profile::Debug)?;
     let python = python_env(root)?;
     let node = node_env(root)?;
     let mut outcomes = Vec::new();
@@ -53,21 +53,9 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     outcomes.extend(node::inspector_suites(&node, &binary, &server)?);
     outcomes.push(node::mcp_remote_suite(&node, &server)?);
     outcomes.push(node::conformance_suite(&node, &server)?);
+    outcomes.push(console::browser_suite(root, &python, &binary, &server)?);
     drop(server);
     Ok(outcomes)
-}
-
-fn build_binary(root: &Path) -> anyhow::Result<PathBuf> {
-    println!("== building bms-mcp ==");
-    let status = Command::new("cargo")
-        .args(["build", "--package", "bms-mcp", "--bin", "bms-mcp"])
-        .current_dir(root)
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    Ok(root.join("target/debug/bms-mcp"))
 }
 
 /// `.tools/venv` with the pinned requirements, reinstalled when they change.
@@ -156,78 +144,4 @@ fn python_suite(
         status.success(),
         String::new(),
     ))
-}
-
-/// A `bms-mcp serve` on a free loopback port with the built-in sandbox and a fresh data
-/// directory (so it is a first run and prints its MCP URL), stopped and removed on drop.
-pub struct Server {
-    child: Child,
-    data_dir: PathBuf,
-    pub mcp_url: String,
-    pub sandbox_url: String,
-}
-
-impl Server {
-    pub fn start(binary: &Path, extra_args: &[&str]) -> anyhow::Result<Server> {
-        let data_dir = std::env::temp_dir().join(format!(
-            "bms-mcp-interop-{}-{}",
-            std::process::id(),
-            unique()
-        ));
-        std::fs::create_dir_all(&data_dir).context("creating the data directory")?;
-        let mut child = Command::new(binary)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&data_dir)
-            .args(extra_args)
-            .env("BMS_MCP_LOG", "warn")
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("starting bms-mcp serve")?;
-        let stdout = child.stdout.take().context("serve's stdout")?;
-        let (lines_tx, lines_rx) = mpsc::channel::<String>();
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines_tx.send(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            data_dir,
-            mcp_url: String::new(),
-            sandbox_url: String::new(),
-        };
-        while server.mcp_url.is_empty() {
-            let line = lines_rx
-                .recv_timeout(Duration::from_secs(60))
-                .context("bms-mcp serve printed no MCP URL within 60 s")?;
-            if let Some(url) = line.strip_prefix("MCP URL: ") {
-                server.mcp_url = url.trim().to_owned();
-            } else if let Some(rest) = line.strip_prefix("BMS: built-in sandbox at ") {
-                server.sandbox_url = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-            }
-        }
-        Ok(server)
-    }
-}
-
-/// A number no other server of this run has used.
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
-    }
 }

@@ -7,7 +7,8 @@ use std::process::{Command, Output};
 
 use anyhow::Context;
 
-use super::{Outcome, Server};
+use super::Outcome;
+use crate::served::Server;
 
 /// Where the installed clients and their Node runtime are.
 pub struct NodeEnv {

@@ -1,0 +1,193 @@
+//! The processes the bench starts besides `bms-mcp serve`: the sandbox and FastMCP. Each is
+//! killed when its handle is dropped, also when the bench fails half-way.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use super::http;
+use super::workloads;
+use crate::served::spawn_reading_lines;
+
+/// The FastMCP release the bench compares with.
+pub const FASTMCP_PIN: &str = "fastmcp==4.2.3";
+
+/// A child process killed on drop.
+pub struct Spawned {
+    child: Child,
+}
+
+impl Spawned {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn child(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+impl From<Child> for Spawned {
+    fn from(child: Child) -> Spawned {
+        Spawned { child }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `bms-mcp sandbox` with no rate limit to speak of and no faults.
+pub struct Sandbox {
+    pub process: Spawned,
+    pub base_url: String,
+}
+
+impl Sandbox {
+    pub fn start(binary: &Path) -> anyhow::Result<Sandbox> {
+        let (child, lines) = spawn_reading_lines(
+            Command::new(binary)
+                .args(["sandbox", "--listen", "127.0.0.1:0"])
+                .args(["--rate-limit", "1000000000/hour"])
+                .stderr(Stdio::inherit()),
+        )?;
+        let process = Spawned { child };
+        loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(30))
+                .context("bms-mcp sandbox printed no base URL within 30 s")?;
+            if let Some(url) = line.strip_prefix("BMS sandbox listening on ") {
+                return Ok(Sandbox {
+                    process,
+                    base_url: url.trim().to_owned(),
+                });
+            }
+        }
+    }
+
+    /// A bearer token from `POST /v2/security/authenticate` with the demo login.
+    pub fn sign_in(&self) -> anyhow::Result<String> {
+        let form = "GrantType=password&UserName=sandbox%40example.com&Password=sandbox\
+                    &Tenant=Sandbox+MSP";
+        let reply = http::send(
+            "POST",
+            &format!("{}/v2/security/authenticate", self.base_url),
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Accept", "application/json"),
+            ],
+            form.as_bytes(),
+        )?;
+        let json = reply.json()?;
+        json.pointer("/result/accessToken")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned)
+            .with_context(|| format!("the sandbox's sign-in answer has no token: {json}"))
+    }
+}
+
+/// `FastMCP.from_openapi` on the vendored spec (`xtask/bench/fastmcp_server.py`).
+pub struct FastMcp {
+    pub process: Spawned,
+    pub url: String,
+    /// From spawning Python to the first `tools/list` answer.
+    pub cold_start: Duration,
+}
+
+impl FastMcp {
+    pub fn start(root: &Path, sandbox: &Sandbox, bms_token: &str) -> anyhow::Result<FastMcp> {
+        let python = fastmcp_env(root)?;
+        let port = free_port()?;
+        let url = format!("http://127.0.0.1:{port}/mcp");
+        let started = Instant::now();
+        let child = Command::new(python)
+            .arg(root.join("xtask/bench/fastmcp_server.py"))
+            .env("BENCH_SPEC", root.join("spec/kaseya-bms-openapi.json"))
+            .env("BENCH_SANDBOX_URL", &sandbox.base_url)
+            .env("BENCH_BMS_TOKEN", bms_token)
+            .env("BENCH_PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting the FastMCP server")?;
+        let mut process = Spawned { child };
+        let cold_start = wait_for_first_answer(&mut process.child, &url, started, 120)?;
+        Ok(FastMcp {
+            process,
+            url,
+            cold_start,
+        })
+    }
+}
+
+/// Polls `tools/list` at `url` until it answers 200, and returns the time since `started`.
+pub fn wait_for_first_answer(
+    child: &mut Child,
+    url: &str,
+    started: Instant,
+    limit_seconds: u64,
+) -> anyhow::Result<Duration> {
+    let list = workloads::tools_list(url);
+    let headers = list.header_refs();
+    loop {
+        if let Ok(reply) = http::send("POST", url, &headers, &list.body)
+            && reply.status == 200
+        {
+            return Ok(started.elapsed());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("the server at {url} exited ({status}) before it answered");
+        }
+        if started.elapsed() > Duration::from_secs(limit_seconds) {
+            bail!("{url} did not answer tools/list within {limit_seconds} s");
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// `.tools/bench-venv` with the pinned FastMCP, installed when missing or when the pin changed.
+fn fastmcp_env(root: &Path) -> anyhow::Result<PathBuf> {
+    let venv = root.join(".tools/bench-venv");
+    let python = venv.join("bin/python");
+    let stamp = venv.join("fastmcp.installed");
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(FASTMCP_PIN) {
+        return Ok(python);
+    }
+    println!("== installing {FASTMCP_PIN} into .tools/bench-venv ==");
+    let status = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .context("python3 -m venv")?;
+    if !status.success() {
+        bail!("python3 -m venv failed; install python3 with the venv module");
+    }
+    let status = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            FASTMCP_PIN,
+        ])
+        .status()
+        .context("pip install")?;
+    if !status.success() {
+        bail!("pip install {FASTMCP_PIN} failed");
+    }
+    std::fs::write(&stamp, FASTMCP_PIN).context("writing the install stamp")?;
+    Ok(python)
+}
