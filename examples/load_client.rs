@@ -20,6 +20,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let sessions: usize = sessions.parse()?;
     let calls: usize = calls.parse()?;
+    // reqwest is built without a default TLS provider (see `bms::http_client`).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(sessions)
         .build()?;
