@@ -5,6 +5,7 @@
 //! - `spec diff OLD NEW` / `spec update PATH`: review a new BMS spec, and vendor it.
 //! - `test`: the whole test suite, including the real MCP clients it installs itself.
 //! - `bench [--quick]`: bms-mcp's per-call cost against a direct BMS call and FastMCP.
+//! - `load [SESSIONS [CALLS]]`: many concurrent MCP sessions, every answer checked.
 //!
 //! Exit codes: 0 success, 1 failure, 2 a breaking change refused by `--deny-breaking`.
 
@@ -40,6 +41,9 @@ commands:
         validate a new spec, vendor it into spec/, record its sha256 and date in
         spec/README.md, regenerate and report
   test  run the workspace tests, then the real-client interop suite
+  load [SESSIONS [CALLS_PER_SESSION]]
+        1,000 concurrent MCP sessions × 20 tool calls by default against a release
+        serve on the sandbox; every answer checked against its request; p50/p99, RSS
   bench [--quick]
         latency, throughput, CPU per call and memory of bms-mcp against a direct
         BMS call and FastMCP on the sandbox; writes BENCHMARKS.md and
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Some("spec") => spec_cmd::run(&root, &args[1..], &mut console),
         Some("test") => test_cmd::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
+        Some("load") => bench::soak::run(&root, &args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

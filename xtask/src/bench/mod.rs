@@ -16,6 +16,7 @@ mod processes;
 mod procfs;
 mod report;
 mod sessions;
+pub mod soak;
 mod workloads;
 
 use std::path::Path;

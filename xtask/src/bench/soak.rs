@@ -1,0 +1,106 @@
+//! `cargo xtask load`: many MCP sessions at once against one `serve`, every answer checked
+//! against the request that asked for it (`examples/load_client.rs`), with the server's memory
+//! before and after. A harness, not a test: it reports figures and fails only on a lost or
+//! mismatched answer.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+use super::processes::Sandbox;
+use super::procfs;
+use crate::served::{Profile, Server, build_binary};
+
+const USAGE: &str = "usage: cargo xtask load [SESSIONS [CALLS_PER_SESSION]] (default 1000 20)";
+
+pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    if args.len() > 2 {
+        bail!("{USAGE}");
+    }
+    let number = |i: usize, default: usize| -> anyhow::Result<usize> {
+        args.get(i).map_or(Ok(default), |v| {
+            v.parse()
+                .with_context(|| format!("{v:?} is not a number; {USAGE}"))
+        })
+    };
+    let (sessions, calls) = (number(0, 1000)?, number(1, 20)?);
+    let binary = build_binary(root, Profile::Release)?;
+    let client = build_load_client(root)?;
+    let sandbox = Sandbox::start(&binary)?;
+    let server = Server::start(
+        &binary,
+        &[
+            "--bms-url",
+            &sandbox.base_url,
+            "--bms-username",
+            "sandbox@example.com",
+            "--bms-password",
+            "sandbox",
+            "--bms-tenant",
+            "Sandbox MSP",
+        ],
+    )?;
+    let idle_kib = procfs::rss_kib(server.pid())?;
+    println!(
+        "== {sessions} sessions × {calls} calls against {} ==",
+        server.mcp_url
+    );
+    // Each session holds a connection: raise the open-file limit for the client.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 65536 2>/dev/null || ulimit -n 8192; exec \"$0\" \"$@\"")
+        .arg(&client)
+        .args([
+            server.mcp_url.as_str(),
+            &sessions.to_string(),
+            &calls.to_string(),
+        ])
+        .output()
+        .context("running the load client")?;
+    if !output.status.success() {
+        bail!(
+            "the load client failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let figures: Value =
+        serde_json::from_slice(&output.stdout).context("reading the load client's figures")?;
+    let loaded_kib = procfs::rss_kib(server.pid())?;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    println!(
+        "calls {}  lost {}  mismatched {}  p50 {:.1} ms  p99 {:.1} ms  {:.0} calls/s  serve RSS {:.1} MiB idle → {:.1} MiB loaded",
+        figures["calls"],
+        figures["failed"],
+        figures["mismatched"],
+        figures["p50_ms"].as_f64().unwrap_or(0.0),
+        figures["p99_ms"].as_f64().unwrap_or(0.0),
+        figures["calls_per_second"].as_f64().unwrap_or(0.0),
+        mib(idle_kib),
+        mib(loaded_kib),
+    );
+    if figures["failed"] != 0 || figures["mismatched"] != 0 {
+        bail!("answers were lost or mismatched");
+    }
+    Ok(())
+}
+
+fn build_load_client(root: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let status = Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "--package",
+            "bms-mcp",
+            "--example",
+            "load_client",
+        ])
+        .current_dir(root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("building examples/load_client.rs failed");
+    }
+    Ok(root.join("target/release/examples/load_client"))
+}
