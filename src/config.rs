@@ -8,6 +8,7 @@
 //! sits under the flags, for clap and for the few settings read from the environment alone
 //! (`data_key`, `secret_key`, `log`), by one rule.
 
+use crate::catalogue::ClientChoice;
 use bms_mcp_codegen::spec::edit_distance;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -132,6 +133,8 @@ pub static KEYS: &[Key] = &[
         "First run's MCP server: tags (`servicedesk`, `crm`, ...)"),
     key("tool_exposure", "BMS_MCP_TOOL_EXPOSURE", true, KeyDefault::Value("all"), Kind::Choice(&["all", "discovery"]),
         "First run's MCP server: `all` tools listed, or `discovery` (three meta-tools)"),
+    key("client", "BMS_MCP_CLIENT", true, KeyDefault::Value("auto"), Kind::Choice(&ClientChoice::VALUES),
+        "First run's MCP server: client profile (`auto` picks one from the client's name; see README)"),
 ];
 
 /// A key by its file name.

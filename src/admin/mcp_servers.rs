@@ -12,6 +12,7 @@ use super::accounts::no_account;
 use super::auth::Admin;
 use super::body::{JsonBody, nullable, required};
 use super::errors::AdminError;
+use crate::catalogue::ClientChoice;
 use crate::mcp::ToolExposure;
 use crate::server::AppState;
 use crate::store::servers::check_name_and_expiry;
@@ -38,6 +39,7 @@ pub struct ConfigBody {
     tags: Option<Vec<String>>,
     require_api_token_auth: Option<bool>,
     tool_exposure: Option<ToolExposure>,
+    client: Option<ClientChoice>,
 }
 
 impl ConfigBody {
@@ -56,6 +58,9 @@ impl ConfigBody {
         }
         if let Some(exposure) = self.tool_exposure {
             config.tool_exposure = exposure;
+        }
+        if let Some(client) = self.client {
+            config.client = client;
         }
         config.validate()?;
         Ok(config)

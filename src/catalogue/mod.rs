@@ -3,6 +3,7 @@
 
 mod def;
 mod filter;
+mod profile;
 // Formatted by the generator (prettyplease), not rustfmt: `cargo fmt` must leave it as generated.
 #[allow(clippy::all)]
 #[rustfmt::skip]
@@ -20,6 +21,7 @@ pub use def::{
 };
 pub use filter::ToolFilter;
 pub use generated::SPEC_SHA256;
+pub use profile::{ClientChoice, ClientProfile, short_name};
 
 /// One catalogue entry: the generated definition plus what is derived from it once.
 pub struct Tool {
@@ -28,6 +30,8 @@ pub struct Tool {
     pub output_schema: Option<Value>,
     /// The tool as `tools/list` shows it, serialised once.
     pub listing: Arc<str>,
+    /// The listing for each other client profile, made when a client of that kind first asks.
+    profile_listings: [OnceLock<Arc<str>>; ClientProfile::ALL.len()],
     validator: OnceLock<Option<jsonschema::Validator>>,
 }
 
@@ -39,14 +43,31 @@ impl Tool {
             serde_json::from_str(def.input_schema).unwrap_or_else(|_| json!({"type": "object"}));
         let output_schema: Option<Value> =
             def.output_schema.and_then(|s| serde_json::from_str(s).ok());
-        let listing = listing_json(def, &input_schema, output_schema.as_ref());
+        let listing = Value::Object(listing_map(def, &input_schema, output_schema.as_ref()));
         Tool {
             def,
             input_schema,
             output_schema,
-            listing: listing.into(),
+            listing: listing.to_string().into(),
+            profile_listings: Default::default(),
             validator: OnceLock::new(),
         }
+    }
+
+    /// The tool as `tools/list` shows it to a client of `profile`.
+    pub fn listing_for(&self, profile: ClientProfile) -> Arc<str> {
+        if profile == ClientProfile::Standard {
+            return self.listing.clone();
+        }
+        self.profile_listings[profile.index()]
+            .get_or_init(|| {
+                let standard =
+                    listing_map(self.def, &self.input_schema, self.output_schema.as_ref());
+                Value::Object(profile.adapt_listing(&standard))
+                    .to_string()
+                    .into()
+            })
+            .clone()
     }
 
     /// The compiled argument validator (compiled on first call).
@@ -61,7 +82,7 @@ impl Tool {
     }
 }
 
-fn listing_json(def: &ToolDef, input: &Value, output: Option<&Value>) -> String {
+fn listing_map(def: &ToolDef, input: &Value, output: Option<&Value>) -> Map<String, Value> {
     let mut tool = Map::new();
     tool.insert("name".into(), def.name.into());
     tool.insert("title".into(), def.title.into());
@@ -81,13 +102,13 @@ fn listing_json(def: &ToolDef, input: &Value, output: Option<&Value>) -> String 
             "openWorldHint": true,
         }),
     );
-    Value::Object(tool).to_string()
+    tool
 }
 
-/// Every tool, in generated order, indexed by name.
+/// Every tool, in generated order, indexed by its name and its short name.
 pub struct Catalogue {
     tools: Vec<Tool>,
-    by_name: HashMap<&'static str, usize>,
+    by_name: HashMap<Box<str>, usize>,
 }
 
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
@@ -98,11 +119,11 @@ static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
             .flat_map(|group| group.iter().copied())
             .map(Tool::new),
     );
-    let by_name = tools
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.def.name, i))
-        .collect();
+    let mut by_name: HashMap<Box<str>, usize> = HashMap::with_capacity(tools.len() * 2);
+    for (i, tool) in tools.iter().enumerate() {
+        by_name.insert(tool.def.name.into(), i);
+        by_name.insert(short_name(tool.def.name).into(), i);
+    }
     Catalogue { tools, by_name }
 });
 
@@ -116,6 +137,7 @@ impl Catalogue {
         &self.tools
     }
 
+    /// A tool by its name or its short name (see `ClientProfile::ShortNames`).
     pub fn get(&self, name: &str) -> Option<&Tool> {
         self.by_name.get(name).map(|&i| &self.tools[i])
     }

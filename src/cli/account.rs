@@ -8,7 +8,7 @@ use anyhow::Context;
 use super::split_list;
 use crate::bms::{BmsClient, BmsClientConfig, BmsCredentials, http_client};
 use crate::call::CursorCodec;
-use crate::catalogue::ToolFilter;
+use crate::catalogue::{ClientChoice, ToolFilter};
 use crate::config::ConfigError;
 use crate::mcp::{McpScope, ToolExposure};
 use crate::store::McpServerConfig;
@@ -55,6 +55,14 @@ pub struct ScopeArgs {
     /// `all` lists every tool in scope; `discovery` lists three meta-tools (search, schema, call).
     #[arg(long, env = "BMS_MCP_TOOL_EXPOSURE", value_enum, default_value_t = Exposure::All)]
     tool_exposure: Exposure,
+    /// Client profile: `auto` (from the client's name), `standard`, `short-names`,
+    /// `openai-strict` or `gemini`.
+    #[arg(long, env = "BMS_MCP_CLIENT", value_name = "PROFILE", default_value = "auto", value_parser = parse_client)]
+    client: ClientChoice,
+}
+
+fn parse_client(text: &str) -> Result<ClientChoice, String> {
+    ClientChoice::try_from(text.to_owned())
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -81,7 +89,7 @@ impl ScopeArgs {
             Exposure::All => ToolExposure::All,
             Exposure::Discovery => ToolExposure::Discovery,
         };
-        Ok(McpScope::new(filter, exposure))
+        Ok(McpScope::new(filter, exposure).with_client(self.client))
     }
 
     /// The same scope as a stored MCP server's config.
@@ -92,6 +100,7 @@ impl ScopeArgs {
             tags: scope.filter.tags.clone(),
             require_api_token_auth: false,
             tool_exposure: scope.exposure,
+            client: scope.client,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The "Create MCP Server" form: method classes and verbs, tags with the number of tools each
 //! yields (updated live by `console.js`, or by the "Count tools" button without it), tool
-//! exposure, the admin-token requirement and an expiry.
+//! exposure, the client profile, the admin-token requirement and an expiry.
 
 use maud::{Markup, html};
 
@@ -8,7 +8,7 @@ use super::form::FormFields;
 use super::layout::{Page, csrf_field, page, problem};
 use super::session::Session;
 use super::tools::{CLASSES, scope_counts};
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, ClientChoice};
 use crate::mcp::ToolExposure;
 use crate::store::servers::check_name_and_expiry;
 use crate::store::{IntegratedAccount, Invalid, McpServerConfig, parse_rfc3339, unix_now};
@@ -20,6 +20,7 @@ pub struct ServerForm {
     pub methods: Vec<String>,
     pub tags: Vec<String>,
     pub exposure: ToolExposure,
+    pub client: ClientChoice,
     pub require_api_token_auth: bool,
     /// `YYYY-MM-DDTHH:MM` in UTC, as a `datetime-local` input sends it; empty for never.
     pub expires: String,
@@ -35,6 +36,10 @@ impl ServerForm {
                 Some("discovery") => ToolExposure::Discovery,
                 _ => ToolExposure::All,
             },
+            client: form
+                .get("client")
+                .and_then(ClientChoice::parse)
+                .unwrap_or_default(),
             require_api_token_auth: form.checked("require_api_token_auth"),
             expires: form.text("expires_at").unwrap_or_default(),
         }
@@ -49,6 +54,7 @@ impl ServerForm {
             tags: self.tags.clone(),
             require_api_token_auth: self.require_api_token_auth,
             tool_exposure: self.exposure,
+            client: self.client,
         };
         config.validate()?;
         Ok((self.name.clone(), config, expires_at))
@@ -73,6 +79,30 @@ fn expiry(text: &str) -> Result<Option<i64>, Invalid> {
         )
     })
 }
+
+/// The client profiles as the form offers them.
+const CLIENT_CHOICES: &[(&str, &str)] = &[
+    (
+        "auto",
+        "Automatic: short names for Cursor, Claude Code and VS Code; standard for the rest",
+    ),
+    (
+        "standard",
+        "Standard: generated names and full JSON Schemas",
+    ),
+    (
+        "short-names",
+        "Short names (45 characters at most), for clients that cap or prefix tool names",
+    ),
+    (
+        "openai-strict",
+        "OpenAI strict: schemas in strict function-calling form (optional arguments nullable)",
+    ),
+    (
+        "gemini",
+        "Gemini: schemas in Gemini's function-declaration subset",
+    ),
+];
 
 /// The labels people read for the fields the store's checks name.
 fn field_label(field: &str) -> &str {
@@ -143,6 +173,15 @@ pub fn form_page(
                 legend { "Tool exposure" }
                 (radio("all", "All tools: every tool in scope is listed to the model", form.exposure == ToolExposure::All))
                 (radio("discovery", "Discovery: three tools (search, schema, call) stand in for a long list", form.exposure == ToolExposure::Discovery))
+            }
+            div class="field" {
+                label for="client" { "Client profile" }
+                select id="client" name="client" aria-describedby="client_help" {
+                    @for (value, label) in CLIENT_CHOICES {
+                        option value=(value) selected[form.client.as_str() == *value] { (label) }
+                    }
+                }
+                p id="client_help" class="help" { "How tool names and argument schemas are shown. Calls are checked the same way whatever you pick." }
             }
             div class="field" {
                 span class="check" {

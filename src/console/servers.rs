@@ -14,6 +14,7 @@ use super::server_form::{self, ServerForm};
 use super::session::{Posted, Session};
 use super::snippets;
 use super::tools::scope_counts;
+use crate::catalogue::ClientChoice;
 use crate::mcp::ToolExposure;
 use crate::server::AppState;
 use crate::store::{IntegratedAccount, McpServer, NewMcpServer};
@@ -128,6 +129,7 @@ fn server_row(session: &Session, server: &McpServer, last_used: Option<i64>) -> 
                 (server.name)
                 @if config.require_api_token_auth { br; small { "requires an admin token" } }
                 @if config.tool_exposure == ToolExposure::Discovery { br; small { "discovery tools" } }
+                @if config.client != ClientChoice::Auto { br; small { (config.client.as_str()) " client profile" } }
             }
             td { (list_or_all(&config.methods)) }
             td { (list_or_all(&config.tags)) }

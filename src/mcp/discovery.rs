@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::catalogue::Tool;
+use crate::catalogue::{ClientProfile, Tool};
 
 pub const SEARCH_TOOLS: &str = "search_tools";
 pub const GET_TOOL_SCHEMA: &str = "get_tool_schema";
@@ -137,10 +137,11 @@ fn score(tool: &Tool, words: &[String]) -> u32 {
 }
 
 /// One search hit as the model sees it.
-pub fn hit_json(tool: &Tool) -> Value {
-    let first_sentence = tool.def.description.split(". ").next().unwrap_or_default();
+pub fn hit_json(tool: &Tool, profile: ClientProfile) -> Value {
+    let description = profile.text(tool.def.description);
+    let first_sentence = description.split(". ").next().unwrap_or_default();
     json!({
-        "name": tool.def.name,
+        "name": profile.tool_name(tool.def),
         "title": tool.def.title,
         "summary": first_sentence,
         "method_class": tool.def.class.as_str(),

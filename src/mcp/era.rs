@@ -15,6 +15,7 @@ use super::protocol;
 pub const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 pub const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
 pub const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
+pub const CLIENT_INFO_KEY: &str = "io.modelcontextprotocol/clientInfo";
 
 /// How a request is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

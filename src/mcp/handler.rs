@@ -15,7 +15,7 @@ use super::jsonrpc::{self, Incoming, RpcError, code};
 use super::protocol;
 use crate::bms::{BmsClient, RateLimitHeaders};
 use crate::call::{self, CallReport, CursorCodec, ToolOutcome};
-use crate::catalogue::{Catalogue, Tool, ToolFilter};
+use crate::catalogue::{Catalogue, ClientChoice, ClientProfile, Tool, ToolFilter};
 use crate::server::metrics::Metrics;
 use crate::store::ToolCallLog;
 use crate::store::audit::ToolCall;
@@ -35,6 +35,8 @@ pub enum ToolExposure {
 pub struct McpScope {
     pub filter: ToolFilter,
     pub exposure: ToolExposure,
+    /// How tools are presented to each client.
+    pub client: ClientChoice,
     tools: Vec<&'static Tool>,
 }
 
@@ -48,8 +50,15 @@ impl McpScope {
         McpScope {
             filter,
             exposure,
+            client: ClientChoice::Auto,
             tools,
         }
+    }
+
+    /// The same scope presented with `client`'s profile.
+    pub fn with_client(mut self, client: ClientChoice) -> McpScope {
+        self.client = client;
+        self
     }
 
     /// The tools in scope, catalogue order.
@@ -87,6 +96,13 @@ pub struct Reply {
     pub http_status: Option<u16>,
 }
 
+/// What the transport knows of the client a message comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientContext {
+    /// The profile the client's tools are presented in.
+    pub profile: ClientProfile,
+}
+
 /// Answers MCP messages.
 pub struct Handler {
     cursors: CursorCodec,
@@ -122,7 +138,13 @@ impl Handler {
     /// Answers one message. `era` says how: legacy requests follow the `initialize`
     /// handshake's revision; modern (2026-07-28) ones are self-contained and their results
     /// carry `resultType`, caching hints and our identity.
-    pub async fn handle(&self, endpoint: &McpEndpoint, incoming: Incoming, era: Era) -> Reply {
+    pub async fn handle(
+        &self,
+        endpoint: &McpEndpoint,
+        incoming: Incoming,
+        era: Era,
+        client: ClientContext,
+    ) -> Reply {
         let Incoming::Request { id, method, params } = incoming else {
             // Notifications (initialized, cancelled) and stray responses need no answer.
             return Reply::default();
@@ -144,7 +166,7 @@ impl Handler {
             "server/discover" if modern => Ok(protocol::discover_result()),
             "tools/list" => {
                 // Served from the listings serialised at start-up, joined as text.
-                match self.list_tools(endpoint, params.as_ref(), modern) {
+                match self.list_tools(endpoint, params.as_ref(), modern, client.profile) {
                     Ok(result) => reply.message = Some(jsonrpc::reply_text(&id, &result)),
                     Err(error) => {
                         reply.http_status = error.http_status;
@@ -154,7 +176,7 @@ impl Handler {
                 return reply;
             }
             "tools/call" => {
-                let (result, rate_limit) = self.call_tool(endpoint, params).await;
+                let (result, rate_limit) = self.call_tool(endpoint, params, client.profile).await;
                 reply.rate_limit = rate_limit;
                 result
             }
@@ -189,6 +211,7 @@ impl Handler {
         endpoint: &McpEndpoint,
         params: Option<&Value>,
         modern: bool,
+        profile: ClientProfile,
     ) -> Result<String, RpcError> {
         let scope = &endpoint.scope;
         if scope.exposure == ToolExposure::Discovery {
@@ -208,15 +231,17 @@ impl Handler {
             Some(_) => return Err(RpcError::invalid_params("Invalid cursor: it must be a string")),
         };
         let end = (start + self.list_page_size).min(scope.tools().len());
-        let page = &scope.tools()[start..end];
-        let mut out =
-            String::with_capacity(page.iter().map(|t| t.listing.len() + 1).sum::<usize>() + 256);
+        let page: Vec<_> = scope.tools()[start..end]
+            .iter()
+            .map(|tool| tool.listing_for(profile))
+            .collect();
+        let mut out = String::with_capacity(page.iter().map(|l| l.len() + 1).sum::<usize>() + 256);
         out.push_str("{\"tools\":[");
-        for (i, tool) in page.iter().enumerate() {
+        for (i, listing) in page.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(&tool.listing);
+            out.push_str(listing);
         }
         out.push(']');
         if end < scope.tools().len() {
@@ -247,6 +272,7 @@ impl Handler {
         &self,
         endpoint: &McpEndpoint,
         params: Option<Value>,
+        profile: ClientProfile,
     ) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
         let Some(Value::Object(mut params)) = params else {
             return (
@@ -265,7 +291,9 @@ impl Handler {
         let arguments = params.remove("arguments");
         let scope = &endpoint.scope;
         if scope.exposure == ToolExposure::Discovery {
-            return self.call_meta_tool(endpoint, &name, arguments).await;
+            return self
+                .call_meta_tool(endpoint, &name, arguments, profile)
+                .await;
         }
         match scope.find(&name) {
             Some(tool) => {
@@ -281,6 +309,7 @@ impl Handler {
         endpoint: &McpEndpoint,
         name: &str,
         arguments: Option<Value>,
+        profile: ClientProfile,
     ) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
         let scope = &endpoint.scope;
         let args = arguments.unwrap_or_else(|| json!({}));
@@ -300,15 +329,15 @@ impl Handler {
                     .clamp(1, 50) as usize;
                 let hits: Vec<Value> = discovery::search(scope.tools(), &query, limit)
                     .into_iter()
-                    .map(discovery::hit_json)
+                    .map(|tool| discovery::hit_json(tool, profile))
                     .collect();
                 structured(json!({"tools": hits}))
             }
             discovery::GET_TOOL_SCHEMA => match text_arg("name").and_then(|n| scope.find(&n)) {
                 Some(tool) => structured(json!({
-                    "name": tool.def.name,
-                    "description": tool.def.description,
-                    "inputSchema": tool.input_schema,
+                    "name": profile.tool_name(tool.def),
+                    "description": profile.text(tool.def.description),
+                    "inputSchema": profile.adapt_schema(&tool.input_schema),
                 })),
                 None => ToolOutcome::error(
                     "No tool by that name in this server's scope; find names with search_tools",

@@ -6,7 +6,9 @@ mod handler;
 pub mod jsonrpc;
 pub mod protocol;
 
-pub use handler::{DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint, McpScope, Reply, ToolExposure};
+pub use handler::{
+    ClientContext, DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint, McpScope, Reply, ToolExposure,
+};
 
 /// The paging argument the generator adds to list tools.
 pub const CURSOR_ARG: &str = "cursor";

@@ -136,10 +136,10 @@ impl Directory {
         let entry = Arc::new(ServerEntry {
             endpoint: McpEndpoint {
                 server_id: server.id.as_str().into(),
-                scope: Arc::new(McpScope::new(
-                    server.config.filter(),
-                    server.config.tool_exposure,
-                )),
+                scope: Arc::new(
+                    McpScope::new(server.config.filter(), server.config.tool_exposure)
+                        .with_client(server.config.client),
+                ),
                 client,
             },
             server_id: server.id,

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 
 use super::tokens::{self, TokenHash, hash_hex};
 use super::{Invalid, Store, StoreError, new_id, unix_now};
-use crate::catalogue::{Catalogue, ToolFilter};
+use crate::catalogue::{Catalogue, ClientChoice, ToolFilter};
 use crate::mcp::ToolExposure;
 
 /// What an MCP server gives access to, in the admin API's shape.
@@ -24,6 +24,9 @@ pub struct McpServerConfig {
     pub require_api_token_auth: bool,
     #[serde(default)]
     pub tool_exposure: ToolExposure,
+    /// How tools are presented: per client (`auto`) or one fixed profile.
+    #[serde(default)]
+    pub client: ClientChoice,
 }
 
 impl McpServerConfig {

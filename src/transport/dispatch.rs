@@ -3,9 +3,10 @@
 use serde_json::Value;
 
 use crate::bms::RateLimitHeaders;
-use crate::mcp::era::{self, Era, MirroredHeaders};
+use crate::catalogue::{ClientChoice, ClientProfile};
+use crate::mcp::era::{self, CLIENT_INFO_KEY, Era, MirroredHeaders};
 use crate::mcp::jsonrpc::{self, RpcError, code};
-use crate::mcp::{Handler, McpEndpoint};
+use crate::mcp::{ClientContext, Handler, McpEndpoint};
 
 /// What came of one body.
 #[derive(Debug, Default)]
@@ -22,16 +23,21 @@ pub struct Dispatched {
     pub http_status: Option<u16>,
     /// The era of the (single) message; batches are legacy.
     pub era: Option<Era>,
+    /// Set by `initialize`: the client's profile, for the transport to remember with the
+    /// session (later messages of a legacy client do not say who sent them).
+    pub client: Option<ClientProfile>,
 }
 
 /// Parses and answers one body. `allow_batch` is true for revisions before 2025-06-18;
-/// `headers` are the HTTP headers mirroring a modern request (`None` without HTTP).
+/// `headers` are the HTTP headers mirroring a modern request (`None` without HTTP);
+/// `remembered` is the client profile the session's `initialize` settled on.
 pub async fn dispatch(
     handler: &Handler,
     endpoint: &McpEndpoint,
     body: &[u8],
     allow_batch: bool,
     headers: Option<&MirroredHeaders>,
+    remembered: Option<ClientProfile>,
 ) -> Dispatched {
     let value = match jsonrpc::parse(body) {
         Ok(value) => value,
@@ -44,8 +50,9 @@ pub async fn dispatch(
             let mut out = Dispatched::default();
             let mut replies = Vec::new();
             for item in items {
-                let one = dispatch_one(handler, endpoint, item, headers).await;
+                let one = dispatch_one(handler, endpoint, item, headers, remembered).await;
                 out.had_request |= one.had_request;
+                out.client = one.client.or(out.client);
                 out.rate_limit = one.rate_limit.or(out.rate_limit);
                 replies.extend(one.reply);
             }
@@ -61,7 +68,7 @@ pub async fn dispatch(
             );
             refused(&Value::Null, &error)
         }
-        single => dispatch_one(handler, endpoint, single, headers).await,
+        single => dispatch_one(handler, endpoint, single, headers, remembered).await,
     }
 }
 
@@ -70,8 +77,11 @@ async fn dispatch_one(
     endpoint: &McpEndpoint,
     value: Value,
     headers: Option<&MirroredHeaders>,
+    remembered: Option<ClientProfile>,
 ) -> Dispatched {
     let era = era::classify(&value, headers);
+    let initialize = value.get("method").and_then(Value::as_str) == Some("initialize");
+    let profile = client_profile(endpoint.scope.client, &value, remembered);
     let id = value.get("id").cloned().unwrap_or(Value::Null);
     let incoming = match (jsonrpc::classify(value), era) {
         (Err((id, error)), _) => return refused(&id, &error),
@@ -80,14 +90,38 @@ async fn dispatch_one(
     };
     let (incoming, era) = incoming;
     let had_request = matches!(incoming, jsonrpc::Incoming::Request { .. });
-    let reply = handler.handle(endpoint, incoming, era).await;
+    let reply = handler
+        .handle(endpoint, incoming, era, ClientContext { profile })
+        .await;
     Dispatched {
         reply: reply.message,
         rate_limit: reply.rate_limit,
+        client: (initialize && reply.negotiated.is_some()).then_some(profile),
         negotiated: reply.negotiated,
         had_request,
         http_status: reply.http_status,
         era: Some(era),
+    }
+}
+
+/// The profile one message is answered in: the server's fixed one; else the one for the
+/// client the message names (`initialize`'s `clientInfo`, or a modern request's `_meta`);
+/// else the one its session remembers; else the standard one.
+fn client_profile(
+    choice: ClientChoice,
+    message: &Value,
+    remembered: Option<ClientProfile>,
+) -> ClientProfile {
+    let params = message.get("params");
+    let named = params
+        .and_then(|p| p.get("clientInfo"))
+        .or_else(|| params?.get("_meta")?.get(CLIENT_INFO_KEY))
+        .and_then(|info| info.get("name"))
+        .and_then(Value::as_str);
+    match (choice, named) {
+        (ClientChoice::Fixed(profile), _) => profile,
+        (ClientChoice::Auto, Some(name)) => ClientProfile::for_client(name),
+        (ClientChoice::Auto, None) => remembered.unwrap_or(ClientProfile::Standard),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Streamable HTTP session ids. An id is signed (HMAC-SHA256) over the MCP server it was issued
 //! for, so any replica with the same key accepts it and no id works with another server's URL.
-//! Only terminated ids are remembered, so sessions cost no memory while they live.
+//! Only terminated ids are remembered, so sessions cost no memory while they live. The client
+//! profile `initialize` settled on travels inside the id, so every replica presents the tools
+//! the same way for the whole session.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,6 +12,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+use crate::catalogue::ClientProfile;
+
+/// Random bytes at the start of every id.
+const NONCE_BYTES: usize = 16;
 
 /// How long a terminated id is remembered (sessions older than this are refused anyway).
 const TERMINATED_MEMORY: Duration = Duration::from_secs(24 * 3600);
@@ -34,10 +41,14 @@ impl Sessions {
         }
     }
 
-    /// A new session id for the MCP server `server_id`.
-    pub fn issue(&self, server_id: &str) -> String {
-        let nonce: [u8; 16] = rand::random();
-        let payload = URL_SAFE_NO_PAD.encode(nonce);
+    /// A new session id for the MCP server `server_id`, carrying the client's profile.
+    pub fn issue(&self, server_id: &str, client: Option<ClientProfile>) -> String {
+        let nonce: [u8; NONCE_BYTES] = rand::random();
+        let mut bytes = nonce.to_vec();
+        if let Some(profile) = client {
+            bytes.push(u8::try_from(profile.index()).unwrap_or(0));
+        }
+        let payload = URL_SAFE_NO_PAD.encode(bytes);
         let tag = URL_SAFE_NO_PAD.encode(self.tag(server_id, &payload));
         format!("{payload}.{tag}")
     }
@@ -58,6 +69,14 @@ impl Sessions {
             return false;
         }
         !self.lock().contains_key(id)
+    }
+
+    /// The client profile a live id carries (check `is_live` first: this only reads it).
+    pub fn client(&self, id: &str) -> Option<ClientProfile> {
+        let (payload, _) = id.split_once('.')?;
+        let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+        let index = *bytes.get(NONCE_BYTES)?;
+        ClientProfile::ALL.get(usize::from(index)).copied()
     }
 
     /// Ends a session. Returns false when the id was not live.
@@ -99,7 +118,7 @@ mod tests {
     #[test]
     fn an_issued_id_is_live_for_its_server_only() {
         let sessions = Sessions::new([1; 32]);
-        let id = sessions.issue("srv_a");
+        let id = sessions.issue("srv_a", None);
         assert!(sessions.is_live("srv_a", &id));
         assert!(!sessions.is_live("srv_b", &id));
         assert!(
@@ -111,13 +130,22 @@ mod tests {
     #[test]
     fn a_terminated_id_is_dead() {
         let sessions = Sessions::new([1; 32]);
-        let id = sessions.issue("srv_a");
+        let id = sessions.issue("srv_a", None);
         assert!(sessions.terminate("srv_a", &id));
         assert!(!sessions.is_live("srv_a", &id));
         assert!(
             !sessions.terminate("srv_a", &id),
             "terminating twice reports the id dead"
         );
+    }
+
+    #[test]
+    fn an_id_carries_the_clients_profile() {
+        let sessions = Sessions::new([1; 32]);
+        let id = sessions.issue("srv_a", Some(ClientProfile::ShortNames));
+        assert!(sessions.is_live("srv_a", &id));
+        assert_eq!(sessions.client(&id), Some(ClientProfile::ShortNames));
+        assert_eq!(sessions.client(&sessions.issue("srv_a", None)), None);
     }
 
     #[test]

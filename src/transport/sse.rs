@@ -20,6 +20,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::dispatch::dispatch;
 use super::streamable_http::{add_rate_limit_headers, plain};
+use crate::catalogue::ClientProfile;
 use crate::server::AppState;
 
 /// How many replies may wait on one stream before the sender waits.
@@ -29,6 +30,8 @@ const STREAM_BUFFER: usize = 64;
 struct OpenStream {
     server_id: Arc<str>,
     sender: mpsc::Sender<String>,
+    /// The client profile the session's `initialize` settled on.
+    client: Option<ClientProfile>,
 }
 
 /// Open legacy SSE streams by session id.
@@ -83,6 +86,7 @@ pub async fn open(
         OpenStream {
             server_id: endpoint.server_id.clone(),
             sender,
+            client: None,
         },
     );
     let guard = Deregister {
@@ -120,8 +124,10 @@ pub async fn message(
         Ok(endpoint) => endpoint,
         Err(response) => return response,
     };
-    let sender = match state.sse.lock().get(&query.session_id) {
-        Some(stream) if stream.server_id == endpoint.server_id => stream.sender.clone(),
+    let (sender, remembered) = match state.sse.lock().get(&query.session_id) {
+        Some(stream) if stream.server_id == endpoint.server_id => {
+            (stream.sender.clone(), stream.client)
+        }
         _ => {
             return plain(
                 StatusCode::NOT_FOUND,
@@ -129,7 +135,12 @@ pub async fn message(
             );
         }
     };
-    let dispatched = dispatch(&state.handler, &endpoint, &body, true, None).await;
+    let dispatched = dispatch(&state.handler, &endpoint, &body, true, None, remembered).await;
+    if let Some(client) = dispatched.client
+        && let Some(stream) = state.sse.lock().get_mut(&query.session_id)
+    {
+        stream.client = Some(client);
+    }
     if let Some(reply) = dispatched.reply
         && sender.send(reply).await.is_err()
     {

@@ -13,6 +13,8 @@ const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result<()> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdout = tokio::io::stdout();
+    // One client per process: its `initialize` settles the profile for the rest.
+    let mut client = None;
     while let Some(line) = lines.next_line().await? {
         let line = line.trim();
         if line.is_empty() {
@@ -23,7 +25,8 @@ pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result
         } else {
             line.as_bytes()
         };
-        let dispatched = dispatch(handler, endpoint, body, true, None).await;
+        let dispatched = dispatch(handler, endpoint, body, true, None, client).await;
+        client = dispatched.client.or(client);
         if let Some(reply) = dispatched.reply {
             stdout.write_all(reply.as_bytes()).await?;
             stdout.write_all(b"\n").await?;

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::dispatch::dispatch;
 use crate::bms::RateLimitHeaders;
+use crate::catalogue::ClientProfile;
 use crate::mcp::McpEndpoint;
 use crate::mcp::era::{self, MirroredHeaders};
 use crate::mcp::jsonrpc;
@@ -54,9 +55,14 @@ pub async fn post(
     };
     // 2026-07-28 has no sessions: a modern request's session header is ignored.
     let modern = protocol::is_modern(version);
-    if !modern && let Err(response) = check_session(&state, &endpoint, &headers) {
-        return response;
-    }
+    let remembered = if modern {
+        None
+    } else {
+        match check_session(&state, &endpoint, &headers) {
+            Ok(remembered) => remembered,
+            Err(response) => return response,
+        }
+    };
     let allow_batch = matches!(version, "2025-03-26" | "2024-11-05");
     let mirrored = mirrored_headers(&headers);
     let dispatched = dispatch(
@@ -65,6 +71,7 @@ pub async fn post(
         &body,
         allow_batch,
         Some(&mirrored),
+        remembered,
     )
     .await;
     let Some(reply) = dispatched.reply else {
@@ -81,7 +88,7 @@ pub async fn post(
         Sse::new(futures_util::stream::iter([Ok::<_, Infallible>(event)])).into_response()
     };
     if dispatched.negotiated.is_some() {
-        let id = state.sessions.issue(&endpoint.server_id);
+        let id = state.sessions.issue(&endpoint.server_id, dispatched.client);
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(SESSION_HEADER, value);
         }
@@ -142,15 +149,18 @@ pub async fn delete(
     }
 }
 
+/// Refuses an unknown or ended session id; a live one yields the client profile it carries.
 fn check_session(
     state: &AppState,
     endpoint: &McpEndpoint,
     headers: &HeaderMap,
-) -> Result<(), Response> {
+) -> Result<Option<ClientProfile>, Response> {
     match headers.get(SESSION_HEADER) {
-        None => Ok(()),
+        None => Ok(None),
         Some(value) => match value.to_str() {
-            Ok(id) if state.sessions.is_live(&endpoint.server_id, id) => Ok(()),
+            Ok(id) if state.sessions.is_live(&endpoint.server_id, id) => {
+                Ok(state.sessions.client(id))
+            }
             _ => Err(plain(
                 StatusCode::NOT_FOUND,
                 "unknown or ended session; initialize a new one",

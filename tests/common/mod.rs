@@ -128,6 +128,7 @@ impl Harness {
                     tags: options.filter.tags,
                     require_api_token_auth: false,
                     tool_exposure: options.exposure,
+                    ..McpServerConfig::default()
                 },
                 None,
             )
