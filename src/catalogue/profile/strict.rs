@@ -1,6 +1,6 @@
 //! OpenAI's strict function-calling subset (Structured Outputs): every object lists all its
 //! properties in `required` and sets `additionalProperties: false`; an optional property
-//! becomes nullable instead; only the keywords strict mode supports remain (string `pattern`
+//! becomes nullable (`anyOf` it or null) instead; only the keywords strict mode supports remain (string `pattern`
 //! and a few formats; numeric bounds; array item counts).
 
 use serde_json::{Map, Value, json};
@@ -116,7 +116,9 @@ fn adapt_object(
     Ok(Value::Object(out))
 }
 
-/// Lets `null` stand for "not given".
+/// Lets `null` stand for "not given": `anyOf` the schema or null. Strict mode takes a type
+/// array too, but single-type branches are the portable form (the MCP Inspector's `--strict`
+/// lint warns about type arrays).
 fn make_nullable(schema: &mut Value) {
     let Some(object) = schema.as_object_mut() else {
         return;
@@ -125,12 +127,18 @@ fn make_nullable(schema: &mut Value) {
         options.push(json!({"type": "null"}));
         return;
     }
-    if let Some(Value::String(kind)) = object.get("type").cloned() {
-        object.insert("type".into(), json!([kind, "null"]));
+    let mut outer = Map::new();
+    for key in ["description", "title"] {
+        if let Some(value) = object.remove(key) {
+            outer.insert(key.into(), value);
+        }
     }
-    if let Some(Value::Array(values)) = object.get_mut("enum") {
-        values.push(Value::Null);
-    }
+    let inner = std::mem::take(object);
+    outer.insert(
+        "anyOf".into(),
+        json!([Value::Object(inner), {"type": "null"}]),
+    );
+    *object = outer;
 }
 
 /// The common keywords and `extra` ones of a node.
@@ -251,8 +259,8 @@ mod tests {
                 "type": "object",
                 "properties": {
                     "id": {"type": "integer", "minimum": 0},
-                    "status": {"type": ["integer", "null"], "enum": [1, 2, null]},
-                    "tags": {"type": ["array", "null"], "items": {"type": "string"}}
+                    "status": {"anyOf": [{"type": "integer", "enum": [1, 2]}, {"type": "null"}]},
+                    "tags": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]}
                 },
                 "required": ["id", "status", "tags"],
                 "additionalProperties": false

@@ -81,18 +81,50 @@ pub fn inspector_suites(
             "-q",
         ],
     )?;
-    let lint_errors = String::from_utf8_lossy(&lint.stderr);
-    let lint_ok =
-        lint.status.success() && !lint_errors.contains("Warning") && !lint_errors.contains("Error");
-    if !lint_ok {
-        println!("{lint_errors}");
-    }
     let binary = binary.to_string_lossy();
-    let mut outcomes = vec![Outcome::new(
-        "inspector --strict (schema lint)",
-        lint_ok,
-        "0 warnings".into(),
-    )];
+    let mut outcomes = vec![lint_outcome("inspector --strict (schema lint)", &lint)];
+    // Every client profile's listing passes the same lint (over stdio, where `--client`
+    // pins the profile), and a short name is callable.
+    for profile in ["short-names", "openai-strict", "gemini"] {
+        let lint = node.run(
+            "inspector",
+            &[
+                "--cli",
+                "--method",
+                "tools/list",
+                "--strict",
+                "-q",
+                "--",
+                &binary,
+                "stdio",
+                "--client",
+                profile,
+            ],
+        )?;
+        outcomes.push(lint_outcome(
+            &format!("inspector --strict, {profile} profile"),
+            &lint,
+        ));
+    }
+    let short = node.run(
+        "inspector",
+        &[
+            "--cli",
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "list_all_queues_lookup",
+            "--format",
+            "json",
+            "-q",
+            "--",
+            &binary,
+            "stdio",
+            "--client",
+            "short-names",
+        ],
+    )?;
+    outcomes.push(report("inspector stdio, short name", &short, "Security"));
     for era in ["legacy", "modern"] {
         let call = node.run(
             "inspector",
@@ -144,6 +176,16 @@ pub fn inspector_suites(
         ));
     }
     Ok(outcomes)
+}
+
+/// The outcome of a `--strict` lint: passed only without warnings or errors.
+fn lint_outcome(name: &str, lint: &Output) -> Outcome {
+    let errors = String::from_utf8_lossy(&lint.stderr);
+    let ok = lint.status.success() && !errors.contains("Warning") && !errors.contains("Error");
+    if !ok {
+        println!("{name}:\n{errors}");
+    }
+    Outcome::new(name, ok, "0 warnings".into())
 }
 
 /// A suite outcome from one Inspector run, printing its output when it failed.
