@@ -10,22 +10,6 @@ use serde_json::{Value, json};
 
 const TOOL_PATH: &str = "/v2/system/priorities/lookup";
 
-/// The value of an unlabelled sample on `/metrics`.
-async fn metric(h: &Harness, name: &str) -> u64 {
-    let text = h
-        .http
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics answered")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-}
-
 /// Polls until `done` holds, every 20 ms, failing after `PROMPT`.
 async fn eventually<F, Fut>(what: &str, mut done: F)
 where
@@ -74,7 +58,7 @@ async fn a_client_that_hangs_up_mid_call_cancels_the_upstream_request() {
         h.sandbox_get("/_sandbox/in-flight").await["in_flight"] == 1
     })
     .await;
-    assert_eq!(metric(&h, "bms_mcp_tool_calls_in_flight").await, 1);
+    assert_eq!(h.metric("bms_mcp_tool_calls_in_flight").await, Some(1));
     // The MCP client gives up: its connection closes with the request unanswered.
     client.abort();
 
@@ -87,7 +71,7 @@ async fn a_client_that_hangs_up_mid_call_cancels_the_upstream_request() {
     .await;
     assert_eq!(h.sandbox_get("/_sandbox/in-flight").await["in_flight"], 0);
     eventually("the gateway's call ending", || async {
-        metric(&h, "bms_mcp_tool_calls_in_flight").await == 0
+        h.metric("bms_mcp_tool_calls_in_flight").await == Some(0)
     })
     .await;
     let sent = tool_requests(&h).await;

@@ -281,6 +281,21 @@ impl Harness {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The value of an unlabelled sample on `/metrics`; `None` when it is absent.
+    pub async fn metric(&self, name: &str) -> Option<u64> {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics answered")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
     /// One admin API request: status, `WWW-Authenticate`, JSON body (`Null` when empty).
     pub async fn admin(
         &self,
