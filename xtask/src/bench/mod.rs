@@ -19,6 +19,7 @@ mod report;
 pub mod sections;
 mod sessions;
 pub mod soak;
+pub mod tokens;
 mod workloads;
 
 use std::path::Path;
