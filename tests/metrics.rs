@@ -23,15 +23,7 @@ async fn audit_rows_written_and_dropped_are_counted() {
         Some(written_before + 3)
     );
     assert_eq!(h.metric("bms_mcp_audit_rows_dropped_total").await, Some(0));
-    let text = h
-        .http
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics answered")
-        .text()
-        .await
-        .expect("text");
+    let text = h.metrics().await;
     assert!(
         text.contains("# TYPE bms_mcp_audit_rows_dropped_total counter"),
         "{text}"

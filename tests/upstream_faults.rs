@@ -6,7 +6,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bms_mcp::bms::BmsClientConfig;
-use bms_mcp::store::{BmsLocation, McpServerConfig, NewAccount, NewMcpServer};
 use bms_mcp_sandbox::{Sandbox, SandboxConfig};
 use common::{Harness, Options, PROMPT};
 use serde_json::{Value, json};
@@ -216,35 +215,6 @@ async fn mfa_codes_are_sent_and_a_wrong_secret_is_a_readable_error() {
     );
 }
 
-/// Another integrated account on its own BMS, served by the same gateway as `h`; its MCP URL.
-async fn second_account(h: &Harness, sandbox: &Sandbox) -> String {
-    let c = sandbox.credentials();
-    let account = h
-        .store
-        .create_account(NewAccount {
-            name: "second".into(),
-            location: BmsLocation::BaseUrl(sandbox.base_url()),
-            username: c.username,
-            password: c.password,
-            tenant: c.tenant,
-            totp_secret: c.totp_secret,
-        })
-        .await
-        .expect("account stored");
-    let (_, token) = h
-        .store
-        .create_mcp_server(NewMcpServer {
-            account_id: account.id,
-            name: "second".into(),
-            config: McpServerConfig::default(),
-            expires_at: None,
-        })
-        .await
-        .expect("store answers")
-        .expect("account exists");
-    h.url(&format!("/mcp/{token}"))
-}
-
 #[tokio::test]
 async fn a_401_with_refresh_and_sign_in_refused_is_one_readable_error_not_a_retry_storm() {
     let timeout = Duration::from_secs(3);
@@ -259,7 +229,7 @@ async fn a_401_with_refresh_and_sign_in_refused_is_one_readable_error_not_a_retr
     let other_bms = Sandbox::start(SandboxConfig::default(), ([127, 0, 0, 1], 0).into())
         .await
         .expect("second sandbox starts");
-    let other_url = second_account(&h, &other_bms).await;
+    let other_url = h.another_account(&other_bms, "second").await;
     let call_other = || async {
         let (status, reply) = h
             .mcp_at(

@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 use super::sections;
+use crate::cli::count_flag;
 
 const USAGE: &str = "usage: cargo xtask crash [--rounds N] (default 15)";
 /// About a minute for both backends on the 2-core machine BENCHMARKS.md describes. A round's
@@ -38,15 +39,7 @@ struct Run {
 }
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let rounds = match args {
-        [] => DEFAULT_ROUNDS,
-        [flag, n] if flag == "--rounds" => n
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .with_context(|| format!("--rounds {n:?} is not a positive number; {USAGE}"))?,
-        _ => bail!("{USAGE}"),
-    };
+    let rounds = count_flag(args, "--rounds", DEFAULT_ROUNDS, USAGE)?;
     let binary = build_test(root)?;
     let mut runs = Vec::new();
     for (backend, test) in TESTS {

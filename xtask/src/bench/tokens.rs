@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::http::{self, LocalUrl};
 use super::sections;
+use crate::cli::count_flag;
 use crate::served::{Profile, Server, build_binary};
 
 const USAGE: &str = "usage: cargo xtask tokens [--requests N] (per kind of token; default 3000)";
@@ -35,15 +36,7 @@ struct Kind {
 }
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let requests = match args {
-        [] => DEFAULT_REQUESTS,
-        [flag, n] if flag == "--requests" => n
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .with_context(|| format!("--requests {n:?} is not a positive number; {USAGE}"))?,
-        _ => bail!("{USAGE}"),
-    };
+    let requests = count_flag(args, "--requests", DEFAULT_REQUESTS, USAGE)?;
     let binary = build_binary(root, Profile::Release)?;
     let server = Server::start(&binary, &[])?;
     let mut kinds = kinds(&server)?;
