@@ -1,6 +1,9 @@
 //! `kill -9` of `serve` while MCP servers are created and revoked in a loop: after a restart
 //! the store is consistent. Every server whose creation was answered works, unless its
 //! revocation was answered too; nothing is half-written. On SQLite and PostgreSQL.
+//!
+//! `BMS_MCP_CRASH_ROUNDS` sets the rounds (3 by default); each test prints one
+//! `crash-figures {json}` line, which `cargo xtask crash` runs this file for and reports.
 
 mod common;
 
@@ -22,12 +25,12 @@ enum Known {
 
 /// Creates and revokes servers through the admin API until the process dies under it.
 async fn churn(
+    http: &reqwest::Client,
     base: &str,
     admin: &str,
     account: &str,
     answered: &mut HashMap<String, (String, Known)>,
 ) {
-    let http = client();
     for i in 0.. {
         let created = http
             .post(format!("{base}/integrated-account/{account}/mcp"))
@@ -61,14 +64,14 @@ async fn churn(
     }
 }
 
-/// An HTTP client with the TLS provider the gateway installs.
+/// An HTTP client with the TLS provider the gateway installs. Built once per run: loading the
+/// system's root certificates takes a good part of a round in a debug build.
 fn client() -> reqwest::Client {
     bms_mcp::bms::http_client(&bms_mcp::bms::BmsClientConfig::default()).expect("client")
 }
 
-async fn ping(base: &str, token: &str) -> u16 {
-    client()
-        .post(format!("{base}/mcp/{token}"))
+async fn ping(http: &reqwest::Client, base: &str, token: &str) -> u16 {
+    http.post(format!("{base}/mcp/{token}"))
         .header("content-type", "application/json")
         .body(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string())
         .send()
@@ -77,13 +80,36 @@ async fn ping(base: &str, token: &str) -> u16 {
         .unwrap_or(0)
 }
 
-async fn crash_and_recover(database_url: Option<&str>) {
+/// Rounds of churn, kill and restart: `BMS_MCP_CRASH_ROUNDS`, or 3 (quick enough for every CI
+/// run; `cargo xtask crash` asks for more and reports the figures).
+fn rounds() -> u32 {
+    match std::env::var("BMS_MCP_CRASH_ROUNDS") {
+        Ok(n) => n
+            .parse()
+            .unwrap_or_else(|_| panic!("BMS_MCP_CRASH_ROUNDS={n:?} is not a number of rounds")),
+        Err(_) => 3,
+    }
+}
+
+/// What one run did, printed as one `crash-figures {json}` line for `cargo xtask crash`.
+#[derive(Debug, Default)]
+struct Figures {
+    rounds: u32,
+    created: usize,
+    revoked: usize,
+    restarts: u32,
+    verified: usize,
+    inconsistencies: Vec<String>,
+}
+
+async fn crash_and_recover(backend: &str, database_url: Option<&str>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut serve = Serve::start(dir.path(), database_url);
     serve.until("MCP URL: ");
     let admin = serve.until("Admin token: ");
-    let base = serve.base_url();
-    let accounts: Value = client()
+    let mut base = serve.base_url();
+    let http = client();
+    let accounts: Value = http
         .get(format!("{base}/integrated-account"))
         .bearer_auth(&admin)
         .send()
@@ -98,14 +124,28 @@ async fn crash_and_recover(database_url: Option<&str>) {
         .to_owned();
 
     let mut answered = HashMap::new();
-    for round in 0..3 {
+    let mut figures = Figures {
+        rounds: rounds(),
+        ..Figures::default()
+    };
+    for round in 0..figures.rounds {
+        // Kill at a different point of the churn each round.
         let killer = async {
-            tokio::time::sleep(Duration::from_millis(300 + 170 * round)).await;
+            tokio::time::sleep(Duration::from_millis(300 + 170 * u64::from(round % 5))).await;
         };
-        tokio::select! {
-            () = churn(&base, &admin, &account, &mut answered) => {},
-            () = killer => {},
-        }
+        let before = answered.len();
+        let killed_mid_churn = tokio::select! {
+            () = churn(&http, &base, &admin, &account, &mut answered) => false,
+            () = killer => true,
+        };
+        assert!(
+            killed_mid_churn,
+            "round {round}: the churn stopped before the kill (a request to the live server failed)"
+        );
+        assert!(
+            answered.len() > before,
+            "round {round}: no server was created before the kill"
+        );
         let pid = serve.child.id();
         std::process::Command::new("kill")
             .args(["-9", &pid.to_string()])
@@ -114,22 +154,28 @@ async fn crash_and_recover(database_url: Option<&str>) {
         serve.kill();
         serve = Serve::start(dir.path(), database_url);
         serve.until("MCP servers: ");
-        let base_now = serve.base_url();
+        figures.restarts += 1;
+        // The restarted server listens on a new port; the next round churns against it.
+        base = serve.base_url();
         // Everything answered before the crash is as it was answered.
         for (id, (token, known)) in &answered {
-            let status = ping(&base_now, token).await;
-            match known {
-                Known::Live => assert_eq!(status, 200, "server {id} after crash {round}"),
-                Known::Revoked => assert_eq!(status, 401, "server {id} after crash {round}"),
+            let status = ping(&http, &base, token).await;
+            figures.verified += 1;
+            let consistent = match known {
+                Known::Live => status == 200,
+                Known::Revoked => status == 401,
                 // Either outcome is consistent; anything else is not.
-                Known::RevocationInFlight => {
-                    assert!(status == 200 || status == 401, "server {id}: {status}");
-                }
+                Known::RevocationInFlight => status == 200 || status == 401,
+            };
+            if !consistent {
+                figures.inconsistencies.push(format!(
+                    "server {id} ({known:?}) answered {status} after crash {round}"
+                ));
             }
         }
         // And the store lists no server it cannot serve.
-        let listed: Value = client()
-            .get(format!("{base_now}/integrated-account/{account}/mcp"))
+        let listed: Value = http
+            .get(format!("{base}/integrated-account/{account}/mcp"))
             .bearer_auth(&admin)
             .send()
             .await
@@ -138,25 +184,48 @@ async fn crash_and_recover(database_url: Option<&str>) {
             .await
             .expect("json");
         for server in listed["result"].as_array().expect("servers") {
-            assert!(
-                server["id"].as_str().is_some() && server["config"].is_object(),
-                "{server}"
-            );
+            if server["id"].as_str().is_none() || !server["config"].is_object() {
+                figures
+                    .inconsistencies
+                    .push(format!("half-written server listed: {server}"));
+            }
         }
         assert!(
             !answered.is_empty(),
             "the churn made progress before the crash"
         );
     }
+    figures.created = answered.len();
+    figures.revoked = answered
+        .values()
+        .filter(|(_, known)| *known == Known::Revoked)
+        .count();
+    println!(
+        "crash-figures {}",
+        json!({
+            "backend": backend,
+            "rounds": figures.rounds,
+            "servers_created": figures.created,
+            "revocations_answered": figures.revoked,
+            "restarts": figures.restarts,
+            "tokens_verified": figures.verified,
+            "inconsistencies": figures.inconsistencies.len(),
+        })
+    );
+    assert!(
+        figures.inconsistencies.is_empty(),
+        "{:#?}",
+        figures.inconsistencies
+    );
 }
 
 #[tokio::test]
 async fn a_killed_server_restarts_with_a_consistent_sqlite_store() {
-    crash_and_recover(None).await;
+    crash_and_recover("sqlite", None).await;
 }
 
 #[tokio::test]
 async fn a_killed_server_restarts_with_a_consistent_postgres_store() {
     let database = TestDatabase::create().await;
-    crash_and_recover(Some(&database.url)).await;
+    crash_and_recover("postgres", Some(&database.url)).await;
 }

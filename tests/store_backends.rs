@@ -339,6 +339,30 @@ async fn the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned(backend: 
     writer.await.unwrap();
 }
 
+/// `cargo xtask load`'s burst: 1,000 sessions × 20 calls logged at once, faster than any store
+/// writes them. The queue holds them all and the writer's multi-row batches write them all.
+async fn a_burst_of_twenty_thousand_tool_calls_is_logged_without_a_drop(backend: Backend) {
+    let t = TestStore::new(backend).await;
+    let (log, writer) = ToolCallLog::start(t.store.clone());
+    let burst = 20_000;
+    for i in 0..burst {
+        log.record(ToolCall {
+            at: unix_now(),
+            mcp_server_id: format!("srv-{}", i % 1000),
+            tool: "get_single_kaseya_bms_servicedesk_ticket_by_id".into(),
+            upstream_status: Some(200),
+            latency_ms: Some(i % 50),
+        });
+    }
+    log.flush().await;
+    assert_eq!(log.dropped(), 0, "nothing dropped");
+    assert_eq!(log.written(), burst, "every row committed");
+    let stored = t.store.tool_calls(30_000).await.unwrap();
+    assert_eq!(stored.len() as u64, burst);
+    drop(log);
+    writer.await.unwrap();
+}
+
 async fn a_store_refuses_a_different_data_key(backend: Backend) {
     let t = TestStore::new(backend).await;
     let wrong = DataKey::from_bytes([0xAB; 32]);
@@ -356,6 +380,7 @@ on_both_backends!(
     admin_tokens_are_checked_by_hash_and_revoked,
     expired_servers_are_deleted_when_their_expiry_passes,
     the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned,
+    a_burst_of_twenty_thousand_tool_calls_is_logged_without_a_drop,
     a_store_refuses_a_different_data_key,
 );
 

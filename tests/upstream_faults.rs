@@ -1,11 +1,12 @@
-//! A failing BMS: every fault becomes a readable tool error, promptly, and sign-in behaves.
+//! A failing BMS: every fault becomes a readable tool error, promptly, and sign-in behaves
+//! (including when BMS refuses the account altogether).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use bms_mcp::bms::BmsClientConfig;
-use bms_mcp_sandbox::SandboxConfig;
+use bms_mcp_sandbox::{Sandbox, SandboxConfig};
 use common::{Harness, Options, PROMPT};
 use serde_json::{Value, json};
 
@@ -212,4 +213,89 @@ async fn mfa_codes_are_sent_and_a_wrong_secret_is_a_readable_error() {
         "{}",
         report.outcome.text
     );
+}
+
+#[tokio::test]
+async fn a_401_with_refresh_and_sign_in_refused_is_one_readable_error_not_a_retry_storm() {
+    let timeout = Duration::from_secs(3);
+    let h = Harness::with(Options {
+        client: BmsClientConfig {
+            request_timeout: timeout,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let other_bms = Sandbox::start(SandboxConfig::default(), ([127, 0, 0, 1], 0).into())
+        .await
+        .expect("second sandbox starts");
+    let other_url = h.another_account(&other_bms, "second").await;
+    let call_other = || async {
+        let (status, reply) = h
+            .mcp_at(
+                &other_url,
+                None,
+                "tools/call",
+                json!({"name": "list_all_kaseya_bms_priorities_lookup", "arguments": {}}),
+            )
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        assert_eq!(reply["result"]["isError"], false, "{reply}");
+    };
+    // Both accounts signed in, so the first request of the refused account is a tool call.
+    let warm = h.call("list_all_kaseya_bms_queues_lookup", json!({})).await;
+    assert_eq!(warm["isError"], false, "{warm}");
+    call_other().await;
+    h.clear_upstream_requests().await;
+
+    // The API user is disabled in BMS: its token, refresh and sign-in are all refused.
+    h.sandbox_post("/_sandbox/faults", json!({"refuse_auth": true}))
+        .await;
+    let started = Instant::now();
+    let refused = futures_util::future::join_all(
+        (0..10).map(|_| h.call("list_all_kaseya_bms_priorities_lookup", json!({}))),
+    );
+    let meanwhile = async {
+        for _ in 0..5 {
+            call_other().await;
+        }
+    };
+    let (results, ()) =
+        tokio::time::timeout(PROMPT, futures_util::future::join(refused, meanwhile))
+            .await
+            .expect("answered within the deadline");
+    assert!(started.elapsed() < timeout, "took {:?}", started.elapsed());
+    for result in &results {
+        assert_eq!(result["isError"], true, "{result}");
+        let text = Harness::text(result);
+        assert!(
+            text.contains("BMS refused the integrated account's credentials")
+                && text.contains("update the integrated account"),
+            "{text}"
+        );
+    }
+    // A later call fails at once from memory, without asking BMS again.
+    let later = h
+        .call("list_all_kaseya_bms_priorities_lookup", json!({}))
+        .await;
+    assert_eq!(later["isError"], true, "{later}");
+
+    let sent = h.all_upstream_requests().await;
+    let count = |path: &str| sent.iter().filter(|r| r["path"] == path).count();
+    assert_eq!(
+        count("/v2/system/priorities/lookup"),
+        10,
+        "each call sent once, none resent: {sent:#?}"
+    );
+    assert_eq!(
+        count("/v2/security/refreshtoken"),
+        1,
+        "one refresh: {sent:#?}"
+    );
+    assert_eq!(
+        count("/v2/security/authenticate"),
+        1,
+        "one sign-in: {sent:#?}"
+    );
+    assert_eq!(sent.len(), 12, "nothing else: {sent:#?}");
 }

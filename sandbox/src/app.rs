@@ -2,6 +2,7 @@
 //! through (latency → drop → route → rate limit → 5xx → auth → parameters → body → handler →
 //! malformed), logging each request as it leaves.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use crate::requestlog::{LoggedRequest, RequestLog};
 use crate::spec_model::{BodyKind, Operation, ResponseKind, RouteMatch, SpecModel};
 use crate::store::Store;
 use crate::wire::envelope::{json_response, success};
-use crate::wire::{ApiError, body, params};
+use crate::wire::{ApiError, ErrorCode, body, params};
 
 /// Largest request body read (attachments travel base64 in JSON).
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub rate_limit_headers: Mutex<RateLimitHeaders>,
     pub faults: FaultPlan,
     pub log: RequestLog,
+    /// /v2/ requests received and not yet answered.
+    pub in_flight: AtomicU64,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
             rate_limit_headers: Mutex::new(config.rate_limit_headers),
             faults: FaultPlan::new(config.faults),
             log: RequestLog::default(),
+            in_flight: AtomicU64::new(0),
             config,
         })
     }
@@ -119,11 +123,13 @@ async fn serve_v2(State(app): State<Arc<AppState>>, request: Request) -> Respons
         body: None,
         ignored_body_properties: Vec::new(),
     };
+    let mut abandoned = InFlight::start(&app, entry.clone());
     let latency = app.faults.settings().latency_ms;
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     if app.faults.hits(Fault::Drop) {
+        abandoned.answered();
         entry.fault = Some("drop");
         app.log.push(entry);
         let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -135,9 +141,42 @@ async fn serve_v2(State(app): State<Arc<AppState>>, request: Request) -> Respons
         entry.fault = Some("malformed");
         response = malformed(response).await;
     }
+    abandoned.answered();
     entry.status = response.status().as_u16();
     app.log.push(entry);
     response
+}
+
+/// A /v2/ request being handled: counted in `AppState::in_flight`, and logged as `abandoned`
+/// if its handler is dropped before it answers. hyper drops the handler when the client
+/// closes the connection mid-request, so the log shows a caller that cancelled.
+struct InFlight<'a> {
+    app: &'a AppState,
+    entry: Option<LoggedRequest>,
+}
+
+impl<'a> InFlight<'a> {
+    fn start(app: &'a AppState, entry: LoggedRequest) -> InFlight<'a> {
+        app.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight {
+            app,
+            entry: Some(entry),
+        }
+    }
+
+    fn answered(&mut self) {
+        self.entry = None;
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.app.in_flight.fetch_sub(1, Ordering::Relaxed);
+        if let Some(mut entry) = self.entry.take() {
+            entry.fault = Some("abandoned");
+            self.app.log.push(entry);
+        }
+    }
 }
 
 async fn process(app: &AppState, parts: Parts, body: Body, entry: &mut LoggedRequest) -> Response {
@@ -179,7 +218,16 @@ async fn answer(
     entry: &mut LoggedRequest,
 ) -> Result<Response, ApiError> {
     let is_security = op.key == AUTHENTICATE || op.key == REFRESH;
+    let auth_refused = app.faults.settings().refuse_auth;
+    if auth_refused {
+        entry.fault = Some("auth_refused");
+    }
     if !is_security {
+        if auth_refused {
+            return Err(ApiError::unauthorized(
+                "Authorization has been denied for this request: the access token has been revoked.",
+            ));
+        }
         let authorization = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -211,12 +259,24 @@ async fn answer(
         None => {}
     }
     if op.key == AUTHENTICATE {
+        if auth_refused {
+            return Err(ApiError::auth(
+                ErrorCode::InvalidCredentials,
+                "Invalid user name, password or tenant.",
+            ));
+        }
         let result =
             app.tokens
                 .authenticate(&form, &app.config.credentials, app.totp_secret.as_deref())?;
         return Ok(json_response(StatusCode::OK, &success(result, None)));
     }
     if op.key == REFRESH {
+        if auth_refused {
+            return Err(ApiError::auth(
+                ErrorCode::RefreshInvalid,
+                "The refresh token is invalid or has expired; authenticate again.",
+            ));
+        }
         let result = app.tokens.refresh(&form)?;
         return Ok(json_response(StatusCode::OK, &success(result, None)));
     }

@@ -51,6 +51,9 @@ pub struct SandboxArgs {
     /// Share of /v2/ answers sent as truncated JSON (0..1).
     #[arg(long, default_value_t = 0.0)]
     pub malformed_rate: f64,
+    /// Refuse every token, sign-in and refresh, as BMS does once the API user is disabled.
+    #[arg(long)]
+    pub refuse_auth: bool,
 }
 
 impl SandboxArgs {
@@ -61,6 +64,7 @@ impl SandboxArgs {
             error_rate: self.error_rate,
             drop_rate: self.drop_rate,
             malformed_rate: self.malformed_rate,
+            refuse_auth: self.refuse_auth,
         };
         faults.check().map_err(anyhow::Error::msg)?;
         if let Some(secret) = &self.totp_secret {
@@ -197,6 +201,10 @@ pub struct FaultSettings {
     pub error_rate: f64,
     pub drop_rate: f64,
     pub malformed_rate: f64,
+    /// The API user is disabled in BMS: every issued token is refused with 401, and sign-in
+    /// and refresh are refused too, until the setting is cleared.
+    #[serde(default)]
+    pub refuse_auth: bool,
 }
 
 impl FaultSettings {

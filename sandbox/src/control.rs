@@ -26,6 +26,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(read_requests).delete(clear_requests),
         )
         .route("/_sandbox/state", get(read_state))
+        .route("/_sandbox/in-flight", get(read_in_flight))
         .route("/_sandbox/reset", post(reset))
 }
 
@@ -37,6 +38,7 @@ pub struct FaultsView {
     pub error_rate: Option<f64>,
     pub drop_rate: Option<f64>,
     pub malformed_rate: Option<f64>,
+    pub refuse_auth: Option<bool>,
     /// `N/hour` or `N/minute`; changing it restarts every endpoint's window.
     pub rate_limit: Option<String>,
     pub rate_limit_headers: Option<RateLimitHeaders>,
@@ -49,6 +51,7 @@ fn current(app: &AppState) -> FaultsView {
         error_rate: Some(f.error_rate),
         drop_rate: Some(f.drop_rate),
         malformed_rate: Some(f.malformed_rate),
+        refuse_auth: Some(f.refuse_auth),
         rate_limit: Some(app.limiter.policy().to_string()),
         rate_limit_headers: Some(app.header_style()),
     }
@@ -80,6 +83,7 @@ async fn write_faults(State(app): State<Arc<AppState>>, body: Bytes) -> Response
         error_rate: update.error_rate.unwrap_or(old.error_rate),
         drop_rate: update.drop_rate.unwrap_or(old.drop_rate),
         malformed_rate: update.malformed_rate.unwrap_or(old.malformed_rate),
+        refuse_auth: update.refuse_auth.unwrap_or(old.refuse_auth),
     };
     if let Err(e) = settings.check() {
         return refuse(e);
@@ -107,6 +111,13 @@ async fn write_faults(State(app): State<Arc<AppState>>, body: Bytes) -> Response
 
 async fn read_requests(State(app): State<Arc<AppState>>) -> Response {
     as_json(&app.log.entries())
+}
+
+/// `{"in_flight": n}`: /v2/ requests received and not yet answered, so a test can wait until
+/// a request has arrived before it acts on it.
+async fn read_in_flight(State(app): State<Arc<AppState>>) -> Response {
+    let n = app.in_flight.load(std::sync::atomic::Ordering::Relaxed);
+    json_response(StatusCode::OK, &json!({ "in_flight": n }))
 }
 
 async fn clear_requests(State(app): State<Arc<AppState>>) -> StatusCode {

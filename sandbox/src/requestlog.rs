@@ -23,9 +23,11 @@ pub struct LoggedRequest {
     pub query: Option<String>,
     /// The spec operation it matched (`GET /v2/servicedesk/tickets/{ticketId}`).
     pub operation: Option<String>,
-    /// HTTP status answered; 0 when the connection was dropped on purpose.
+    /// HTTP status answered; 0 when the connection was dropped on purpose or by the client.
     pub status: u16,
-    /// `drop`, `error`, `malformed` or `rate_limited` when the answer was not a normal one.
+    /// `drop`, `error`, `malformed`, `rate_limited` or `auth_refused` when the answer was not a
+    /// normal one; `abandoned` when the client closed the connection before the answer was
+    /// ready.
     pub fault: Option<&'static str>,
     /// The JSON body as received (security operations excluded).
     pub body: Option<Value>,

@@ -18,6 +18,12 @@ use crate::catalogue::HttpMethod;
 /// Sign-ins and token refreshes that succeeded, for `/metrics`.
 pub static AUTH_RENEWALS: AtomicU64 = AtomicU64::new(0);
 
+/// How long a refused sign-in is answered from memory. A refused password does not fix itself,
+/// BMS may lock out an API user after repeated failed sign-ins, and without this every waiting
+/// call would try again in turn: a burst of calls would be a burst of sign-ins. Updating the
+/// account builds a new client (which starts clean), and "Test connection" always asks BMS.
+pub const REFUSED_SIGN_IN_HOLD: Duration = Duration::from_secs(30);
+
 /// Connection settings shared by every account.
 #[derive(Debug, Clone)]
 pub struct BmsClientConfig {
@@ -76,6 +82,8 @@ pub struct BmsClient {
     /// Held while signing in, so concurrent calls wait for one sign-in instead of each
     /// starting their own.
     sign_in: tokio::sync::Mutex<()>,
+    /// The last refused renewal (refresh and sign-in both refused): when, and BMS's reason.
+    refused: RwLock<Option<(Instant, String)>>,
     budgets: EndpointBudgets,
     reference: ReferenceCache,
 }
@@ -129,6 +137,7 @@ impl BmsClient {
             config,
             token: RwLock::new(None),
             sign_in: tokio::sync::Mutex::new(()),
+            refused: RwLock::new(None),
         })
     }
 
@@ -267,6 +276,10 @@ impl BmsClient {
             .token
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(tokens);
+        *self
+            .refused
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         Ok(())
     }
 
@@ -275,11 +288,13 @@ impl BmsClient {
         if let Some(token) = self.fresh_token() {
             return Ok(token);
         }
+        self.recently_refused()?;
         let _signing_in = self.sign_in.lock().await;
-        // Another call may have signed in while this one waited.
+        // Another call may have signed in, or been refused, while this one waited.
         if let Some(token) = self.fresh_token() {
             return Ok(token);
         }
+        self.recently_refused()?;
         let previous = self
             .token
             .read()
@@ -287,10 +302,22 @@ impl BmsClient {
             .clone();
         let renewed = match previous {
             Some(old) if !old.refresh.is_empty() => match self.refresh(&old).await {
-                Ok(set) => set,
-                Err(_) => self.authenticate().await?,
+                Ok(set) => Ok(set),
+                Err(_) => self.authenticate().await,
             },
-            _ => self.authenticate().await?,
+            _ => self.authenticate().await,
+        };
+        let renewed = match renewed {
+            Ok(set) => set,
+            Err(UpstreamError::Auth(reason)) => {
+                *self
+                    .refused
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some((Instant::now(), reason.clone()));
+                return Err(UpstreamError::Auth(reason));
+            }
+            Err(other) => return Err(other),
         };
         let access = renewed.access.clone();
         *self
@@ -298,6 +325,20 @@ impl BmsClient {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(renewed);
         Ok(access)
+    }
+
+    /// The refusal of a renewal less than `REFUSED_SIGN_IN_HOLD` ago, as this call's error.
+    fn recently_refused(&self) -> Result<(), UpstreamError> {
+        let guard = self
+            .refused
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match guard.as_ref() {
+            Some((at, reason)) if at.elapsed() < REFUSED_SIGN_IN_HOLD => {
+                Err(UpstreamError::Auth(reason.clone()))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn fresh_token(&self) -> Option<String> {

@@ -37,7 +37,9 @@ pub enum UpstreamError {
     Redirect { status: u16 },
     #[error("BMS rate limit reached for this endpoint: retry after {} seconds. The call was not sent again", .0.reset_secs)]
     RateLimited(RateLimitHeaders),
-    #[error("BMS refused the integrated account's credentials: {0}")]
+    #[error(
+        "BMS refused the integrated account's credentials ({0}). An administrator should check the account's BMS user name, password, tenant and TOTP secret, and that its API user is active in BMS, then update the integrated account (or use Test connection); until then every call to this account fails"
+    )]
     Auth(String),
 }
 

@@ -135,6 +135,11 @@ impl Handler {
         &self.metrics
     }
 
+    /// The tool-call audit log, when calls are logged (its row counts go to `/metrics`).
+    pub fn call_log(&self) -> Option<&ToolCallLog> {
+        self.call_log.as_ref()
+    }
+
     /// Answers one message. `era` says how: legacy requests follow the `initialize`
     /// handshake's revision; modern (2026-07-28) ones are self-contained and their results
     /// carry `resultType`, caching hints and our identity.
@@ -376,6 +381,7 @@ impl Handler {
             is_error = tracing::field::Empty,
         );
         let started = Instant::now();
+        let _in_flight = self.metrics.call_started();
         let report = call::call_tool(tool, arguments, &endpoint.client, &self.cursors)
             .instrument(span.clone())
             .await;

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::call::CallReport;
+use crate::store::ToolCallLog;
 
 /// Upper bounds (seconds) of the upstream latency histogram buckets.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -21,9 +22,26 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     latency_total: AtomicU64,
     rate_limited: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+/// One tool call in flight; counted until dropped, whether the call finished or its client
+/// hung up and the call's future was dropped with the connection.
+pub struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
+    /// Counts a tool call in flight until the returned guard is dropped.
+    pub fn call_started(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(&self.in_flight)
+    }
+
     pub fn record_call(&self, tool: &'static str, report: &CallReport) {
         let status = match report.upstream_status {
             Some(status) => status.to_string(),
@@ -52,8 +70,8 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition, with the audit log's row counts when calls are logged.
+    pub fn render(&self, call_log: Option<&ToolCallLog>) -> String {
         let mut out = String::new();
         out.push_str("# HELP bms_mcp_tool_calls_total Tool calls by tool and upstream status (not_sent: refused before BMS).\n# TYPE bms_mcp_tool_calls_total counter\n");
         for ((tool, status), n) in self
@@ -100,6 +118,20 @@ impl Metrics {
             "bms_mcp_auth_renewals_total {}",
             crate::bms::AUTH_RENEWALS.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP bms_mcp_tool_calls_in_flight Tool calls started and not yet answered or abandoned.\n# TYPE bms_mcp_tool_calls_in_flight gauge\n");
+        let _ = writeln!(
+            out,
+            "bms_mcp_tool_calls_in_flight {}",
+            self.in_flight.load(Ordering::Relaxed)
+        );
+        if let Some(log) = call_log {
+            out.push_str("# HELP bms_mcp_audit_rows_written_total Tool-call rows written to the audit log.\n# TYPE bms_mcp_audit_rows_written_total counter\n");
+            let _ = writeln!(out, "bms_mcp_audit_rows_written_total {}", log.written());
+            // Non-zero means calls went unaudited: the queue was full (the store too slow for
+            // the call rate); calls themselves are never slowed to wait for it.
+            out.push_str("# HELP bms_mcp_audit_rows_dropped_total Tool-call rows dropped because the audit queue was full.\n# TYPE bms_mcp_audit_rows_dropped_total counter\n");
+            let _ = writeln!(out, "bms_mcp_audit_rows_dropped_total {}", log.dropped());
+        }
         out
     }
 }

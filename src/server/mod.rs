@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::mcp::{Handler, McpEndpoint};
+use crate::store::ToolCallLog;
 use crate::transport::guard::{self, HostGuard};
 use crate::transport::session::Sessions;
 use crate::transport::sse::{self, SseHub};
@@ -121,7 +122,10 @@ fn unavailable() -> Response {
 /// `/healthz` and `/readyz` are added after the layers, outside the guard: load balancers
 /// probe them by IP address, and they tell nothing a DNS-rebinding page could use.
 pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
-    let metrics = state.handler.metrics().clone();
+    let metrics = (
+        state.handler.metrics().clone(),
+        state.handler.call_log().cloned(),
+    );
     let readyz = get(readiness::readyz).with_state(state.clone());
     let admin = crate::admin::routes(state.clone()).merge(crate::console::routes(state.clone()));
     let mcp = Router::new()
@@ -150,10 +154,12 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
         .route("/readyz", readyz)
 }
 
-async fn render_metrics(State(metrics): State<Arc<metrics::Metrics>>) -> impl IntoResponse {
+async fn render_metrics(
+    State((metrics, call_log)): State<(Arc<metrics::Metrics>, Option<ToolCallLog>)>,
+) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        metrics.render(),
+        metrics.render(call_log.as_ref()),
     )
 }
 

@@ -2,7 +2,7 @@
 //! (when, which MCP server, which tool, upstream status, latency). Never arguments, results
 //! or secrets. Tool calls are queued on a bounded channel and written in batches by a
 //! background task, so logging never slows a call; when the queue is full a row is dropped
-//! and counted instead.
+//! and counted instead (`bms_mcp_audit_rows_dropped_total` on `/metrics`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,9 +59,16 @@ pub struct ToolCall {
     pub latency_ms: Option<u64>,
 }
 
-/// Queued tool calls beyond this many are dropped (and counted), never waited for.
-pub const TOOL_CALL_QUEUE: usize = 4096;
-const BATCH: usize = 256;
+/// Queued tool calls beyond this many are dropped (and counted), never waited for. A row is
+/// about 150 bytes queued, so a full queue holds about 5 MiB: enough for 1,000 sessions each
+/// with a burst of 30 calls while the writer is busy, small enough to bound memory.
+pub const TOOL_CALL_QUEUE: usize = 32_768;
+/// Rows written per transaction. Under load the writer drains the queue in batches of this
+/// size, so its cost per row falls as the backlog grows.
+const BATCH: usize = 2048;
+/// Rows per multi-row `INSERT`: 6 parameters each stays under SQLite's 32,766 and
+/// PostgreSQL's 65,535 bind parameters per statement.
+const ROWS_PER_INSERT: usize = 512;
 /// How long the writer gathers rows before it writes them.
 const LINGER: Duration = Duration::from_millis(100);
 
@@ -74,7 +81,14 @@ enum Message {
 #[derive(Clone)]
 pub struct ToolCallLog {
     queue: mpsc::Sender<Message>,
-    dropped: Arc<AtomicU64>,
+    counts: Arc<RowCounts>,
+}
+
+/// What became of the rows queued so far.
+#[derive(Default)]
+struct RowCounts {
+    written: AtomicU64,
+    dropped: AtomicU64,
 }
 
 impl ToolCallLog {
@@ -82,21 +96,26 @@ impl ToolCallLog {
     /// queue is written.
     pub fn start(store: Store) -> (ToolCallLog, JoinHandle<()>) {
         let (queue, receiver) = mpsc::channel(TOOL_CALL_QUEUE);
-        let dropped = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(write_tool_calls(store, receiver, dropped.clone()));
-        (ToolCallLog { queue, dropped }, task)
+        let counts = Arc::new(RowCounts::default());
+        let task = tokio::spawn(write_tool_calls(store, receiver, counts.clone()));
+        (ToolCallLog { queue, counts }, task)
     }
 
     /// Queues one call; never waits.
     pub fn record(&self, call: ToolCall) {
         if self.queue.try_send(Message::Call(call)).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// Tool-call rows dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.counts.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Tool-call rows committed to the store.
+    pub fn written(&self) -> u64 {
+        self.counts.written.load(Ordering::Relaxed)
     }
 
     /// Waits until every call queued before this one is written.
@@ -111,7 +130,7 @@ impl ToolCallLog {
 async fn write_tool_calls(
     store: Store,
     mut receiver: mpsc::Receiver<Message>,
-    dropped: Arc<AtomicU64>,
+    counts: Arc<RowCounts>,
 ) {
     let mut reported_drops = 0;
     while let Some(first) = receiver.recv().await {
@@ -135,13 +154,20 @@ async fn write_tool_calls(
                 None
             };
         }
-        if let Err(error) = store.insert_tool_calls(&calls).await {
-            tracing::warn!(%error, rows = calls.len(), "could not write tool calls to the audit log");
+        match store.insert_tool_calls(&calls).await {
+            Ok(()) => {
+                counts
+                    .written
+                    .fetch_add(calls.len() as u64, Ordering::Relaxed);
+            }
+            Err(error) => {
+                tracing::warn!(%error, rows = calls.len(), "could not write tool calls to the audit log");
+            }
         }
         for done in flushed {
             let _ = done.send(());
         }
-        let drops = dropped.load(Ordering::Relaxed);
+        let drops = counts.dropped.load(Ordering::Relaxed);
         if drops > reported_drops {
             tracing::warn!(
                 dropped = drops,
@@ -150,6 +176,24 @@ async fn write_tool_calls(
             reported_drops = drops;
         }
     }
+}
+
+/// `INSERT INTO tool_calls … VALUES ($1, …, $6), ($7, …)` for `rows` rows.
+fn insert_tool_calls_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO tool_calls (id, at, mcp_server_id, tool, upstream_status, latency_ms) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let first = row * 6 + 1;
+        let params: Vec<String> = (first..first + 6).map(|n| format!("${n}")).collect();
+        sql.push('(');
+        sql.push_str(&params.join(", "));
+        sql.push(')');
+    }
+    sql
 }
 
 /// Deletes audit rows older than `days` now and then every hour, until aborted.
@@ -191,27 +235,30 @@ impl Store {
         Ok(())
     }
 
+    /// Writes `calls` in one transaction, many rows per statement: a statement per row would
+    /// cost a round trip to the database (or to sqlx's SQLite worker thread) each, which is
+    /// what made the writer fall behind a burst of calls.
     async fn insert_tool_calls(&self, calls: &[ToolCall]) -> Result<(), StoreError> {
         if calls.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool().begin().await?;
-        for call in calls {
-            sqlx::query(
-                "INSERT INTO tool_calls (id, at, mcp_server_id, tool, upstream_status, latency_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(new_id())
-            .bind(call.at)
-            .bind(&call.mcp_server_id)
-            .bind(&call.tool)
-            .bind(call.upstream_status.map(i64::from))
-            .bind(
-                call.latency_ms
-                    .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-            )
-            .execute(&mut *tx)
-            .await?;
+        for chunk in calls.chunks(ROWS_PER_INSERT) {
+            let sql = insert_tool_calls_sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for call in chunk {
+                query = query
+                    .bind(new_id())
+                    .bind(call.at)
+                    .bind(call.mcp_server_id.as_str())
+                    .bind(call.tool.as_str())
+                    .bind(call.upstream_status.map(i64::from))
+                    .bind(
+                        call.latency_ms
+                            .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+                    );
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

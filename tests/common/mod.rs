@@ -17,7 +17,9 @@ use bms_mcp::server::directory::Directory;
 use bms_mcp::server::metrics::Metrics;
 use bms_mcp::server::upstreams::Upstreams;
 use bms_mcp::server::{AppState, app};
-use bms_mcp::store::{BmsLocation, McpServerConfig, NewAccount, NewMcpServer, Store, ToolCallLog};
+use bms_mcp::store::{
+    BmsLocation, IntegratedAccount, McpServerConfig, NewAccount, NewMcpServer, Store, ToolCallLog,
+};
 use bms_mcp::transport::guard::HostGuard;
 use bms_mcp::transport::session::Sessions;
 use bms_mcp::transport::sse::SseHub;
@@ -72,18 +74,7 @@ impl Harness {
             .expect("sandbox starts");
         let backing = backends::TestStore::new(options.backend).await;
         let store = backing.store.clone();
-        let c = sandbox.credentials();
-        let account = store
-            .create_account(NewAccount {
-                name: "sandbox".into(),
-                location: BmsLocation::BaseUrl(sandbox.base_url()),
-                username: c.username,
-                password: c.password,
-                tenant: c.tenant,
-                totp_secret: c.totp_secret,
-            })
-            .await
-            .expect("account stored");
+        let account = store_account(&store, &sandbox, "sandbox").await;
         let upstreams = Upstreams::new(
             http_client(&options.client).expect("http client"),
             options.client,
@@ -134,6 +125,24 @@ impl Harness {
             )
             .await;
         harness
+    }
+
+    /// Another integrated account, signing in to `sandbox`, with an MCP server of its own on
+    /// this gateway (every tool in scope); that server's MCP URL.
+    pub async fn another_account(&self, sandbox: &Sandbox, name: &str) -> String {
+        let account = store_account(&self.store, sandbox, name).await;
+        let (_, token) = self
+            .store
+            .create_mcp_server(NewMcpServer {
+                account_id: account.id,
+                name: name.into(),
+                config: McpServerConfig::default(),
+                expires_at: None,
+            })
+            .await
+            .expect("store answers")
+            .expect("account exists");
+        self.url(&format!("/mcp/{token}"))
     }
 
     pub fn mcp_url(&self) -> String {
@@ -282,6 +291,26 @@ impl Harness {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The Prometheus text on `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics answered")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// The value of an unlabelled sample on `/metrics`; `None` when it is absent.
+    pub async fn metric(&self, name: &str) -> Option<u64> {
+        self.metrics()
+            .await
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
     /// One admin API request: status, `WWW-Authenticate`, JSON body (`Null` when empty).
     pub async fn admin(
         &self,
@@ -346,6 +375,22 @@ impl Harness {
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
     }
+}
+
+/// Stores an integrated account with `sandbox`'s login.
+async fn store_account(store: &Store, sandbox: &Sandbox, name: &str) -> IntegratedAccount {
+    let c = sandbox.credentials();
+    store
+        .create_account(NewAccount {
+            name: name.into(),
+            location: BmsLocation::BaseUrl(sandbox.base_url()),
+            username: c.username,
+            password: c.password,
+            tenant: c.tenant,
+            totp_secret: c.totp_secret,
+        })
+        .await
+        .expect("account stored")
 }
 
 /// A deadline for anything that must not hang.

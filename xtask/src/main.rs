@@ -6,6 +6,8 @@
 //! - `test`: the whole test suite, including the real MCP clients it installs itself.
 //! - `bench [--quick]`: bms-mcp's per-call cost against a direct BMS call and FastMCP.
 //! - `load [SESSIONS [CALLS]]`: many concurrent MCP sessions, every answer checked.
+//! - `tokens [--requests N]`: time to refuse each kind of bad MCP token, beside a valid one.
+//! - `crash [--rounds N]`: `kill -9` and restart during admin churn, on SQLite and PostgreSQL.
 //!
 //! Exit codes: 0 success, 1 failure, 2 a breaking change refused by `--deny-breaking`.
 
@@ -43,7 +45,15 @@ commands:
   test  run the workspace tests, then the real-client interop suite
   load [SESSIONS [CALLS_PER_SESSION]]
         1,000 concurrent MCP sessions × 20 tool calls by default against a release
-        serve on the sandbox; every answer checked against its request; p50/p99, RSS
+        serve on the sandbox; every answer checked against its request; p50/p99, RSS,
+        audit-log rows written and dropped
+  tokens [--requests N]
+        time to a 401 for unknown, tampered, truncated, revoked, expired and
+        another tenant's MCP tokens, interleaved, against a release serve (3000
+        per kind by default); writes BENCHMARKS.md
+  crash [--rounds N]
+        kill -9 serve while MCP servers are created and revoked, restart, check the
+        store (SQLite and PostgreSQL; 15 rounds by default); writes BENCHMARKS.md
   bench [--quick]
         latency, throughput, CPU per call and memory of bms-mcp against a direct
         BMS call and FastMCP on the sandbox; writes BENCHMARKS.md and
@@ -65,6 +75,8 @@ fn main() -> ExitCode {
         Some("test") => test_cmd::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("load") => bench::soak::run(&root, &args[1..]),
+        Some("crash") => bench::crash::run(&root, &args[1..]),
+        Some("tokens") => bench::tokens::run(&root, &args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

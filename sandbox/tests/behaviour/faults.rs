@@ -122,3 +122,36 @@ async fn fault_settings_read_back_and_bad_rates_are_refused() {
     assert_eq!(typo.status, StatusCode::BAD_REQUEST);
     h.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn refused_auth_rejects_issued_tokens_sign_in_and_refresh_until_cleared() {
+    let h = Harness::demo().await;
+    assert_eq!(h.get(PATH).await.status, StatusCode::OK);
+    h.faults(json!({"refuse_auth": true})).await;
+    let call = h.get(PATH).await;
+    assert_eq!(call.status, StatusCode::UNAUTHORIZED, "{}", call.text);
+    let sign_in = crate::common::authenticate(&h.http, &h.sandbox, None).await;
+    assert_eq!(sign_in.status, StatusCode::UNAUTHORIZED, "{}", sign_in.text);
+    assert_eq!(sign_in.json["success"], json!(false));
+    let refresh = h
+        .http
+        .post(format!("{}/v2/security/refreshtoken", h.base))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("AccessToken", h.token.clone())
+                .text("RefreshToken", "anything"),
+        )
+        .send()
+        .await
+        .expect("refresh answers");
+    assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
+    let read = h.control(Method::GET, "/_sandbox/faults", None).await.json;
+    assert_eq!(read["refuse_auth"], json!(true));
+    h.faults(json!({"refuse_auth": false})).await;
+    assert_eq!(
+        h.get(PATH).await.status,
+        StatusCode::OK,
+        "the token works again"
+    );
+    h.sandbox.shutdown().await;
+}

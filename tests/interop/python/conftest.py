@@ -18,6 +18,7 @@ DEFAULT_FAULTS = {
     "error_rate": 0.0,
     "drop_rate": 0.0,
     "malformed_rate": 0.0,
+    "refuse_auth": False,
     "rate_limit": "1500/hour",
     "rate_limit_headers": "none",
 }

@@ -9,14 +9,17 @@
 //! and every process it starts is killed when it ends, also on failure.
 
 mod chart;
+pub mod crash;
 mod figures;
 mod http;
 mod load;
 mod processes;
 mod procfs;
 mod report;
+pub mod sections;
 mod sessions;
 pub mod soak;
+pub mod tokens;
 mod workloads;
 
 use std::path::Path;
@@ -496,7 +499,7 @@ fn time_gen(root: &Path, runs: usize) -> anyhow::Result<Duration> {
     Ok(median(&mut times))
 }
 
-fn command_line(program: &str, args: &[&str]) -> String {
+pub(crate) fn command_line(program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
         .output()
@@ -505,7 +508,7 @@ fn command_line(program: &str, args: &[&str]) -> String {
 }
 
 /// The commit measured, marked when the work tree has uncommitted changes.
-fn commit(root: &Path) -> String {
+pub(crate) fn commit(root: &Path) -> String {
     let git = |args: &[&str]| {
         Command::new("git")
             .args(args)
@@ -523,7 +526,7 @@ fn commit(root: &Path) -> String {
 }
 
 /// CPU model, cores and memory, from `/proc/cpuinfo` and `free`.
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
@@ -543,7 +546,7 @@ fn machine() -> String {
     format!("{model}, {cores} cores, {memory} memory, Linux {kernel}")
 }
 
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
