@@ -70,6 +70,9 @@ pub struct Directory {
     /// One client per integrated account, shared by its servers, with the account revision
     /// it was built from.
     clients: Mutex<HashMap<String, (i64, Arc<BmsClient>)>>,
+    /// One store lookup at a time per token: when an entry goes stale under load, the calls
+    /// in flight wait for one reload instead of each taking a pooled connection.
+    loads: Mutex<HashMap<TokenHash, Arc<tokio::sync::Mutex<()>>>>,
     expiry_changed: Notify,
 }
 
@@ -91,6 +94,7 @@ impl Directory {
             servers: RwLock::default(),
             admins: RwLock::default(),
             clients: Mutex::default(),
+            loads: Mutex::default(),
             expiry_changed: Notify::new(),
         }
     }
@@ -109,13 +113,9 @@ impl Directory {
             return Err(AccessError::Unknown);
         }
         let hash = token_hash(token);
-        let cached = read(&self.servers)
-            .get(&hash)
-            .filter(|c| c.fresh())
-            .map(|c| c.value.clone());
-        let entry = match cached {
+        let entry = match self.fresh_server(&hash) {
             Some(entry) => entry,
-            None => self.load_server(hash).await?,
+            None => self.load_server_once(hash).await?,
         };
         if entry.expires_at.is_some_and(|at| unix_seconds(now) >= at) {
             return Err(AccessError::Expired);
@@ -124,6 +124,39 @@ impl Directory {
             endpoint: entry.endpoint.clone(),
             require_api_token_auth: entry.require_api_token_auth,
         })
+    }
+
+    fn fresh_server(&self, hash: &TokenHash) -> Option<Arc<ServerEntry>> {
+        read(&self.servers)
+            .get(hash)
+            .filter(|c| c.fresh())
+            .map(|c| c.value.clone())
+    }
+
+    /// Loads a server unless a concurrent call for the same token just did.
+    async fn load_server_once(&self, hash: TokenHash) -> Result<Arc<ServerEntry>, AccessError> {
+        let gate = self
+            .loads_lock()
+            .entry(hash)
+            .or_default()
+            .clone();
+        let _turn = gate.lock().await;
+        if let Some(entry) = self.fresh_server(&hash) {
+            return Ok(entry);
+        }
+        let loaded = self.load_server(hash).await;
+        // Later callers find the cache fresh; a caller that still holds this gate only waits
+        // for the lookup above and then reads the cache too.
+        self.loads_lock().remove(&hash);
+        loaded
+    }
+
+    fn loads_lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<TokenHash, Arc<tokio::sync::Mutex<()>>>> {
+        self.loads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     async fn load_server(&self, hash: TokenHash) -> Result<Arc<ServerEntry>, AccessError> {
