@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::processes::Sandbox;
 use super::procfs;
-use crate::served::{Profile, Server, build_binary};
+use crate::served::{Profile, Server, build_binary, build_example};
 
 const USAGE: &str = "usage: cargo xtask load [SESSIONS [CALLS_PER_SESSION]] (default 1000 20)";
 
@@ -27,7 +27,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     };
     let (sessions, calls) = (number(0, 1000)?, number(1, 20)?);
     let binary = build_binary(root, Profile::Release)?;
-    let client = build_load_client(root)?;
+    let client = build_example(root, "load_client")?;
     let sandbox = Sandbox::start(&binary)?;
     let server = Server::start(
         &binary,
@@ -84,23 +84,4 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("answers were lost or mismatched");
     }
     Ok(())
-}
-
-fn build_load_client(root: &Path) -> anyhow::Result<std::path::PathBuf> {
-    let status = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--package",
-            "bms-mcp",
-            "--example",
-            "load_client",
-        ])
-        .current_dir(root)
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("building examples/load_client.rs failed");
-    }
-    Ok(root.join("target/release/examples/load_client"))
 }
