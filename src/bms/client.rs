@@ -209,20 +209,13 @@ impl BmsClient {
             .unwrap_or("no content type")
             .to_owned();
         let body = self.read_body(response).await?;
-        let envelope = if body.is_empty() {
-            Envelope::from_json(Value::Null, (200..300).contains(&status))
-        } else {
-            match serde_json::from_slice::<Value>(&body) {
-                Ok(json) => Envelope::from_json(json, (200..300).contains(&status)),
-                Err(_) => {
-                    return Err(UpstreamError::NotJson {
-                        status,
-                        content_type,
-                        bytes: body.len(),
-                    });
-                }
+        let envelope = Envelope::from_body(&body, (200..300).contains(&status)).map_err(|_| {
+            UpstreamError::NotJson {
+                status,
+                content_type,
+                bytes: body.len(),
             }
-        };
+        })?;
         Ok(BmsAnswer {
             status,
             envelope,
@@ -409,20 +402,24 @@ impl BmsClient {
             )));
         }
         let body = self.read_body(response).await?;
-        let json: Value = serde_json::from_slice(&body).map_err(|_| UpstreamError::NotJson {
-            status,
-            content_type: "sign-in answer".into(),
-            bytes: body.len(),
+        let envelope = Envelope::from_body(&body, (200..300).contains(&status)).map_err(|_| {
+            UpstreamError::NotJson {
+                status,
+                content_type: "sign-in answer".into(),
+                bytes: body.len(),
+            }
         })?;
-        let envelope = Envelope::from_json(json, (200..300).contains(&status));
         if !envelope.success {
             let reason = envelope
                 .error
                 .map_or_else(|| format!("HTTP {status}"), |e| e.summary());
             return Err(UpstreamError::Auth(reason));
         }
-        let tokens = TokenSet::from_result(&envelope.result, Instant::now(), SystemTime::now())
-            .ok_or_else(|| UpstreamError::Auth("the sign-in answer has no access token".into()))?;
+        let tokens =
+            TokenSet::from_result(&envelope.result_value(), Instant::now(), SystemTime::now())
+                .ok_or_else(|| {
+                    UpstreamError::Auth("the sign-in answer has no access token".into())
+                })?;
         AUTH_RENEWALS.fetch_add(1, Ordering::Relaxed);
         Ok(tokens)
     }

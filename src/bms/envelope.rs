@@ -1,13 +1,21 @@
 //! BMS's answer envelope: `{success, error, result, totalRecords}`, in camelCase as live BMS
 //! sends it or PascalCase as the spec writes it.
+//!
+//! Only the top level is read into parts. The result stays JSON text (`RawValue`): most calls
+//! pass it on unchanged, and building a page of tickets into a `Value` tree, dropping it and
+//! writing it out again was half of a list call's CPU time.
 
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// A parsed BMS answer body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Envelope {
     pub success: bool,
-    pub result: Value,
+    /// The result as BMS wrote it (`null` when there was none), checked to be JSON.
+    pub result: Box<RawValue>,
     pub total_records: Option<u64>,
     pub error: Option<BmsError>,
 }
@@ -44,43 +52,87 @@ impl BmsError {
 pub const TOKEN_EXPIRED_CODE: i64 = 978001;
 
 impl Envelope {
-    /// Reads an envelope; `http_ok` says whether the status was 2xx. A JSON body that is not an
-    /// envelope is taken as the result itself.
-    pub fn from_json(body: Value, http_ok: bool) -> Envelope {
-        let Value::Object(object) = body else {
-            return Envelope {
-                success: http_ok,
-                result: body,
-                total_records: None,
-                error: None,
-            };
+    /// Reads an answer body; `http_ok` says whether the status was 2xx. An empty body has a
+    /// `null` result; a JSON body that is not an envelope is taken as the result itself. The
+    /// error says the body is not JSON.
+    pub fn from_body(body: &[u8], http_ok: bool) -> Result<Envelope, serde_json::Error> {
+        let bare = |result: Box<RawValue>| Envelope {
+            success: http_ok,
+            result,
+            total_records: None,
+            error: None,
         };
-        let field = |name: &str| find_key(&object, name);
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => return Ok(bare(null())),
+            Some(b'{') => {}
+            Some(_) => return serde_json::from_slice::<Box<RawValue>>(body).map(bare),
+        }
+        let mut object: HashMap<String, Box<RawValue>> = serde_json::from_slice(body)?;
         let has_envelope = ["success", "result", "error"]
             .iter()
-            .any(|k| field(k).is_some());
+            .any(|k| find_key(&object, k).is_some());
         if !has_envelope {
-            return Envelope {
-                success: http_ok,
-                result: Value::Object(object),
-                total_records: None,
-                error: None,
-            };
+            return serde_json::from_slice::<Box<RawValue>>(body).map(bare);
         }
-        let error = field("error").and_then(parse_error);
-        let success = field("success")
-            .and_then(Value::as_bool)
+        let read = |name: &str| find_key(&object, name).map(|raw| raw.get());
+        let error = read("error")
+            .and_then(|raw| serde_json::from_str::<Value>(raw).ok())
+            .and_then(|value| parse_error(&value));
+        let success = read("success")
+            .and_then(|raw| serde_json::from_str::<bool>(raw).ok())
             .unwrap_or(http_ok && error.is_none());
-        Envelope {
+        let total_records = read("totalRecords").and_then(|raw| serde_json::from_str(raw).ok());
+        let result = take_key(&mut object, "result").unwrap_or_else(null);
+        Ok(Envelope {
             success: success && http_ok,
-            result: field("result").cloned().unwrap_or(Value::Null),
-            total_records: field("totalRecords").and_then(Value::as_u64),
+            result,
+            total_records,
             error,
-        }
+        })
+    }
+
+    /// The result as a `Value`, for the callers that look inside it (name lookups, sign-in,
+    /// trimming a list).
+    pub fn result_value(&self) -> Value {
+        // The text was checked to be JSON when the body was read.
+        serde_json::from_str(self.result.get()).unwrap_or(Value::Null)
+    }
+
+    /// How many items a list result holds (0 when it is no array), without building them.
+    pub fn result_len(&self) -> usize {
+        serde_json::from_str::<Vec<&RawValue>>(self.result.get()).map_or(0, |items| items.len())
     }
 }
 
-fn find_key<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+fn null() -> Box<RawValue> {
+    RawValue::NULL.to_owned()
+}
+
+/// Removes `name` (in any casing) from `object` and returns its value.
+fn take_key(object: &mut HashMap<String, Box<RawValue>>, name: &str) -> Option<Box<RawValue>> {
+    if let Some(value) = object.remove(name) {
+        return Some(value);
+    }
+    let key = object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))?
+        .clone();
+    object.remove(&key)
+}
+
+fn find_key<'a>(object: &'a HashMap<String, Box<RawValue>>, name: &str) -> Option<&'a RawValue> {
+    object
+        .get(name)
+        .or_else(|| {
+            object
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+        .map(|raw| &**raw)
+}
+
+fn find_value<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     object.get(name).or_else(|| {
         object
             .iter()
@@ -92,11 +144,11 @@ fn find_key<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value>
 fn parse_error(value: &Value) -> Option<BmsError> {
     let object = value.as_object()?;
     let text = |name: &str| {
-        find_key(object, name)
+        find_value(object, name)
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
-    let sub_errors = find_key(object, "subErrors")
+    let sub_errors = find_value(object, "subErrors")
         .and_then(Value::as_array)
         .map(|items| {
             items
@@ -106,7 +158,7 @@ fn parse_error(value: &Value) -> Option<BmsError> {
         })
         .unwrap_or_default();
     Some(BmsError {
-        code: find_key(object, "code").and_then(Value::as_i64),
+        code: find_value(object, "code").and_then(Value::as_i64),
         message: text("message"),
         details: text("details"),
         sub_errors,
@@ -116,26 +168,34 @@ fn parse_error(value: &Value) -> Option<BmsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    #[track_caller]
+    fn read(body: &str, http_ok: bool) -> Envelope {
+        Envelope::from_body(body.as_bytes(), http_ok).expect("test body is JSON")
+    }
 
     #[test]
     fn camel_and_pascal_case_envelopes_read_the_same() {
-        let camel = Envelope::from_json(
-            json!({"success": true, "result": [1], "totalRecords": 9}),
+        let camel = read(
+            r#"{"success": true, "result": [1], "totalRecords": 9}"#,
             true,
         );
-        let pascal = Envelope::from_json(
-            json!({"Success": true, "Result": [1], "TotalRecords": 9}),
+        let pascal = read(
+            r#"{"Success": true, "Result": [1], "TotalRecords": 9}"#,
             true,
         );
-        assert_eq!(camel, pascal);
-        assert_eq!(camel.total_records, Some(9));
+        for e in [&camel, &pascal] {
+            assert!(e.success);
+            assert_eq!(e.result.get(), "[1]");
+            assert_eq!(e.total_records, Some(9));
+            assert_eq!(e.result_len(), 1);
+        }
     }
 
     #[test]
     fn success_false_inside_http_200_is_a_failure() {
-        let e = Envelope::from_json(
-            json!({"success": false, "error": {"code": 42, "message": "Ticket is closed", "subErrors": ["x"]}, "result": null}),
+        let e = read(
+            r#"{"success": false, "error": {"code": 42, "message": "Ticket is closed", "subErrors": ["x"]}, "result": null}"#,
             true,
         );
         assert!(!e.success);
@@ -146,14 +206,25 @@ mod tests {
 
     #[test]
     fn an_http_error_is_a_failure_even_without_success_false() {
-        let e = Envelope::from_json(json!({"result": {"id": 1}}), false);
+        let e = read(r#"{"result": {"id": 1}}"#, false);
         assert!(!e.success);
+        assert_eq!(e.result_value(), serde_json::json!({"id": 1}));
     }
 
     #[test]
     fn a_bare_json_body_is_the_result() {
-        let e = Envelope::from_json(json!([1, 2]), true);
+        let e = read("[1, 2]", true);
         assert!(e.success);
-        assert_eq!(e.result, json!([1, 2]));
+        assert_eq!(e.result_value(), serde_json::json!([1, 2]));
+        let e = read(r#"{"id": 7}"#, true);
+        assert_eq!(e.result_value(), serde_json::json!({"id": 7}));
+    }
+
+    #[test]
+    fn an_empty_body_has_a_null_result_and_a_broken_one_is_refused() {
+        let e = read(" ", true);
+        assert!(e.success);
+        assert_eq!(e.result.get(), "null");
+        assert!(Envelope::from_body(br#"{"result": [1,"#, true).is_err());
     }
 }

@@ -204,11 +204,10 @@ fn next_cursor(
         .get(size_name)
         .and_then(Value::as_u64)
         .unwrap_or(DEFAULT_PAGE_SIZE);
-    let returned = answer.envelope.result.as_array().map_or(0, Vec::len) as u64;
     let more = match answer.envelope.total_records {
         Some(total) => page.saturating_mul(size) < total,
         // Without a total, a full page suggests there may be another.
-        None => size > 0 && returned >= size,
+        None => size > 0 && answer.envelope.result_len() as u64 >= size,
     };
     if !more {
         return None;

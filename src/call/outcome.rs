@@ -1,7 +1,7 @@
 //! What a tool call returns: `structuredContent` shaped as the output schema says, the same
 //! JSON as text in `content`, and errors the model can act on.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::bms::{BmsAnswer, UpstreamError};
 use crate::catalogue::{ResultShape, Tool};
@@ -11,31 +11,56 @@ use super::request::ArgProblem;
 /// A finished tool call, ready to serialise as `CallToolResult`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolOutcome {
-    pub structured: Option<Value>,
+    /// The text content. When `structured` is set it is also the `structuredContent` JSON:
+    /// the structured result is serialised once and written into the reply twice.
     pub text: String,
+    /// Whether `text` is a JSON object to send as `structuredContent` as well.
+    pub structured: bool,
     pub is_error: bool,
 }
 
 impl ToolOutcome {
-    /// The `CallToolResult` object.
-    pub fn into_json(self) -> Value {
-        let mut result = Map::new();
-        result.insert(
-            "content".into(),
-            json!([{"type": "text", "text": self.text}]),
-        );
-        if let Some(structured) = self.structured {
-            result.insert("structuredContent".into(), structured);
+    /// Structured content, serialised once.
+    pub fn structured(value: &Value) -> ToolOutcome {
+        ToolOutcome {
+            text: value.to_string(),
+            structured: true,
+            is_error: false,
         }
-        result.insert("isError".into(), self.is_error.into());
-        Value::Object(result)
+    }
+
+    /// The `CallToolResult` object as JSON text, with `extra` members appended (the modern
+    /// era's `resultType` and `_meta`). Written from pieces rather than through a `Value`,
+    /// which would serialise the structured content a second time.
+    pub fn into_result_json(self, extra: Option<&Map<String, Value>>) -> String {
+        let mut out = String::with_capacity(2 * self.text.len() + 96);
+        out.push_str("{\"content\":[{\"type\":\"text\",\"text\":");
+        push_json_string(&mut out, &self.text);
+        out.push_str("}]");
+        if self.structured {
+            out.push_str(",\"structuredContent\":");
+            out.push_str(&self.text);
+        }
+        out.push_str(if self.is_error {
+            ",\"isError\":true"
+        } else {
+            ",\"isError\":false"
+        });
+        for (key, value) in extra.into_iter().flatten() {
+            out.push(',');
+            push_json_string(&mut out, key);
+            out.push(':');
+            out.push_str(&value.to_string());
+        }
+        out.push('}');
+        out
     }
 
     /// A failure the model should read and act on.
     pub fn error(message: impl Into<String>) -> ToolOutcome {
         ToolOutcome {
-            structured: None,
             text: message.into(),
+            structured: false,
             is_error: true,
         }
     }
@@ -82,49 +107,110 @@ pub fn from_answer(
         );
         return ToolOutcome::error(text);
     }
-    let structured = match tool.def.result {
-        ResultShape::Object => match envelope.result {
-            Value::Object(object) => Value::Object(object),
-            Value::Null => json!({}),
-            other => json!({ "result": other }),
-        },
-        ResultShape::List => {
-            let mut items = match envelope.result {
-                Value::Array(items) => items,
-                Value::Null => Vec::new(),
-                other => vec![other],
-            };
-            if let Some(fields) = fields {
-                super::fields::project(&mut items, fields);
+    let total_records = envelope.total_records;
+    let raw = envelope.result.get();
+    let text = match (tool.def.result, first_byte(raw)) {
+        (ResultShape::Object, b'{') => raw.to_owned(),
+        (ResultShape::Object, b'n') => "{}".to_owned(),
+        (ResultShape::List, first) if fields.is_none() => {
+            let mut list = String::with_capacity(raw.len() + 160);
+            list.push_str("{\"items\":");
+            match first {
+                b'[' => list.push_str(raw),
+                b'n' => list.push_str("[]"),
+                _ => {
+                    list.push('[');
+                    list.push_str(raw);
+                    list.push(']');
+                }
             }
-            let mut list = Map::new();
-            list.insert("items".into(), Value::Array(items));
-            if let Some(total) = envelope.total_records {
-                list.insert("total_records".into(), total.into());
+            if let Some(total) = total_records {
+                list.push_str(",\"total_records\":");
+                list.push_str(&total.to_string());
             }
-            if let Some(cursor) = next_cursor {
-                list.insert("next_cursor".into(), cursor.into());
+            if let Some(cursor) = &next_cursor {
+                list.push_str(",\"next_cursor\":");
+                push_json_string(&mut list, cursor);
             }
-            Value::Object(list)
+            list.push('}');
+            list
         }
-        ResultShape::Scalar | ResultShape::Unknown => json!({ "result": envelope.result }),
+        (ResultShape::List, _) => {
+            return from_value(envelope.result_value(), total_records, next_cursor, fields);
+        }
+        _ => {
+            let mut wrapped = String::with_capacity(raw.len() + 12);
+            wrapped.push_str("{\"result\":");
+            wrapped.push_str(raw);
+            wrapped.push('}');
+            wrapped
+        }
     };
-    let mut text = structured.to_string();
+    // BMS's text is passed on as it came; only a list too large for a model's context is
+    // built into values, to be cut at an item boundary.
+    if text.len() > super::fields::MAX_ANSWER_BYTES && tool.def.result == ResultShape::List {
+        return from_value(envelope.result_value(), total_records, next_cursor, fields);
+    }
+    ToolOutcome {
+        text,
+        structured: true,
+        is_error: false,
+    }
+}
+
+/// The first byte of a JSON text that is not whitespace.
+fn first_byte(json: &str) -> u8 {
+    json.bytes()
+        .find(|b| !b.is_ascii_whitespace())
+        .unwrap_or(b'n')
+}
+
+/// A list result built as values: for `fields` projection and for cutting a list that would
+/// not fit a model's context.
+fn from_value(
+    result: Value,
+    total_records: Option<u64>,
+    next_cursor: Option<String>,
+    fields: Option<&[String]>,
+) -> ToolOutcome {
+    let mut items = match result {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    if let Some(fields) = fields {
+        super::fields::project(&mut items, fields);
+    }
+    let mut list = Map::new();
+    list.insert("items".into(), Value::Array(items));
+    if let Some(total) = total_records {
+        list.insert("total_records".into(), total.into());
+    }
+    if let Some(cursor) = next_cursor {
+        list.insert("next_cursor".into(), cursor.into());
+    }
+    let structured = Value::Object(list);
+    let text = structured.to_string();
     if text.len() > super::fields::MAX_ANSWER_BYTES
         && let Value::Object(mut list) = structured
     {
         fit_list(&mut list);
-        text = Value::Object(list.clone()).to_string();
-        return ToolOutcome {
-            structured: Some(Value::Object(list)),
-            text,
-            is_error: false,
-        };
+        return ToolOutcome::structured(&Value::Object(list));
     }
     ToolOutcome {
-        structured: Some(structured),
         text,
+        structured: true,
         is_error: false,
+    }
+}
+
+/// `text` as a JSON string literal, appended to `out`.
+fn push_json_string(out: &mut String, text: &str) {
+    // Serialising a `str` cannot fail (serde_json fails only on I/O and non-string keys);
+    // an empty string keeps the reply valid JSON should that ever change.
+    match serde_json::to_string(text) {
+        Ok(literal) => out.push_str(&literal),
+        Err(_) => out.push_str("\"\""),
     }
 }
 
@@ -151,6 +237,7 @@ fn fit_list(list: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn an_oversized_list_is_cut_at_an_item_boundary_with_a_note() {
@@ -170,6 +257,37 @@ mod tests {
                 .is_some_and(|n| n.contains(&format!("Showing {kept} of the 200")))
         );
         assert!(Value::Object(list).to_string().len() <= super::super::fields::MAX_ANSWER_BYTES);
+    }
+
+    #[test]
+    fn structured_content_and_its_text_are_the_same_json() {
+        let outcome = ToolOutcome::structured(&json!({"id": 7, "title": "Printer \"down\""}));
+        let mut extra = Map::new();
+        extra.insert("resultType".into(), "complete".into());
+        let result: Value =
+            serde_json::from_str(&outcome.into_result_json(Some(&extra))).expect("valid JSON");
+        assert_eq!(
+            result["structuredContent"],
+            json!({"id": 7, "title": "Printer \"down\""})
+        );
+        let text = result["content"][0]["text"].as_str().expect("text content");
+        assert_eq!(
+            serde_json::from_str::<Value>(text).expect("text is JSON"),
+            result["structuredContent"]
+        );
+        assert_eq!(result["isError"], false);
+        assert_eq!(result["resultType"], "complete");
+    }
+
+    #[test]
+    fn an_error_has_text_and_no_structured_content() {
+        let result: Value =
+            serde_json::from_str(&ToolOutcome::error("BMS said \"no\"\n").into_result_json(None))
+                .expect("valid JSON");
+        assert_eq!(
+            result,
+            json!({"content": [{"type": "text", "text": "BMS said \"no\"\n"}], "isError": true})
+        );
     }
 
     #[test]

@@ -150,12 +150,10 @@ async fn lookup_items(
                 .map_or_else(|| format!("HTTP {}", answer.status), |e| e.summary());
             return Err(failed(reason));
         }
-        let rows = answer
-            .envelope
-            .result
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let rows = match answer.envelope.result_value() {
+            Value::Array(rows) => rows,
+            _ => Vec::new(),
+        };
         let full_page = rows.len() as u64 >= 100;
         items.extend(rows.iter().filter_map(item_of));
         let more = answer

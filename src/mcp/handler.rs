@@ -183,7 +183,19 @@ impl Handler {
             "tools/call" => {
                 let (result, rate_limit) = self.call_tool(endpoint, params, client.profile).await;
                 reply.rate_limit = rate_limit;
-                result
+                // Written as text: the structured content is serialised once, not once into
+                // the text content and again with the whole result.
+                reply.message = Some(match result {
+                    Ok(outcome) => {
+                        let extra = modern.then(modern_members);
+                        jsonrpc::reply_text(&id, &outcome.into_result_json(extra.as_ref()))
+                    }
+                    Err(error) => {
+                        reply.http_status = error.http_status;
+                        jsonrpc::error_reply(&id, &error)
+                    }
+                });
+                return reply;
             }
             other => {
                 let error =
@@ -278,7 +290,7 @@ impl Handler {
         endpoint: &McpEndpoint,
         params: Option<Value>,
         profile: ClientProfile,
-    ) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
+    ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
         let Some(Value::Object(mut params)) = params else {
             return (
                 Err(RpcError::invalid_params(
@@ -303,7 +315,7 @@ impl Handler {
         match scope.find(&name) {
             Some(tool) => {
                 let report = self.run(endpoint, tool, arguments).await;
-                (Ok(report.outcome.into_json()), report.rate_limit)
+                (Ok(report.outcome), report.rate_limit)
             }
             None => (Err(unknown_tool(&name)), None),
         }
@@ -315,7 +327,7 @@ impl Handler {
         name: &str,
         arguments: Option<Value>,
         profile: ClientProfile,
-    ) -> (Result<Value, RpcError>, Option<RateLimitHeaders>) {
+    ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
         let scope = &endpoint.scope;
         let args = arguments.unwrap_or_else(|| json!({}));
         let text_arg = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -323,7 +335,7 @@ impl Handler {
             discovery::SEARCH_TOOLS => {
                 let Some(query) = text_arg("query") else {
                     return (
-                        Ok(ToolOutcome::error("search_tools needs a `query` string").into_json()),
+                        Ok(ToolOutcome::error("search_tools needs a `query` string")),
                         None,
                     );
                 };
@@ -336,10 +348,10 @@ impl Handler {
                     .into_iter()
                     .map(|tool| discovery::hit_json(tool, profile))
                     .collect();
-                structured(json!({"tools": hits}))
+                ToolOutcome::structured(&json!({"tools": hits}))
             }
             discovery::GET_TOOL_SCHEMA => match text_arg("name").and_then(|n| scope.find(&n)) {
-                Some(tool) => structured(json!({
+                Some(tool) => ToolOutcome::structured(&json!({
                     "name": profile.tool_name(tool.def),
                     "description": profile.text(tool.def.description),
                     "inputSchema": profile.adapt_schema(&tool.input_schema),
@@ -353,7 +365,7 @@ impl Handler {
                     let report = self
                         .run(endpoint, tool, args.get("arguments").cloned())
                         .await;
-                    return (Ok(report.outcome.into_json()), report.rate_limit);
+                    return (Ok(report.outcome), report.rate_limit);
                 }
                 None => ToolOutcome::error(
                     "No tool by that name in this server's scope; find names with search_tools",
@@ -361,7 +373,7 @@ impl Handler {
             },
             other => return (Err(unknown_tool(other)), None),
         };
-        (Ok(outcome.into_json()), None)
+        (Ok(outcome), None)
     }
 
     async fn run(
@@ -409,6 +421,17 @@ impl Handler {
     }
 }
 
+/// The members a modern tool result adds: `resultType` and our identity in `_meta`.
+fn modern_members() -> serde_json::Map<String, Value> {
+    let mut members = serde_json::Map::new();
+    members.insert("resultType".into(), "complete".into());
+    members.insert(
+        "_meta".into(),
+        json!({ SERVER_INFO_KEY: protocol::server_info() }),
+    );
+    members
+}
+
 /// A modern result: `resultType` and our identity in `_meta`.
 fn modern_result(mut value: Value) -> Value {
     if let Some(object) = value.as_object_mut() {
@@ -419,14 +442,6 @@ fn modern_result(mut value: Value) -> Value {
         }
     }
     value
-}
-
-fn structured(value: Value) -> ToolOutcome {
-    ToolOutcome {
-        text: value.to_string(),
-        structured: Some(value),
-        is_error: false,
-    }
 }
 
 fn unknown_tool(name: &str) -> RpcError {

@@ -135,11 +135,7 @@ impl Directory {
 
     /// Loads a server unless a concurrent call for the same token just did.
     async fn load_server_once(&self, hash: TokenHash) -> Result<Arc<ServerEntry>, AccessError> {
-        let gate = self
-            .loads_lock()
-            .entry(hash)
-            .or_default()
-            .clone();
+        let gate = self.loads_lock().entry(hash).or_default().clone();
         let _turn = gate.lock().await;
         if let Some(entry) = self.fresh_server(&hash) {
             return Ok(entry);

@@ -18,10 +18,33 @@ pub enum Profile {
     Release,
 }
 
+/// `cargo`, without the variables `cargo run` set for xtask itself. Build scripts (ring's,
+/// cc's) rerun when `CARGO_PKG_NAME` or `CARGO_MANIFEST_DIR` change, so inheriting xtask's
+/// values rebuilt them on every switch between `cargo build` in a shell and a build from here.
+pub fn cargo() -> Command {
+    let mut command = Command::new("cargo");
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let set_by_cargo_run = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+            || name == "CARGO_PRIMARY_PACKAGE";
+        if set_by_cargo_run {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// Builds the `bms-mcp` binary and returns its path.
 pub fn build_binary(root: &Path, profile: Profile) -> anyhow::Result<PathBuf> {
     println!("== building bms-mcp ({profile:?}) ==");
-    let mut command = Command::new("cargo");
+    let mut command = cargo();
     command.args(["build", "--package", "bms-mcp", "--bin", "bms-mcp"]);
     if profile == Profile::Release {
         command.arg("--release");
@@ -38,6 +61,36 @@ pub fn build_binary(root: &Path, profile: Profile) -> anyhow::Result<PathBuf> {
         Profile::Release => "release",
     };
     Ok(root.join("target").join(dir).join("bms-mcp"))
+}
+
+/// Builds `examples/{name}.rs` of the `bms-mcp` package in release and returns its path.
+pub fn build_example(root: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    build_release(
+        root,
+        &["--package", "bms-mcp", "--example", name],
+        &format!("examples/{name}.rs"),
+    )?;
+    Ok(root.join("target/release/examples").join(name))
+}
+
+/// Builds the `bench-floor` crate (the bench's minimal proxy) in release and returns its path.
+pub fn build_floor(root: &Path) -> anyhow::Result<PathBuf> {
+    build_release(root, &["--package", "bench-floor"], "bench-floor")?;
+    Ok(root.join("target/release/bench-floor"))
+}
+
+fn build_release(root: &Path, args: &[&str], what: &str) -> anyhow::Result<()> {
+    println!("== building {what} (Release) ==");
+    let status = cargo()
+        .args(["build", "--release"])
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("building {what} failed");
+    }
+    Ok(())
 }
 
 /// Spawns `command` with its stdout piped and drained by a thread into the returned channel,

@@ -1,5 +1,6 @@
 //! `docs/bench.svg`: p50 and p99 at concurrency 1 and the server's CPU per call, per workload
-//! and target, as horizontal bars on a log scale (FastMCP is two orders of magnitude off).
+//! and target (direct, the minimal proxy, bms-mcp, FastMCP), as horizontal bars on a log scale
+//! (FastMCP is two orders of magnitude off).
 
 use std::fmt::Write;
 
@@ -19,6 +20,7 @@ type Metric = fn(&CallFigures) -> f64;
 fn colour(target: Target) -> &'static str {
     match target {
         Target::Direct => "#9aa5b1",
+        Target::Floor => "#2ca02c",
         Target::BmsMcp => "#1f77b4",
         Target::FastMcp => "#ff7f0e",
     }
@@ -43,7 +45,7 @@ pub fn svg(f: &Figures) -> String {
         ("p99 latency, concurrency 1", |c| c.c1.p99_us),
         ("server CPU time per call", CallFigures::cpu_us),
     ];
-    let group = 3.0 * (BAR + 2.0) + 10.0;
+    let group = Target::ALL.len() as f64 * (BAR + 2.0) + 10.0;
     let panel_height = 44.0 + group * Workload::ALL.len() as f64;
     let top = 60.0;
     let height = top + panel_height * panels.len() as f64 + 40.0;
@@ -55,7 +57,7 @@ pub fn svg(f: &Figures) -> String {
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="{LEFT}" y="22" font-size="15" font-weight="bold">cargo xtask bench: bms-mcp against a direct call and FastMCP (log scale)</text>"#
+        r#"<text x="{LEFT}" y="22" font-size="15" font-weight="bold">cargo xtask bench: bms-mcp against a direct call, a minimal proxy and FastMCP (log scale)</text>"#
     );
     let _ = writeln!(
         s,

@@ -10,6 +10,9 @@ use super::workloads::Workload;
 pub enum Target {
     /// The equivalent HTTP request straight to the sandbox.
     Direct,
+    /// `tools/call` through the minimal axum + reqwest + serde_json proxy
+    /// (`bench-floor/src/main.rs`): what any proxy costs.
+    Floor,
     /// `tools/call` through `bms-mcp serve`.
     BmsMcp,
     /// `tools/call` through `FastMCP.from_openapi`.
@@ -17,11 +20,17 @@ pub enum Target {
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Direct, Target::BmsMcp, Target::FastMcp];
+    pub const ALL: [Target; 4] = [
+        Target::Direct,
+        Target::Floor,
+        Target::BmsMcp,
+        Target::FastMcp,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             Target::Direct => "direct",
+            Target::Floor => "floor",
             Target::BmsMcp => "bms-mcp",
             Target::FastMcp => "FastMCP",
         }
@@ -31,6 +40,7 @@ impl Target {
     pub fn process(self) -> &'static str {
         match self {
             Target::Direct => "sandbox (direct)",
+            Target::Floor => "floor (minimal proxy)",
             Target::BmsMcp => "bms-mcp serve",
             Target::FastMcp => "FastMCP",
         }
@@ -126,6 +136,17 @@ impl Figures {
         Some((
             through.c1.p50_us - base.c1.p50_us,
             through.c1.p99_us - base.c1.p99_us,
+        ))
+    }
+
+    /// What bms-mcp costs over the minimal proxy: added p50 at concurrency 1 and server CPU
+    /// per call, in µs.
+    pub fn over_floor(&self, workload: Workload) -> Option<(f64, f64)> {
+        let floor = self.call(Target::Floor, workload)?;
+        let ours = self.call(Target::BmsMcp, workload)?;
+        Some((
+            ours.c1.p50_us - floor.c1.p50_us,
+            ours.cpu_us() - floor.cpu_us(),
         ))
     }
 
@@ -334,10 +355,24 @@ mod tests {
             Some((100.0, 200.0))
         );
         assert_eq!(figures.throughput_ratio(Workload::GetTicket), Some(40.0));
+        // No floor in this run: nothing to compare bms-mcp with.
+        assert_eq!(figures.over_floor(Workload::GetTicket), None);
         // The other workloads were not run, so the per-workload targets are not judged.
         let verdicts = verdicts(&figures);
         assert_eq!(verdicts[0].pass, None);
         assert!(verdicts.iter().all(|v| v.pass != Some(false)));
+    }
+
+    #[test]
+    fn overhead_over_the_floor_is_latency_and_cpu_against_the_minimal_proxy() {
+        let figures = Figures {
+            calls: vec![
+                call(Target::Floor, 150.0, 8_000, 50.0),
+                call(Target::BmsMcp, 200.0, 6_000, 80.0),
+            ],
+            ..Figures::default()
+        };
+        assert_eq!(figures.over_floor(Workload::GetTicket), Some((50.0, 30.0)));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `cargo xtask bench [--quick]`: the per-call cost of bms-mcp against a direct BMS call and
 //! against `FastMCP.from_openapi`, measured side by side on one sandbox in one run.
 //!
-//! It builds the release binary, installs wrk and the pinned FastMCP itself, starts one sandbox
-//! (no rate limit, no faults), `bms-mcp serve` in front of it and FastMCP beside it, loads each
+//! It builds the release binary and the minimal proxy (the `bench-floor` crate), installs wrk
+//! and the pinned FastMCP itself, starts one sandbox (no rate limit, no faults), `bms-mcp
+//! serve` in front of it and the floor and FastMCP beside it, loads each
 //! with wrk (warm-up first, fixed durations), reads CPU time and memory from `/proc`, and
 //! writes the table, `BENCHMARKS.md` and `docs/bench.svg` (a `--quick` run writes them under
 //! `target/bench/` instead, so it never replaces a full run). Everything goes to 127.0.0.1,
@@ -29,10 +30,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::cli::Flags;
-use crate::served::{Profile, Server, build_binary};
+use crate::served::{Profile, Server, build_binary, build_floor};
 use figures::{CallFigures, ColdStart, Figures, ListFigures, MemoryFigures, Target};
 use load::{LoadRequest, LoadResult};
-use processes::{FastMcp, Sandbox};
+use processes::{FastMcp, Floor, Sandbox};
 use procfs::CpuMeter;
 use workloads::{Naming, Workload};
 
@@ -85,6 +86,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => build_binary(root, Profile::Release)?,
     };
+    let floor = build_floor(root)?;
     let work_dir = root.join("target/bench");
     std::fs::create_dir_all(&work_dir).context("creating target/bench")?;
     let stage = Stage {
@@ -116,7 +118,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
 
     println!("== cargo xtask gen --check ({} run(s)) ==", plan.gen_runs);
     figures.generation = time_gen(root, plan.gen_runs)?;
-    measure_servers(&stage, &binary, &mut figures)?;
+    measure_servers(&stage, &binary, &floor, &mut figures)?;
     figures.load_after = load_average();
 
     let verdicts = figures::verdicts(&figures);
@@ -148,10 +150,15 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the sandbox, bms-mcp and FastMCP, and measures them. They are stopped when this
-/// returns, whichever way.
-fn measure_servers(stage: &Stage<'_>, binary: &Path, figures: &mut Figures) -> anyhow::Result<()> {
-    println!("== starting the sandbox, bms-mcp serve and FastMCP ==");
+/// Starts the sandbox, the floor, bms-mcp and FastMCP, and measures them. They are stopped
+/// when this returns, whichever way.
+fn measure_servers(
+    stage: &Stage<'_>,
+    binary: &Path,
+    floor_binary: &Path,
+    figures: &mut Figures,
+) -> anyhow::Result<()> {
+    println!("== starting the sandbox, the floor, bms-mcp serve and FastMCP ==");
     let sandbox = Sandbox::start(binary)?;
     let bms_token = sandbox.sign_in()?;
     let server = Server::start(
@@ -175,9 +182,11 @@ fn measure_servers(stage: &Stage<'_>, binary: &Path, figures: &mut Figures) -> a
         &server,
         r#"{"name": "bench discovery", "config": {"tool_exposure": "discovery"}}"#,
     )?;
+    let floor = Floor::start(floor_binary, &sandbox, &bms_token)?;
     let fastmcp = FastMcp::start(stage.root, &sandbox, &bms_token)?;
     let idle = [
         (Target::Direct, procfs::rss_kib(sandbox.process.pid())?),
+        (Target::Floor, procfs::rss_kib(floor.process.pid())?),
         (Target::BmsMcp, procfs::rss_kib(server.pid())?),
         (Target::FastMcp, procfs::rss_kib(fastmcp.process.pid())?),
     ];
@@ -188,6 +197,11 @@ fn measure_servers(stage: &Stage<'_>, binary: &Path, figures: &mut Figures) -> a
                 Target::Direct => (
                     workload.direct(&sandbox.base_url, &bms_token),
                     sandbox.process.pid(),
+                ),
+                // The floor takes bms-mcp's argument names, so both send BMS the same request.
+                Target::Floor => (
+                    workloads::tool_call(&floor.url, workload, Naming::BmsMcp),
+                    floor.process.pid(),
                 ),
                 Target::BmsMcp => (
                     workloads::tool_call(&server.mcp_url, workload, Naming::BmsMcp),
@@ -255,6 +269,7 @@ fn measure_servers(stage: &Stage<'_>, binary: &Path, figures: &mut Figures) -> a
 
     let after = [
         procfs::rss_kib(sandbox.process.pid())?,
+        procfs::rss_kib(floor.process.pid())?,
         procfs::rss_kib(server.pid())?,
         procfs::rss_kib(fastmcp.process.pid())?,
     ];

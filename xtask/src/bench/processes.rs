@@ -1,5 +1,6 @@
-//! The processes the bench starts besides `bms-mcp serve`: the sandbox and FastMCP. Each is
-//! killed when its handle is dropped, also when the bench fails half-way.
+//! The processes the bench starts besides `bms-mcp serve`: the sandbox, the minimal proxy
+//! (`bench-floor/src/main.rs`) and FastMCP. Each is killed when its handle is dropped, also
+//! when the bench fails half-way.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -89,6 +90,35 @@ impl Sandbox {
             .and_then(|t| t.as_str())
             .map(str::to_owned)
             .with_context(|| format!("the sandbox's sign-in answer has no token: {json}"))
+    }
+}
+
+/// The `bench-floor` crate: axum + reqwest + serde_json and nothing else, in front of the
+/// sandbox with the bench's bearer token.
+pub struct Floor {
+    pub process: Spawned,
+    pub url: String,
+}
+
+impl Floor {
+    pub fn start(binary: &Path, sandbox: &Sandbox, bms_token: &str) -> anyhow::Result<Floor> {
+        let (child, lines) = spawn_reading_lines(
+            Command::new(binary)
+                .args([&sandbox.base_url, bms_token])
+                .stderr(Stdio::inherit()),
+        )?;
+        let process = Spawned { child };
+        loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(30))
+                .context("bench-floor printed no URL within 30 s")?;
+            if let Some(url) = line.strip_prefix("bench floor listening on ") {
+                return Ok(Floor {
+                    process,
+                    url: url.trim().to_owned(),
+                });
+            }
+        }
     }
 }
 

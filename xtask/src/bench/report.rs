@@ -160,6 +160,19 @@ pub fn markdown(f: &Figures, verdicts: &[Verdict], notes: &str) -> String {
             ratios.join(", ")
         ));
     }
+    let over_floor: Vec<String> = Workload::ALL
+        .iter()
+        .filter_map(|w| {
+            f.over_floor(*w)
+                .map(|(p50, cpu)| format!("{} {} p50, {} CPU", w.label(), signed(p50), signed(cpu)))
+        })
+        .collect();
+    if !over_floor.is_empty() {
+        md.push_str(&format!(
+            "\nbms-mcp over the floor (the minimal proxy), per call: {}.\n",
+            over_floor.join("; ")
+        ));
+    }
 
     md.push_str("\n## tools/list\n\nFirst page (bms-mcp pages by 100; FastMCP sends every tool at once), concurrency 1.\n\n");
     let rows: Vec<Vec<String>> = f
@@ -268,12 +281,17 @@ pub fn markdown(f: &Figures, verdicts: &[Verdict], notes: &str) -> String {
 fn method_section(f: &Figures) -> String {
     format!(
         "\n## How it is measured\n\n\
-         - One `bms-mcp sandbox` (`--rate-limit 1000000000/hour`, no faults) serves all three \
+         - One `bms-mcp sandbox` (`--rate-limit 1000000000/hour`, no faults) serves all four \
            targets. **direct** sends it the request the tool sends (same path, query with the \
            paging bms-mcp adds, JSON body, a bearer token from `/v2/security/authenticate`). \
            **bms-mcp** is the release build of `bms-mcp serve --bms-url …` with a fresh \
            `--data-dir`; requests are stateless Streamable HTTP POSTs (no session id, \
-           `MCP-Protocol-Version: 2025-06-18`). **FastMCP** is `{FASTMCP_PIN}` \
+           `MCP-Protocol-Version: 2025-06-18`). **floor** is `bench-floor/src/main.rs` in release: \
+           axum + reqwest + serde_json, the same `tools/call` POST mapped to the one BMS \
+           request with the bearer token, BMS's answer parsed into a `Value` and returned as \
+           structured content and as text; no validation, scopes, cursors, audit or logging. \
+           It is what any proxy costs; bms-mcp's cost over it is what its features cost. \
+           **FastMCP** is `{FASTMCP_PIN}` \
            `FastMCP.from_openapi` on the same vendored spec (`xtask/bench/fastmcp_server.py`), \
            served with `stateless_http=True, json_response=True`.\n\
          - FastMCP settings we had to choose: an `httpx2.AsyncClient` with the sandbox as \
@@ -313,6 +331,15 @@ fn micros(us: f64) -> String {
         format!("{:.1} ms", us / 1e3)
     } else {
         format!("{us:.0} µs")
+    }
+}
+
+/// A difference, with its sign.
+fn signed(us: f64) -> String {
+    if us >= 0.0 {
+        format!("+{}", micros(us))
+    } else {
+        micros(us)
     }
 }
 

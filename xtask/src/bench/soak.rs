@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::http;
 use super::processes::Sandbox;
 use super::procfs;
-use crate::served::{Profile, Server, build_binary};
+use crate::served::{Profile, Server, build_binary, build_example};
 
 const USAGE: &str = "usage: cargo xtask load [SESSIONS [CALLS_PER_SESSION]] (default 1000 20)";
 
@@ -30,7 +30,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     };
     let (sessions, calls) = (number(0, 1000)?, number(1, 20)?);
     let binary = build_binary(root, Profile::Release)?;
-    let client = build_load_client(root)?;
+    let client = build_example(root, "load_client")?;
     let sandbox = Sandbox::start(&binary)?;
     let server = Server::start(
         &binary,
@@ -122,23 +122,4 @@ fn audit_rows(base_url: &str, calls: u64) -> anyhow::Result<AuditRows> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-fn build_load_client(root: &Path) -> anyhow::Result<std::path::PathBuf> {
-    let status = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--package",
-            "bms-mcp",
-            "--example",
-            "load_client",
-        ])
-        .current_dir(root)
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("building examples/load_client.rs failed");
-    }
-    Ok(root.join("target/release/examples/load_client"))
 }
