@@ -204,7 +204,7 @@ fn invalid_arguments_for_any_tool_never_reach_bms() {
     runner
         .run(&strategy, |(index, text, value, use_extra)| {
             let tool = tools[index];
-            let integer_arg = tool.input_schema["properties"]
+            let integer_arg = tool.input_schema()["properties"]
                 .as_object()
                 .and_then(|p| p.iter().find(|(_, s)| s["type"] == "integer").map(|(k, _)| k.clone()));
             let arguments = match (integer_arg, use_extra) {

@@ -160,10 +160,11 @@ async fn the_input_schema_shows_both_forms() {
     let tool = bms_mcp::catalogue::Catalogue::global()
         .get("create_a_kaseya_bms_assignticket")
         .expect("tool");
-    let props = &tool.input_schema["properties"];
+    let schema = tool.input_schema();
+    let props = &schema["properties"];
     assert_eq!(props["queue"]["type"], "string");
     assert_eq!(props["queue_id"]["type"], "integer");
-    let required = tool.input_schema["required"].as_array().expect("required");
+    let required = schema["required"].as_array().expect("required");
     assert!(
         !required.contains(&json!("status_id")),
         "either form may be given"

@@ -31,7 +31,7 @@ pub fn take(tool: &Tool, args: &mut Map<String, Value>) -> Result<Option<Vec<Str
                 .collect()
         })
         .unwrap_or_default();
-    let known = item_fields(tool);
+    let known = tool.item_properties();
     let unknown: Vec<&String> = names.iter().filter(|n| !known.contains(n)).collect();
     if !unknown.is_empty() {
         return Err(ArgProblem {
@@ -43,14 +43,6 @@ pub fn take(tool: &Tool, args: &mut Map<String, Value>) -> Result<Option<Vec<Str
         });
     }
     Ok(Some(names))
-}
-
-fn item_fields(tool: &Tool) -> Vec<String> {
-    tool.output_schema
-        .as_ref()
-        .and_then(|o| o["properties"]["items"]["items"]["properties"].as_object())
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
 }
 
 /// Keeps only `fields` of each item.

@@ -1,5 +1,7 @@
 //! The tool catalogue at run time: the generated table, indexed by name, with each tool's
-//! MCP listing serialised once and its argument validator compiled on first use.
+//! MCP listing serialised once and its argument validator compiled on first use. Schemas are
+//! not kept parsed: the generated text is in the binary, and parsed trees of every schema
+//! would be most of an idle server's heap (13 MiB); they are parsed when needed.
 
 mod def;
 mod filter;
@@ -26,32 +28,54 @@ pub use profile::{ClientChoice, ClientProfile, short_name};
 /// One catalogue entry: the generated definition plus what is derived from it once.
 pub struct Tool {
     pub def: &'static ToolDef,
-    pub input_schema: Value,
-    pub output_schema: Option<Value>,
     /// The tool as `tools/list` shows it, serialised once.
     pub listing: Arc<str>,
     /// The listing for each other client profile, made when a client of that kind first asks.
     profile_listings: [OnceLock<Arc<str>>; ClientProfile::ALL.len()],
     validator: OnceLock<Option<jsonschema::Validator>>,
+    /// The properties of a list's items, for `fields` (read from the output schema once).
+    item_properties: OnceLock<Vec<String>>,
 }
 
 impl Tool {
     fn new(def: &'static ToolDef) -> Tool {
-        // The generator checks these documents are JSON; a failure here is a generator bug,
-        // and an empty schema keeps the tool callable rather than taking the server down.
-        let input_schema: Value =
-            serde_json::from_str(def.input_schema).unwrap_or_else(|_| json!({"type": "object"}));
-        let output_schema: Option<Value> =
-            def.output_schema.and_then(|s| serde_json::from_str(s).ok());
-        let listing = Value::Object(listing_map(def, &input_schema, output_schema.as_ref()));
-        Tool {
+        let tool = Tool {
             def,
-            input_schema,
-            output_schema,
-            listing: listing.to_string().into(),
+            listing: Arc::from(""),
             profile_listings: Default::default(),
             validator: OnceLock::new(),
+            item_properties: OnceLock::new(),
+        };
+        let listing = listing_map(def, &tool.input_schema(), tool.output_schema().as_ref());
+        Tool {
+            listing: Value::Object(listing).to_string().into(),
+            ..tool
         }
+    }
+
+    /// The JSON Schema of the flat arguments, parsed from the generated text.
+    pub fn input_schema(&self) -> Value {
+        // The generator checks these documents are JSON; a failure here is a generator bug,
+        // and an empty schema keeps the tool callable rather than taking the server down.
+        serde_json::from_str(self.def.input_schema).unwrap_or_else(|_| json!({"type": "object"}))
+    }
+
+    /// The JSON Schema of `structuredContent`, where the result has a known shape.
+    pub fn output_schema(&self) -> Option<Value> {
+        self.def
+            .output_schema
+            .and_then(|s| serde_json::from_str(s).ok())
+    }
+
+    /// The properties a list tool's items have (empty for other tools).
+    pub fn item_properties(&self) -> &[String] {
+        self.item_properties.get_or_init(|| {
+            self.output_schema()
+                .as_ref()
+                .and_then(|o| o["properties"]["items"]["items"]["properties"].as_object())
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default()
+        })
     }
 
     /// The tool as `tools/list` shows it to a client of `profile`.
@@ -61,8 +85,11 @@ impl Tool {
         }
         self.profile_listings[profile.index()]
             .get_or_init(|| {
-                let standard =
-                    listing_map(self.def, &self.input_schema, self.output_schema.as_ref());
+                let standard = listing_map(
+                    self.def,
+                    &self.input_schema(),
+                    self.output_schema().as_ref(),
+                );
                 Value::Object(profile.adapt_listing(&standard))
                     .to_string()
                     .into()
@@ -73,7 +100,7 @@ impl Tool {
     /// The compiled argument validator (compiled on first call).
     pub fn validator(&self) -> Option<&jsonschema::Validator> {
         self.validator
-            .get_or_init(|| jsonschema::validator_for(&self.input_schema).ok())
+            .get_or_init(|| jsonschema::validator_for(&self.input_schema()).ok())
             .as_ref()
     }
 

@@ -184,7 +184,7 @@ fn pager(filter: &ToolFilter, search: &str, current: usize, pages: usize) -> Mar
 /// One tool: what the model reads, where it goes, and its arguments.
 fn tool_entry(tool: &Tool) -> Markup {
     let def = tool.def;
-    let schema = serde_json::to_string_pretty(&tool.input_schema).unwrap_or_default();
+    let schema = serde_json::to_string_pretty(&tool.input_schema()).unwrap_or_default();
     html! {
         article class="tool card" id=(def.name) {
             h2 { code { (def.name) } }
@@ -195,7 +195,7 @@ fn tool_entry(tool: &Tool) -> Markup {
                 @for tag in def.tags { " " span class="tag" { (tag) } }
             }
             div class="description" { @for paragraph in def.description.split("\n\n") { p { (paragraph) } } }
-            (arguments(&tool.input_schema))
+            (arguments(&tool.input_schema()))
             details {
                 summary { "Input schema (JSON Schema)" }
                 pre { code { (schema) } }

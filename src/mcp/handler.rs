@@ -354,7 +354,7 @@ impl Handler {
                 Some(tool) => ToolOutcome::structured(&json!({
                     "name": profile.tool_name(tool.def),
                     "description": profile.text(tool.def.description),
-                    "inputSchema": profile.adapt_schema(&tool.input_schema),
+                    "inputSchema": profile.adapt_schema(&tool.input_schema()),
                 })),
                 None => ToolOutcome::error(
                     "No tool by that name in this server's scope; find names with search_tools",

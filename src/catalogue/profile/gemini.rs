@@ -125,7 +125,7 @@ mod tests {
     fn every_tool_schema_uses_only_what_gemini_accepts() {
         for tool in Catalogue::global().tools() {
             let mut found = Vec::new();
-            unknown_keywords(&adapt(&tool.input_schema), "", &mut found);
+            unknown_keywords(&adapt(&tool.input_schema()), "", &mut found);
             assert!(found.is_empty(), "{}: {found:?}", tool.name());
         }
     }

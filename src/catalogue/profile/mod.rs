@@ -297,7 +297,7 @@ mod tests {
             assert_eq!(
                 parsed["inputSchema"]["properties"],
                 {
-                    let mut standard = tool.input_schema.clone();
+                    let mut standard = tool.input_schema();
                     shorten_in_value(&mut standard);
                     standard["properties"].clone()
                 },

@@ -226,7 +226,7 @@ mod tests {
     fn every_expressible_schema_meets_the_strict_rules_and_the_rest_are_few() {
         let mut unexpressible = Vec::new();
         for tool in Catalogue::global().tools() {
-            match adapt(&tool.input_schema) {
+            match adapt(&tool.input_schema()) {
                 Ok(strict) => {
                     let mut found = Vec::new();
                     violations(&strict, "", &mut found);
