@@ -5,6 +5,7 @@
 
 mod def;
 mod filter;
+mod listing;
 mod profile;
 // Formatted by the generator (prettyplease), not rustfmt: `cargo fmt` must leave it as generated.
 #[allow(clippy::all)]
@@ -15,7 +16,7 @@ mod generated;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, OnceLock};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 pub use def::{
     ArgBinding, ArgLocation, HttpMethod, MethodClass, NameResolver, Paging, ResultShape,
@@ -39,17 +40,12 @@ pub struct Tool {
 
 impl Tool {
     fn new(def: &'static ToolDef) -> Tool {
-        let tool = Tool {
+        Tool {
             def,
-            listing: Arc::from(""),
+            listing: listing::standard_listing(def).into(),
             profile_listings: Default::default(),
             validator: OnceLock::new(),
             item_properties: OnceLock::new(),
-        };
-        let listing = listing_map(def, &tool.input_schema(), tool.output_schema().as_ref());
-        Tool {
-            listing: Value::Object(listing).to_string().into(),
-            ..tool
         }
     }
 
@@ -85,7 +81,7 @@ impl Tool {
         }
         self.profile_listings[profile.index()]
             .get_or_init(|| {
-                let standard = listing_map(
+                let standard = listing::listing_map(
                     self.def,
                     &self.input_schema(),
                     self.output_schema().as_ref(),
@@ -107,29 +103,6 @@ impl Tool {
     pub fn name(&self) -> &'static str {
         self.def.name
     }
-}
-
-fn listing_map(def: &ToolDef, input: &Value, output: Option<&Value>) -> Map<String, Value> {
-    let mut tool = Map::new();
-    tool.insert("name".into(), def.name.into());
-    tool.insert("title".into(), def.title.into());
-    tool.insert("description".into(), def.description.into());
-    tool.insert("inputSchema".into(), input.clone());
-    if let Some(output) = output {
-        tool.insert("outputSchema".into(), output.clone());
-    }
-    let a = def.annotations;
-    tool.insert(
-        "annotations".into(),
-        json!({
-            "title": def.title,
-            "readOnlyHint": a.read_only,
-            "destructiveHint": a.destructive,
-            "idempotentHint": a.idempotent,
-            "openWorldHint": true,
-        }),
-    );
-    tool
 }
 
 /// Every tool, in generated order, indexed by its name and its short name.

@@ -1,0 +1,113 @@
+//! A tool's entry in `tools/list`. The standard entry is written as text straight from the
+//! generated schema text (whitespace taken out), never through a parsed tree: it is built for
+//! every tool at start-up, and parsing 800 schemas was most of the cold start. Profiles that
+//! rewrite schemas start from `listing_map`.
+
+use serde_json::{Map, Value, json};
+
+use super::ToolDef;
+
+/// The standard `tools/list` entry, as compact JSON text.
+pub fn standard_listing(def: &ToolDef) -> String {
+    let text = |s: &str| Value::from(s).to_string();
+    let a = def.annotations;
+    let mut out = String::with_capacity(
+        def.input_schema.len()
+            + def.output_schema.map_or(0, str::len)
+            + def.description.len()
+            + 256,
+    );
+    out.push_str("{\"name\":");
+    out.push_str(&text(def.name));
+    out.push_str(",\"title\":");
+    out.push_str(&text(def.title));
+    out.push_str(",\"description\":");
+    out.push_str(&text(def.description));
+    out.push_str(",\"inputSchema\":");
+    push_compact(&mut out, def.input_schema);
+    if let Some(output) = def.output_schema {
+        out.push_str(",\"outputSchema\":");
+        push_compact(&mut out, output);
+    }
+    out.push_str(",\"annotations\":");
+    out.push_str(
+        &json!({
+            "title": def.title,
+            "readOnlyHint": a.read_only,
+            "destructiveHint": a.destructive,
+            "idempotentHint": a.idempotent,
+            "openWorldHint": true,
+        })
+        .to_string(),
+    );
+    out.push('}');
+    out
+}
+
+/// The same entry as a map, for profiles that rewrite parts of it.
+pub fn listing_map(def: &ToolDef, input: &Value, output: Option<&Value>) -> Map<String, Value> {
+    let standard: Value =
+        serde_json::from_str(&standard_listing(def)).unwrap_or_else(|_| json!({}));
+    let mut map = match standard {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    map.insert("inputSchema".into(), input.clone());
+    if let Some(output) = output {
+        map.insert("outputSchema".into(), output.clone());
+    }
+    map
+}
+
+/// Appends JSON text without the whitespace between its tokens (strings are copied as they
+/// are). The generated schemas are JSON, checked by the generator and by the tests below.
+fn push_compact(out: &mut String, json: &str) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Catalogue;
+
+    #[test]
+    fn compacting_keeps_strings_and_drops_only_whitespace_between_tokens() {
+        let mut out = String::new();
+        push_compact(
+            &mut out,
+            "{\n  \"a b\": [1, \"x \\\" y\\\\\" ],\n  \"c\":\t{ }\n}",
+        );
+        assert_eq!(out, r#"{"a b":[1,"x \" y\\"],"c":{}}"#);
+    }
+
+    #[test]
+    fn every_standard_listing_is_the_parsed_schemas_entry() {
+        for tool in Catalogue::global().tools() {
+            let text: Value = serde_json::from_str(&standard_listing(tool.def)).expect("JSON");
+            let parsed = listing_map(
+                tool.def,
+                &tool.input_schema(),
+                tool.output_schema().as_ref(),
+            );
+            assert_eq!(text, Value::Object(parsed), "{}", tool.name());
+        }
+    }
+}
