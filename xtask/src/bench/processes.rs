@@ -59,17 +59,8 @@ impl Sandbox {
                 .stderr(Stdio::inherit()),
         )?;
         let process = Spawned { child };
-        loop {
-            let line = lines
-                .recv_timeout(Duration::from_secs(30))
-                .context("bms-mcp sandbox printed no base URL within 30 s")?;
-            if let Some(url) = line.strip_prefix("BMS sandbox listening on ") {
-                return Ok(Sandbox {
-                    process,
-                    base_url: url.trim().to_owned(),
-                });
-            }
-        }
+        let base_url = line_after(&lines, "BMS sandbox listening on ", "bms-mcp sandbox")?;
+        Ok(Sandbox { process, base_url })
     }
 
     /// A bearer token from `POST /v2/security/authenticate` with the demo login.
@@ -108,17 +99,8 @@ impl Floor {
                 .stderr(Stdio::inherit()),
         )?;
         let process = Spawned { child };
-        loop {
-            let line = lines
-                .recv_timeout(Duration::from_secs(30))
-                .context("bench-floor printed no URL within 30 s")?;
-            if let Some(url) = line.strip_prefix("bench floor listening on ") {
-                return Ok(Floor {
-                    process,
-                    url: url.trim().to_owned(),
-                });
-            }
-        }
+        let url = line_after(&lines, "bench floor listening on ", "bench-floor")?;
+        Ok(Floor { process, url })
     }
 }
 
@@ -220,4 +202,20 @@ fn fastmcp_env(root: &Path) -> anyhow::Result<PathBuf> {
     }
     std::fs::write(&stamp, FASTMCP_PIN).context("writing the install stamp")?;
     Ok(python)
+}
+
+/// What a child prints after `prefix` on a line of its own, waiting up to 30 s for it.
+fn line_after(
+    lines: &std::sync::mpsc::Receiver<String>,
+    prefix: &str,
+    what: &str,
+) -> anyhow::Result<String> {
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .with_context(|| format!("{what} printed no `{prefix}` line within 30 s"))?;
+        if let Some(rest) = line.strip_prefix(prefix) {
+            return Ok(rest.trim().to_owned());
+        }
+    }
 }

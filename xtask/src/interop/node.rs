@@ -106,23 +106,12 @@ pub fn inspector_suites(
             &lint,
         ));
     }
-    let short = node.run(
-        "inspector",
-        &[
-            "--cli",
-            "--method",
-            "tools/call",
-            "--tool-name",
-            "list_all_queues_lookup",
-            "--format",
-            "json",
-            "-q",
-            "--",
-            &binary,
-            "stdio",
-            "--client",
-            "short-names",
-        ],
+    let short = stdio_call(
+        node,
+        &binary,
+        "legacy",
+        "list_all_queues_lookup",
+        &["--client", "short-names"],
     )?;
     outcomes.push(report("inspector stdio, short name", &short, "Security"));
     for era in ["legacy", "modern"] {
@@ -149,25 +138,12 @@ pub fn inspector_suites(
             &call,
             "Security",
         ));
-        let stdio = node.run(
-            "inspector",
-            &[
-                "--cli",
-                "--protocol-era",
-                era,
-                "--method",
-                "tools/call",
-                "--tool-name",
-                "list_all_kaseya_bms_priorities_lookup",
-                "--format",
-                "json",
-                "-q",
-                "--",
-                &binary,
-                "stdio",
-                "--tags",
-                "lookups",
-            ],
+        let stdio = stdio_call(
+            node,
+            &binary,
+            era,
+            "list_all_kaseya_bms_priorities_lookup",
+            &["--tags", "lookups"],
         )?;
         outcomes.push(report(
             &format!("inspector stdio, {era} era"),
@@ -176,6 +152,33 @@ pub fn inspector_suites(
         ));
     }
     Ok(outcomes)
+}
+
+/// One `tools/call` through the Inspector to `bms-mcp stdio` with `stdio_args`.
+fn stdio_call(
+    node: &NodeEnv,
+    binary: &str,
+    era: &str,
+    tool: &str,
+    stdio_args: &[&str],
+) -> anyhow::Result<Output> {
+    let mut args = vec![
+        "--cli",
+        "--protocol-era",
+        era,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        tool,
+        "--format",
+        "json",
+        "-q",
+        "--",
+        binary,
+        "stdio",
+    ];
+    args.extend_from_slice(stdio_args);
+    node.run("inspector", &args)
 }
 
 /// The outcome of a `--strict` lint: passed only without warnings or errors.
