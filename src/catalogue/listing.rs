@@ -44,19 +44,14 @@ pub fn standard_listing(def: &ToolDef) -> String {
     out
 }
 
-/// The same entry as a map, for profiles that rewrite parts of it.
-pub fn listing_map(def: &ToolDef, input: &Value, output: Option<&Value>) -> Map<String, Value> {
-    let standard: Value =
-        serde_json::from_str(&standard_listing(def)).unwrap_or_else(|_| json!({}));
-    let mut map = match standard {
-        Value::Object(map) => map,
+/// The same entry parsed into a map, for profiles that rewrite parts of it.
+pub fn listing_map(def: &ToolDef) -> Map<String, Value> {
+    match serde_json::from_str(&standard_listing(def)) {
+        Ok(Value::Object(map)) => map,
+        // The tests below hold every entry to be a JSON object; an empty one would only
+        // hide the tool from that profile's clients.
         _ => Map::new(),
-    };
-    map.insert("inputSchema".into(), input.clone());
-    if let Some(output) = output {
-        map.insert("outputSchema".into(), output.clone());
     }
-    map
 }
 
 /// Appends JSON text without the whitespace between its tokens (strings are copied as they
@@ -102,12 +97,27 @@ mod tests {
     fn every_standard_listing_is_the_parsed_schemas_entry() {
         for tool in Catalogue::global().tools() {
             let text: Value = serde_json::from_str(&standard_listing(tool.def)).expect("JSON");
-            let parsed = listing_map(
-                tool.def,
-                &tool.input_schema(),
-                tool.output_schema().as_ref(),
-            );
-            assert_eq!(text, Value::Object(parsed), "{}", tool.name());
+            let def = tool.def;
+            let expected = json!({
+                "name": def.name,
+                "title": def.title,
+                "description": def.description,
+                "inputSchema": tool.input_schema(),
+                "outputSchema": tool.output_schema(),
+                "annotations": {
+                    "title": def.title,
+                    "readOnlyHint": def.annotations.read_only,
+                    "destructiveHint": def.annotations.destructive,
+                    "idempotentHint": def.annotations.idempotent,
+                    "openWorldHint": true,
+                },
+            });
+            let mut expected = expected.as_object().cloned().unwrap_or_default();
+            if def.output_schema.is_none() {
+                expected.remove("outputSchema");
+            }
+            assert_eq!(text, Value::Object(expected), "{}", tool.name());
+            assert_eq!(Value::Object(listing_map(def)), text);
         }
     }
 }

@@ -81,11 +81,7 @@ impl Tool {
         }
         self.profile_listings[profile.index()]
             .get_or_init(|| {
-                let standard = listing::listing_map(
-                    self.def,
-                    &self.input_schema(),
-                    self.output_schema().as_ref(),
-                );
+                let standard = listing::listing_map(self.def);
                 Value::Object(profile.adapt_listing(&standard))
                     .to_string()
                     .into()

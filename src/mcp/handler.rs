@@ -266,19 +266,15 @@ impl Handler {
             out.push_str(&Value::from(URL_SAFE_NO_PAD.encode(end.to_string())).to_string());
         }
         if modern {
-            let extras = json!({
-                "ttlMs": protocol::LIST_TTL_MS,
-                "cacheScope": "private",
-                "resultType": "complete",
-                "_meta": {SERVER_INFO_KEY: protocol::server_info()},
-            });
-            if let Some(object) = extras.as_object() {
-                for (key, value) in object {
-                    out.push(',');
-                    out.push_str(&Value::from(key.as_str()).to_string());
-                    out.push(':');
-                    out.push_str(&value.to_string());
-                }
+            let mut extras = serde_json::Map::new();
+            extras.insert("ttlMs".into(), protocol::LIST_TTL_MS.into());
+            extras.insert("cacheScope".into(), "private".into());
+            extras.extend(modern_members());
+            for (key, value) in &extras {
+                out.push(',');
+                out.push_str(&Value::from(key.as_str()).to_string());
+                out.push(':');
+                out.push_str(&value.to_string());
             }
         }
         out.push('}');
@@ -432,14 +428,11 @@ fn modern_members() -> serde_json::Map<String, Value> {
     members
 }
 
-/// A modern result: `resultType` and our identity in `_meta`.
+/// A modern result: `resultType` and our identity in `_meta` (no result carries a `_meta`
+/// of its own).
 fn modern_result(mut value: Value) -> Value {
     if let Some(object) = value.as_object_mut() {
-        object.insert("resultType".into(), "complete".into());
-        let meta = object.entry("_meta").or_insert_with(|| json!({}));
-        if let Some(meta) = meta.as_object_mut() {
-            meta.insert(SERVER_INFO_KEY.into(), protocol::server_info());
-        }
+        object.extend(modern_members());
     }
     value
 }

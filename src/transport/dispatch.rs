@@ -118,10 +118,9 @@ fn client_profile(
         .or_else(|| params?.get("_meta")?.get(CLIENT_INFO_KEY))
         .and_then(|info| info.get("name"))
         .and_then(Value::as_str);
-    match (choice, named) {
-        (ClientChoice::Fixed(profile), _) => profile,
-        (ClientChoice::Auto, Some(name)) => ClientProfile::for_client(name),
-        (ClientChoice::Auto, None) => remembered.unwrap_or(ClientProfile::Standard),
+    match (choice, named, remembered) {
+        (ClientChoice::Auto, None, Some(profile)) => profile,
+        _ => choice.resolve(named),
     }
 }
 

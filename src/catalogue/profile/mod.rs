@@ -138,11 +138,6 @@ impl ClientProfile {
             _ => Cow::Borrowed(text),
         }
     }
-
-    /// Whether `schema` can be shown in strict mode (see `adapt_listing`).
-    pub fn strict_expressible(schema: &Value) -> bool {
-        strict::adapt(schema).is_ok()
-    }
 }
 
 /// Which profile an MCP server presents: one fixed profile, or per client, from the name the
