@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::sections;
 use crate::cli::count_flag;
+use crate::served::cargo;
 
 const USAGE: &str = "usage: cargo xtask crash [--rounds N] (default 15)";
 /// About a minute for both backends on the 2-core machine BENCHMARKS.md describes. A round's
@@ -83,7 +84,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
 /// Builds `tests/crash_safety.rs` (and the `bms-mcp` binary it starts); the test binary's path.
 fn build_test(root: &Path) -> anyhow::Result<PathBuf> {
     println!("== building tests/crash_safety.rs ==");
-    let output = Command::new("cargo")
+    let output = cargo()
         .args([
             "test",
             "--package",

@@ -161,26 +161,14 @@ fn measure_servers(
     println!("== starting the sandbox, the floor, bms-mcp serve and FastMCP ==");
     let sandbox = Sandbox::start(binary)?;
     let bms_token = sandbox.sign_in()?;
-    let server = Server::start(
-        binary,
-        &[
-            "--bms-url",
-            &sandbox.base_url,
-            "--bms-username",
-            "sandbox@example.com",
-            "--bms-password",
-            "sandbox",
-            "--bms-tenant",
-            "Sandbox MSP",
-        ],
-    )?;
+    let server = sandbox.serve(binary)?;
     let scoped_url = create_mcp_server(
         &server,
-        r#"{"name": "bench scoped", "config": {"methods": ["read"], "tags": ["servicedesk"]}}"#,
+        serde_json::json!({"name": "bench scoped", "config": {"methods": ["read"], "tags": ["servicedesk"]}}),
     )?;
     let discovery_url = create_mcp_server(
         &server,
-        r#"{"name": "bench discovery", "config": {"tool_exposure": "discovery"}}"#,
+        serde_json::json!({"name": "bench discovery", "config": {"tool_exposure": "discovery"}}),
     )?;
     let floor = Floor::start(floor_binary, &sandbox, &bms_token)?;
     let fastmcp = FastMcp::start(stage.root, &sandbox, &bms_token)?;
@@ -408,29 +396,10 @@ fn redact(url: &str) -> String {
 }
 
 /// Creates an MCP server on the first run's account through the admin API; returns its URL.
-fn create_mcp_server(server: &Server, body: &str) -> anyhow::Result<String> {
-    let auth = format!("Bearer {}", server.admin_token);
-    let accounts = http::send(
-        "GET",
-        &format!("{}/integrated-account", server.base_url()),
-        &[("Authorization", &auth)],
-        &[],
-    )?
-    .json()?;
-    let account = accounts
-        .pointer("/result/0/id")
-        .and_then(|v| v.as_str())
-        .with_context(|| format!("the admin API lists no account: {accounts}"))?;
-    let created = http::send(
-        "POST",
-        &format!("{}/integrated-account/{account}/mcp", server.base_url()),
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        body.as_bytes(),
-    )?
-    .json()?;
+fn create_mcp_server(server: &Server, body: serde_json::Value) -> anyhow::Result<String> {
+    let account = processes::first_account(server)?;
+    let path = format!("/integrated-account/{account}/mcp");
+    let created = processes::admin_call(server, "POST", &path, Some(body))?;
     created
         .get("url")
         .and_then(|v| v.as_str())

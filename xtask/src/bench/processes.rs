@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use serde_json::Value;
+
 use super::http;
 use super::workloads;
-use crate::served::spawn_reading_lines;
+use crate::served::{Server, spawn_reading_lines};
 
 /// The FastMCP release the bench compares with.
 pub const FASTMCP_PIN: &str = "fastmcp==4.2.3";
@@ -61,6 +63,24 @@ impl Sandbox {
         let process = Spawned { child };
         let base_url = line_after(&lines, "BMS sandbox listening on ", "bms-mcp sandbox")?;
         Ok(Sandbox { process, base_url })
+    }
+
+    /// `bms-mcp serve` in front of this sandbox, signed in with its demo login (first run: its
+    /// MCP server has every tool).
+    pub fn serve(&self, binary: &Path) -> anyhow::Result<Server> {
+        Server::start(
+            binary,
+            &[
+                "--bms-url",
+                &self.base_url,
+                "--bms-username",
+                "sandbox@example.com",
+                "--bms-password",
+                "sandbox",
+                "--bms-tenant",
+                "Sandbox MSP",
+            ],
+        )
     }
 
     /// A bearer token from `POST /v2/security/authenticate` with the demo login.
@@ -218,4 +238,43 @@ fn line_after(
             return Ok(rest.trim().to_owned());
         }
     }
+}
+
+/// One admin API request to `server` with its first run's admin token: the JSON answer
+/// (`null` when the body is empty). Any status but 2xx is an error naming the route.
+pub fn admin_call(
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let bearer = format!("Bearer {}", server.admin_token);
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut headers = vec![("Authorization", bearer.as_str())];
+    if !body.is_empty() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let url = format!("{}{path}", server.base_url());
+    let reply = http::send(method, &url, &headers, body.as_bytes())?;
+    if !(200..300).contains(&reply.status) {
+        bail!(
+            "{method} {path} answered {}: {}",
+            reply.status,
+            reply.text_start()
+        );
+    }
+    if reply.body.is_empty() {
+        return Ok(Value::Null);
+    }
+    reply.json()
+}
+
+/// The id of the integrated account `server`'s first run created.
+pub fn first_account(server: &Server) -> anyhow::Result<String> {
+    let accounts = admin_call(server, "GET", "/integrated-account", None)?;
+    accounts
+        .pointer("/result/0/id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .with_context(|| format!("the admin API lists no account: {accounts}"))
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::http;
 use super::processes::Sandbox;
 use super::procfs;
-use crate::served::{Profile, Server, build_binary, build_example};
+use crate::served::{Profile, build_binary, build_example};
 
 const USAGE: &str = "usage: cargo xtask load [SESSIONS [CALLS_PER_SESSION]] (default 1000 20)";
 
@@ -32,19 +32,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let binary = build_binary(root, Profile::Release)?;
     let client = build_example(root, "load_client")?;
     let sandbox = Sandbox::start(&binary)?;
-    let server = Server::start(
-        &binary,
-        &[
-            "--bms-url",
-            &sandbox.base_url,
-            "--bms-username",
-            "sandbox@example.com",
-            "--bms-password",
-            "sandbox",
-            "--bms-tenant",
-            "Sandbox MSP",
-        ],
-    )?;
+    let server = sandbox.serve(&binary)?;
     let idle_kib = procfs::rss_kib(server.pid())?;
     println!(
         "== {sessions} sessions × {calls} calls against {} ==",

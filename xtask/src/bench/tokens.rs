@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use super::http::{self, LocalUrl};
+use super::processes::{admin_call, first_account};
 use super::sections;
 use crate::cli::count_flag;
 use crate::served::{Profile, Server, build_binary};
@@ -68,21 +69,15 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
 /// Every kind of token, made on `server` through its admin API.
 fn kinds(server: &Server) -> anyhow::Result<Vec<Kind>> {
     let base = server.base_url();
-    let admin = server.admin_token.as_str();
     let valid = server
         .mcp_url
         .rsplit_once("/mcp/")
         .map(|(_, t)| t.to_owned())
         .context("the MCP URL has no token")?;
-    let accounts = admin_call(base, admin, "GET", "/integrated-account", None)?;
-    let account = accounts["result"][0]["id"]
-        .as_str()
-        .context("the first run made no account")?
-        .to_owned();
+    let account = first_account(server)?;
     let new_server = |account: &str, body: Value| -> anyhow::Result<(String, String)> {
         let made = admin_call(
-            base,
-            admin,
+            server,
             "POST",
             &format!("/integrated-account/{account}/mcp"),
             Some(body),
@@ -96,8 +91,7 @@ fn kinds(server: &Server) -> anyhow::Result<Vec<Kind>> {
     let (revoked_id, revoked) = new_server(&account, json!({"name": "to revoke"}))?;
     ping_once(base, &revoked, 200)?;
     admin_call(
-        base,
-        admin,
+        server,
         "DELETE",
         &format!("/integrated-account/{account}/mcp/{revoked_id}"),
         None,
@@ -123,8 +117,7 @@ fn kinds(server: &Server) -> anyhow::Result<Vec<Kind>> {
     ping_once(base, &expired, 200)?;
 
     let other = admin_call(
-        base,
-        admin,
+        server,
         "POST",
         "/integrated-account",
         Some(json!({"name": "other tenant", "region": "sandbox",
@@ -287,33 +280,6 @@ fn read_answer(stream: &mut TcpStream) -> anyhow::Result<(u16, bool)> {
         raw.extend_from_slice(&buf[..n]);
     }
     Ok((status, close))
-}
-
-fn admin_call(
-    base: &str,
-    admin: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> anyhow::Result<Value> {
-    let bearer = format!("Bearer {admin}");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut headers = vec![("Authorization", bearer.as_str())];
-    if !body.is_empty() {
-        headers.push(("Content-Type", "application/json"));
-    }
-    let reply = http::send(method, &format!("{base}{path}"), &headers, body.as_bytes())?;
-    if !(200..300).contains(&reply.status) {
-        bail!(
-            "{method} {path} answered {}: {}",
-            reply.status,
-            reply.text_start()
-        );
-    }
-    if reply.body.is_empty() {
-        return Ok(Value::Null);
-    }
-    reply.json()
 }
 
 fn ping_once(base: &str, token: &str, expected: u16) -> anyhow::Result<()> {
