@@ -199,14 +199,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSETS: crate::catalogue::ToolDef = crat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1372,14 +1372,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSET_TICKETS: crate::catalogue::ToolDef
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -5366,14 +5366,14 @@ pub static LIST_ALL_KASEYA_BMS_SOFTWARE_ASSETS: crate::catalogue::ToolDef = crat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."

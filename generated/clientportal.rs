@@ -67,14 +67,14 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1309,14 +1309,14 @@ pub static LIST_ALL_KASEYA_BMS_CLIENTPORTAL_TICKET_ACTIVITIES: crate::catalogue:
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

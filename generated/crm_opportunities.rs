@@ -932,14 +932,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_OPPORTUNITIES: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1731,14 +1731,14 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_NOTES: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Notes per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

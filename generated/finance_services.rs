@@ -1193,14 +1193,14 @@ pub static SEARCH_KASEYA_BMS_FINANCE_SERVICES: crate::catalogue::ToolDef = crate
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1733,14 +1733,14 @@ pub static SEARCH_KASEYA_BMS_SERVICE_CONTRACT_LINES: crate::catalogue::ToolDef =
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -2170,14 +2170,14 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2362,14 +2362,14 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNT_TYPES: crate::catalogue::ToolDef
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

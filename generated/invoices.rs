@@ -158,14 +158,14 @@ pub static LIST_ALL_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cata
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1780,14 +1780,14 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -2103,14 +2103,14 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."

@@ -122,14 +122,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_TICKET_SYNCS: crate::catalogue::ToolDef = 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -354,14 +354,14 @@ pub static SEARCH_KASEYA_BMS_ITGLUE_TICKETS: crate::catalogue::ToolDef = crate::
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1380,14 +1380,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLIST_TASKS: crate::catalogue::ToolDef
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Tasks per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1530,14 +1530,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLISTS: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Checklists per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

@@ -133,14 +133,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -635,14 +635,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1430,14 +1430,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1986,14 +1986,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3295,14 +3295,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3914,14 +3914,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -4560,14 +4560,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -5788,14 +5788,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -6277,14 +6277,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -6844,14 +6844,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -7463,14 +7463,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -8145,14 +8145,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -9454,14 +9454,14 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

@@ -118,14 +118,14 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1480,14 +1480,14 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1793,14 +1793,14 @@ pub static SEARCH_KASEYA_BMS_ETILIZE_PRODUCTS: crate::catalogue::ToolDef = crate
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Products per page, e.g. 20."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."

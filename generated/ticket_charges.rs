@@ -99,14 +99,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

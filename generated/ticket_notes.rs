@@ -80,14 +80,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

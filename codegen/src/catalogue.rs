@@ -379,7 +379,11 @@ fn build_tool(
     }
 
     let paging = paging_of(&args.args);
-    if paging.is_some() {
+    if let Some(paging) = &paging {
+        // BMS serves at most 100 rows a page; 0 or a negative size would page forever or be
+        // refused upstream, so the schema states the bounds and validation enforces them.
+        args.bound(&paging.page_number, 1, i64::from(i32::MAX));
+        args.bound(&paging.page_size, 1, MAX_PAGE_SIZE);
         args.push_named(
             CURSOR_ARG,
             "",
@@ -501,6 +505,19 @@ impl<'r> ArgList<'r> {
         Ok(())
     }
 
+    /// Narrows the integer bounds of the query or body argument sent as `wire`.
+    fn bound(&mut self, wire: &str, minimum: i64, maximum: i64) {
+        for (arg, schema) in self.args.iter().zip(self.schemas.iter_mut()) {
+            if arg.wire == wire
+                && matches!(arg.location, ArgLocation::Query | ArgLocation::Body)
+                && let Some(schema) = schema.as_object_mut()
+            {
+                schema.insert("minimum".into(), minimum.into());
+                schema.insert("maximum".into(), maximum.into());
+            }
+        }
+    }
+
     fn input_schema(&self, descriptions: &indexmap::IndexMap<String, String>) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
@@ -534,6 +551,9 @@ fn describe_arg(location: ArgLocation, wire: &str) -> String {
         ArgLocation::WholeBody => "the request body".to_owned(),
     }
 }
+
+/// The most rows BMS returns on one page.
+pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// `PageNumber` and `PageSize`, in the query (list operations) or the body (`POST .../search`).
 fn paging_of(args: &[ArgModel]) -> Option<PagingModel> {

@@ -1,5 +1,6 @@
 //! One `tools/call`: arguments checked, paging cursor expanded, one BMS request, one result.
 
+mod bounds;
 mod cursor;
 mod fields;
 mod outcome;
@@ -194,7 +195,9 @@ fn next_cursor(
     answer: &crate::bms::BmsAnswer,
     cursors: &CursorCodec,
 ) -> Option<String> {
-    if !answer.envelope.success {
+    // An empty page ends paging whatever the total says: a cursor for it would only lead to
+    // more empty pages, each one upstream call.
+    if !answer.envelope.success || answer.envelope.result_is_empty() {
         return None;
     }
     let number = arg_name_for(tool, paging.page_number);

@@ -390,7 +390,8 @@ impl Handler {
         );
         let started = Instant::now();
         let _in_flight = self.metrics.call_started();
-        let report = call::call_tool(tool, arguments, &endpoint.client, &self.cursors)
+        let cursors = self.cursors.for_server(&endpoint.server_id);
+        let report = call::call_tool(tool, arguments, &endpoint.client, &cursors)
             .instrument(span.clone())
             .await;
         self.metrics.record_call(tool.name(), &report);

@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 
 use super::dispatch::dispatch;
 use crate::bms::RateLimitHeaders;
@@ -98,7 +99,7 @@ pub async fn post(
 }
 
 /// `GET /mcp/{token}`: an event stream for server-initiated messages. We send none, so it
-/// only carries keep-alive comments until the client closes it.
+/// only carries keep-alive comments until the client closes it or the URL is revoked.
 pub async fn get(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -120,7 +121,8 @@ pub async fn get(
     if let Err(response) = check_session(&state, &endpoint, &headers) {
         return response;
     }
-    let idle = futures_util::stream::pending::<Result<Event, Infallible>>();
+    let idle = futures_util::stream::pending::<Result<Event, Infallible>>()
+        .take_until(super::revoked(state.clone(), token));
     Sse::new(idle)
         .keep_alive(KeepAlive::default())
         .into_response()
