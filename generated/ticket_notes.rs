@@ -62,6 +62,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -407,6 +408,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -765,8 +767,10 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1239,6 +1243,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1609,6 +1614,7 @@ pub static DELETE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

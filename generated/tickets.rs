@@ -377,6 +377,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1391,6 +1392,7 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2636,6 +2638,7 @@ pub static COUNT_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2926,6 +2929,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3212,6 +3216,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3454,6 +3459,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4530,6 +4536,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_accounts_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "assignee_id",
@@ -4537,6 +4544,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_assignees_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "issue_type_id",
@@ -4544,6 +4552,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_issue_types_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "priority_id",
@@ -4551,6 +4560,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_priorities_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "queue_id",
@@ -4558,6 +4568,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_queues_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "status_id",
@@ -4565,8 +4576,10 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5917,6 +5930,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_accounts_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "assignee_id",
@@ -5924,6 +5938,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_assignees_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "issue_type_id",
@@ -5931,6 +5946,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_issue_types_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "priority_id",
@@ -5938,6 +5954,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_priorities_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "queue_id",
@@ -5945,6 +5962,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_queues_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "status_id",
@@ -5952,8 +5970,10 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7150,6 +7170,7 @@ pub static PATCH_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8130,6 +8151,7 @@ pub static DELETE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8240,6 +8262,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
             lookup: "list_all_kaseya_bms_assignees_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "queue_id",
@@ -8247,6 +8270,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
             lookup: "list_all_kaseya_bms_queues_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "status_id",
@@ -8254,8 +8278,10 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8456,8 +8482,10 @@ pub static CREATE_A_KASEYA_BMS_RESOLVE: crate::catalogue::ToolDef = crate::catal
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9435,6 +9463,7 @@ pub static MERGE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9533,6 +9562,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9727,6 +9757,7 @@ pub static BULK_UPDATE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9855,6 +9886,7 @@ pub static BULK_DELETE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9921,6 +9953,7 @@ pub static LIST_ALL_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10068,6 +10101,7 @@ pub static LINK_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate::c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10122,6 +10156,7 @@ pub static UNLINK_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10160,6 +10195,7 @@ pub static COUNT_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10213,6 +10249,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_RELATED_ALERTS: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10391,6 +10428,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10521,6 +10559,7 @@ pub static LINK_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::cata
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10575,6 +10614,7 @@ pub static UNLINK_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::ca
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10613,6 +10653,7 @@ pub static COUNT_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::cat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10666,6 +10707,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TAB_COUNTS_BY_ID: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10773,6 +10815,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11210,6 +11253,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11383,6 +11427,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11509,6 +11554,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_SLA_INFO_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11665,6 +11711,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11826,6 +11873,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
