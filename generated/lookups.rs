@@ -345,7 +345,7 @@ pub static LIST_ALL_KASEYA_BMS_PRIORITIES_LOOKUP: crate::catalogue::ToolDef = cr
 pub static LIST_ALL_KASEYA_BMS_ISSUE_TYPES_LOOKUP: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "list_all_kaseya_bms_issue_types_lookup",
     title: "Look up ticket issue types",
-    description: r#"Lists the issue types used to categorise tickets in this BMS tenant (e.g. Hardware, Network, Email) with id, name and active flag, optionally narrowed by name. Use it to turn an issue type name into issue_type_id for create_a_kaseya_bms_servicedesk_ticket and ticket updates, and as the first step for sub-types: pass the id to list_all_kaseya_bms_issue_sub_types_lookup to get sub_issue_type_id. Names also feed the filter_issue_type_names filter of list_all_kaseya_bms_servicedesk_tickets. Issue types are not the ticket type (type_id on ticket creation) nor the note type (type_id on notes and assignticket); those are separate code lists, to be looked for with list_all_kaseya_bms_system_table_lookup. Read-only."#,
+    description: r#"Lists the issue types used to categorise tickets in this BMS tenant (e.g. Hardware, Network, Email) with id, name and active flag, optionally narrowed by name. Use it to turn an issue type name into issue_type_id for create_a_kaseya_bms_servicedesk_ticket and ticket updates, and as the first step for sub-types: pass the id to list_all_kaseya_bms_issue_sub_types_lookup to get sub_issue_type_id. Names also feed the filter_issue_type_names filter of list_all_kaseya_bms_servicedesk_tickets. Issue types are not the ticket type (type_id on ticket creation) nor the note type (type_id on notes and assignticket); those are separate code lists, in list_all_kaseya_bms_system_table_lookup (table_name "TicketTypes" and "NoteTypes"). Read-only."#,
     verb: "list",
     class: crate::catalogue::MethodClass::Read,
     tags: &["lookups", "system", "servicedesk"],
@@ -704,7 +704,7 @@ pub static LIST_ALL_KASEYA_BMS_WORK_TYPES_LOOKUP: crate::catalogue::ToolDef = cr
 pub static LIST_ALL_KASEYA_BMS_SYSTEM_TABLE_LOOKUP: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "list_all_kaseya_bms_system_table_lookup",
     title: "Look up reference data by table name",
-    description: r#"Generic reference-data lookup: returns the id, name, default flag and active flag of every entry in one BMS lookup table, chosen by table name. It is the place to look for small code lists that have no dedicated lookup tool, e.g. note types, whose ids go into type_id of create_a_kaseya_bms_servicedesk_ticket_note and create_a_kaseya_bms_assignticket. The valid table names are defined by BMS and are not listed in the API, so a guessed name may not give you the list you want: check that the entries returned look right, and do not treat an empty or failed answer as proof the list is empty. Prefer the dedicated lookups (queues, statuses, priorities, issue types, SLAs, work types) when one exists. Read-only."#,
+    description: r#"Generic reference-data lookup: returns the id, name, default flag and active flag of every entry in one BMS lookup table, chosen by table name. It is the place to look for small code lists that have no dedicated lookup tool: table_name "NoteTypes" lists note types (type_id of create_a_kaseya_bms_servicedesk_ticket_note and create_a_kaseya_bms_assignticket), "TicketTypes" ticket types and "TicketSources" ticket sources (type_id and source_id of create_a_kaseya_bms_servicedesk_ticket). Those tools also take these entries by name, and use the entry with IsDefault true when given none, so reading the table is only needed to show the choices. Other table names are defined by BMS and are not listed in the API, so a guessed name may not give you the list you want: check that the entries returned look right, and do not treat an empty or failed answer as proof the list is empty. Prefer the dedicated lookups (queues, statuses, priorities, issue types, SLAs, work types) when one exists. Read-only."#,
     verb: "list",
     class: crate::catalogue::MethodClass::Read,
     tags: &["lookups", "system"],
@@ -732,7 +732,7 @@ pub static LIST_ALL_KASEYA_BMS_SYSTEM_TABLE_LOOKUP: crate::catalogue::ToolDef = 
   "properties": {
     "table_name": {
       "type": "string",
-      "description": "Required. Name of the BMS lookup table, e.g. the note-type table; valid names depend on BMS."
+      "description": "Required. Name of the BMS lookup table: \"NoteTypes\", \"TicketTypes\" or \"TicketSources\"; other names depend on BMS."
     },
     "fields": {
       "type": "array",
