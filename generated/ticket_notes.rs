@@ -790,7 +790,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "minimum": 0,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup with table_name \"NoteTypes\" (the tenant's note types). Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup with table_name \"NoteTypes\" (the tenant's note types). Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "status_id": {
       "type": "integer",
@@ -873,7 +873,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
     "note_type": {
       "type": "string",
       "minLength": 1,
-      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"NoteTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `note_type`, not both. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"NoteTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `note_type`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     }
   },
   "required": [

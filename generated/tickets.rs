@@ -4364,7 +4364,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::Too
 pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "create_a_kaseya_bms_servicedesk_ticket",
     title: "Create a service desk ticket",
-    description: r#"Opens a new service desk ticket for a customer account. Every ID argument also takes a name, which the server looks up: account (the customer, as in list_all_kaseya_bms_accounts_lookup), location (one of that account's sites, from list_all_kaseya_bms_account_locations_lookup; leave out for the account's main location), status (e.g. the tenant's "New", from list_all_kaseya_bms_statuses_lookup), priority (leave out for the tenant's default), queue, issue_type, assignee, ticket_type and source (leave both out for the tenant's defaults; the names are listed by list_all_kaseya_bms_system_table_lookup with table_name "TicketTypes" and "TicketSources"). IDs work too: contact_id from list_all_kaseya_bms_account_contacts_lookup, sub_issue_type_id from list_all_kaseya_bms_issue_sub_types_lookup, sla_id from list_all_kaseya_bms_slas_lookup, work_type_id from list_all_kaseya_bms_work_types_lookup. open_date defaults to now. For recurring requests, list_all_kaseya_bms_ticket_templates_lookup lists ticket templates whose preset values can be reused. Give a queue or an assignee so the ticket lands with someone. Depending on the tenant's workflows, creating a ticket can email the contact and the assignee. The answer is the new ticket with its Id and TicketNumber."#,
+    description: r#"Opens a new service desk ticket for a customer account. These ID arguments also take a name, which the server looks up: account (the customer, as in list_all_kaseya_bms_accounts_lookup), location (one of that account's sites, from list_all_kaseya_bms_account_locations_lookup; leave out for the account's main location), status (e.g. the tenant's "New", from list_all_kaseya_bms_statuses_lookup), priority (leave out for the tenant's default), queue, issue_type, assignee, ticket_type and source (leave both out for the tenant's defaults; the names are listed by list_all_kaseya_bms_system_table_lookup with table_name "TicketTypes" and "TicketSources"). IDs work too: contact_id from list_all_kaseya_bms_account_contacts_lookup, sub_issue_type_id from list_all_kaseya_bms_issue_sub_types_lookup, sla_id from list_all_kaseya_bms_slas_lookup, work_type_id from list_all_kaseya_bms_work_types_lookup. open_date defaults to now. For recurring requests, list_all_kaseya_bms_ticket_templates_lookup lists ticket templates whose preset values can be reused. Give a queue or an assignee so the ticket lands with someone. Depending on the tenant's workflows, creating a ticket can email the contact and the assignee. The answer is the new ticket with its Id and TicketNumber."#,
     verb: "create",
     class: crate::catalogue::MethodClass::Write,
     tags: &["servicedesk"],
@@ -4628,7 +4628,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Location of that account, from list_all_kaseya_bms_account_locations_lookup. Leave both out to use the tenant's default (the entry with IsMain true)."
+      "description": "Location of that account, from list_all_kaseya_bms_account_locations_lookup. Leave both out for the default: the lookup's entry with IsMain true."
     },
     "contact_id": {
       "type": "integer",
@@ -4670,14 +4670,14 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Priority ID, from list_all_kaseya_bms_priorities_lookup. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "Priority ID, from list_all_kaseya_bms_priorities_lookup. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "type_id": {
       "type": "integer",
       "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Ticket type ID (not the issue type): from list_all_kaseya_bms_system_table_lookup with table_name \"TicketTypes\", or TypeId of a similar ticket. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "Ticket type ID (not the issue type): from list_all_kaseya_bms_system_table_lookup with table_name \"TicketTypes\", or TypeId of a similar ticket. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "issue_type_id": {
       "type": "integer",
@@ -4719,7 +4719,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Ticket source ID (phone, email, portal, ...): from list_all_kaseya_bms_system_table_lookup with table_name \"TicketSources\", or SourceId of a similar ticket. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "Ticket source ID (phone, email, portal, ...): from list_all_kaseya_bms_system_table_lookup with table_name \"TicketSources\", or SourceId of a similar ticket. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "sla_id": {
       "type": "integer",
@@ -4842,12 +4842,12 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
     "location": {
       "type": "string",
       "minLength": 1,
-      "description": "The name instead of `location_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_account_locations_lookup (account_id = \"{account_id}\") (case-insensitive) and answers with the closest names if it finds none or several. Give `location_id` or `location`, not both. Leave both out to use the tenant's default (the entry with IsMain true)."
+      "description": "The name instead of `location_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_account_locations_lookup (account_id = this call's `account_id`) (case-insensitive) and answers with the closest names if it finds none or several. Give `location_id` or `location`, not both. Leave both out for the default: the lookup's entry with IsMain true."
     },
     "priority": {
       "type": "string",
       "minLength": 1,
-      "description": "The name instead of `priority_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_priorities_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `priority_id` or `priority`, not both. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "The name instead of `priority_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_priorities_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `priority_id` or `priority`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "queue": {
       "type": "string",
@@ -4857,7 +4857,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
     "source": {
       "type": "string",
       "minLength": 1,
-      "description": "The name instead of `source_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"TicketSources\") (case-insensitive) and answers with the closest names if it finds none or several. Give `source_id` or `source`, not both. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "The name instead of `source_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"TicketSources\") (case-insensitive) and answers with the closest names if it finds none or several. Give `source_id` or `source`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "status": {
       "type": "string",
@@ -4867,7 +4867,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
     "ticket_type": {
       "type": "string",
       "minLength": 1,
-      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"TicketTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `ticket_type`, not both. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"TicketTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `ticket_type`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     }
   },
   "required": [
@@ -8325,7 +8325,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
       "minimum": 0,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup with table_name \"NoteTypes\" (the tenant's note types). Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup with table_name \"NoteTypes\" (the tenant's note types). Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "status_id": {
       "type": "integer",
@@ -8418,7 +8418,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
     "note_type": {
       "type": "string",
       "minLength": 1,
-      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"NoteTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `note_type`, not both. Leave both out to use the tenant's default (the entry with IsDefault true)."
+      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"NoteTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `note_type`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     }
   },
   "required": [

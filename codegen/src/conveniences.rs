@@ -80,9 +80,8 @@ pub fn apply(record: &Record, tool: &mut ToolModel) -> Result<Vec<ResolverModel>
             spec.id_arg
         );
         if let Some(flag) = &spec.default_flag {
-            let sentence = format!(
-                " Leave both out to use the tenant's default (the entry with {flag} true)."
-            );
+            let sentence =
+                format!(" Leave both out for the default: the lookup's entry with {flag} true.");
             description.push_str(&sentence);
             if let Some(id_schema) = properties.get_mut(&spec.id_arg) {
                 append_description(id_schema, &sentence);
@@ -181,7 +180,12 @@ impl crate::records::ResolveSpec {
         let args: Vec<String> = self
             .args
             .iter()
-            .map(|(k, v)| format!("{k} = {v:?}"))
+            .map(
+                |(k, v)| match v.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                    Some(arg) => format!("{k} = this call's `{arg}`"),
+                    None => format!("{k} = {v:?}"),
+                },
+            )
             .collect();
         format!("{} ({})", self.tool, args.join(", "))
     }

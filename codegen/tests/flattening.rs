@@ -463,9 +463,8 @@ fn a_default_flag_makes_a_required_id_optional_and_must_exist_on_the_items() {
         .as_str()
         .expect("described");
     assert!(
-        described.ends_with(
-            "Leave both out to use the tenant's default (the entry with IsDefault true)."
-        ),
+        described
+            .ends_with("Leave both out for the default: the lookup's entry with IsDefault true."),
         "{described}"
     );
     let message = build_error(&lookup_and_create_spec(), &flagged("IsMain"));
