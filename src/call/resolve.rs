@@ -355,4 +355,39 @@ mod tests {
         );
         assert!(suggestions(&items(), "zzz").starts_with("; the names are: \"Triage\" (id 101)"));
     }
+
+    const LOCATIONS: NameResolver = NameResolver {
+        id_arg: "location_id",
+        name_arg: "location",
+        lookup: "list_all_kaseya_bms_account_locations_lookup",
+        lookup_args: &[("account_id", "{account_id}"), ("kind", "site")],
+        required: true,
+        default_flag: Some("IsMain"),
+    };
+
+    #[test]
+    fn keyed_lookup_arguments_take_the_calls_value_and_say_when_it_is_missing() {
+        let call = json!({"account_id": 7})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let fixed = fixed_args(&LOCATIONS, &call).expect("account_id given");
+        assert_eq!(
+            Value::Object(fixed),
+            json!({"account_id": 7, "kind": "site"})
+        );
+        let missing = fixed_args(&LOCATIONS, &Map::new()).expect_err("account_id missing");
+        assert_eq!(
+            missing.to_string(),
+            "`location` is looked up with `account_id`: give `account_id` (or its name) too"
+        );
+        assert!(is_keyed(&LOCATIONS));
+    }
+
+    #[test]
+    fn an_items_true_flags_are_kept_lowercased_for_the_default_entry() {
+        let row = json!({"Id": 3, "Name": "HQ", "IsMain": true, "IsActive": false});
+        let item = item_of(&row).expect("an item");
+        assert_eq!(item.flags, ["ismain"]);
+    }
 }
