@@ -58,7 +58,7 @@ pub enum ResolveError {
         id_arg: &'static str,
     },
     #[error(
-        "the tenant marks no {what} as its default (no entry with {flag} true); give `{id_arg}` or `{name_arg}`"
+        "no {what} is marked as the default (no entry with {flag} true); give `{id_arg}` or `{name_arg}`"
     )]
     NoDefault {
         what: String,
