@@ -104,6 +104,7 @@ pub static LIST_ALL_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cata
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -776,6 +777,7 @@ pub static GET_SINGLE_KASEYA_BMS_INVOICE_BY_ID: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1775,6 +1777,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2098,6 +2101,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2401,6 +2405,7 @@ pub static MARK_SENT_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -110,6 +110,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -303,6 +304,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolDef
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -394,6 +396,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES_BY_IDS: crate::catalogue
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -606,6 +609,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1048,6 +1052,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_BILL_REFERENCES: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1110,6 +1115,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILL_LINES: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1299,6 +1305,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1411,6 +1418,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1576,6 +1584,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES_BY_IDS: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1713,6 +1722,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1967,6 +1977,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2526,6 +2537,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS_BY_IDS: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3057,6 +3069,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef = c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3276,6 +3289,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3490,6 +3504,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS_BY_IDS: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3676,6 +3691,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolDef
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3895,6 +3911,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4113,6 +4130,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES_BY_IDS: crate::catalogue
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4303,6 +4321,7 @@ pub static GET_SINGLE_KASEYA_BMS_QUICKBOOKS_JOB_STATUS_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4401,6 +4420,7 @@ pub static CREATE_A_KASEYA_BMS_QUICKBOOKS_ENTITY_MAPPINGS: crate::catalogue::Too
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4523,6 +4543,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5010,6 +5031,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_INVOICE_REFERENCES: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5075,6 +5097,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICE_LINES: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5277,6 +5300,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PAYMENTS: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5550,6 +5574,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5769,6 +5794,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6000,6 +6026,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS_BY_IDS: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6248,6 +6275,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6538,6 +6566,7 @@ pub static SET_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_REFERENCES: crate::catalogue:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6600,6 +6629,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_LINES: crate::catalogue:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -6825,6 +6855,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7039,6 +7070,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS_BY_IDS: crate::catalog
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7225,6 +7257,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7444,6 +7477,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7672,6 +7706,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES_BY_IDS: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7872,6 +7907,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8126,6 +8162,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8685,6 +8722,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS_BY_IDS: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9216,6 +9254,7 @@ pub static IMPORT_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef = 
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9435,6 +9474,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9653,6 +9693,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES_BY_IDS: crate::catalogue::T
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

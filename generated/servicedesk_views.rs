@@ -234,6 +234,7 @@ pub static LIST_ALL_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::ca
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1143,6 +1144,7 @@ pub static SEARCH_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::cata
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2042,6 +2044,7 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_MY_TICKETS: crate::catalogue::ToolDef 
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2813,6 +2816,7 @@ pub static LIST_ALL_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3809,6 +3813,7 @@ pub static SEARCH_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate::c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4766,6 +4771,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TEMPLATE_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4975,6 +4981,7 @@ pub static RENDER_KASEYA_BMS_TICKET_NOTE_TEMPLATE: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5084,6 +5091,7 @@ pub static RENDER_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATE: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5190,6 +5198,7 @@ pub static LIST_ALL_KASEYA_BMS_SURVEYS: crate::catalogue::ToolDef = crate::catal
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

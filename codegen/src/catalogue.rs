@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::conveniences::{self, ResolverModel};
 use crate::error::{GenError, RecordLocation};
 use crate::naming::{MAX_TOOL_NAME_LEN, Verb, arg_name, is_valid_tool_name, tool_name};
-use crate::records::{Record, RecordSet};
+use crate::records::{ArgDefault, Record, RecordSet};
 use crate::schema::{Direction, SchemaConverter, has_type, root_object};
 use crate::spec::{Spec, SpecOperation, json_media_schema};
 
@@ -77,6 +77,8 @@ pub struct ToolModel {
     pub output_schema: Option<Value>,
     /// ID arguments that also take names (see `conveniences`).
     pub resolvers: Vec<ResolverModel>,
+    /// Arguments the server fills in when left out (see `conveniences`).
+    pub defaults: Vec<(String, ArgDefault)>,
 }
 
 /// What became of one spec operation.
@@ -393,6 +395,15 @@ fn build_tool(
         )?;
     }
 
+    for name in record.omit.keys() {
+        // A lenient build reports records against a new spec; an omitted argument that left
+        // the spec is nothing to report.
+        if lenient && !args.args.iter().any(|a| &a.name == name) {
+            continue;
+        }
+        args.omit(name)?;
+    }
+
     for key in record.args.keys() {
         if !lenient && (!args.args.iter().any(|a| &a.name == key) || key == CURSOR_ARG) {
             let valid: Vec<&str> = args
@@ -437,8 +448,10 @@ fn build_tool(
         input_schema,
         output_schema,
         resolvers: Vec::new(),
+        defaults: Vec::new(),
     };
     tool.resolvers = conveniences::apply(record, &mut tool)?;
+    tool.defaults = conveniences::apply_defaults(record, &mut tool)?;
     Ok(tool)
 }
 
@@ -516,6 +529,31 @@ impl<'r> ArgList<'r> {
                 schema.insert("maximum".into(), maximum.into());
             }
         }
+    }
+
+    /// Takes an argument out of the tool (`[record.omit]`): it is neither shown nor sent.
+    /// Only optional arguments can go, or BMS would refuse every call.
+    fn omit(&mut self, name: &str) -> Result<(), GenError> {
+        let error = |message: String| GenError::RecordField {
+            at: self.at.clone(),
+            field: "omit",
+            message,
+        };
+        let Some(index) = self.args.iter().position(|a| a.name == name) else {
+            let valid: Vec<&str> = self.args.iter().map(|a| a.name.as_str()).collect();
+            return Err(error(format!(
+                "`{name}` is not an argument of this tool; its arguments are: {}",
+                valid.join(", ")
+            )));
+        };
+        if self.args[index].required {
+            return Err(error(format!(
+                "`{name}` is required by the operation and cannot be omitted"
+            )));
+        }
+        self.args.remove(index);
+        self.schemas.remove(index);
+        Ok(())
     }
 
     fn input_schema(&self, descriptions: &indexmap::IndexMap<String, String>) -> Value {

@@ -2,6 +2,7 @@
 
 mod bounds;
 mod cursor;
+mod defaults;
 mod fields;
 mod outcome;
 mod request;
@@ -61,7 +62,8 @@ pub async fn call_tool(
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
-    let args = without_nulls(tool, args);
+    let mut args = without_nulls(tool, args);
+    defaults::fill(tool, &mut args);
     let args = match tool.def.paging {
         Some(paging) => match with_paging(tool, paging, args, cursors) {
             Ok(args) => args,
