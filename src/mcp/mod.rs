@@ -5,6 +5,7 @@ pub mod era;
 mod handler;
 pub mod jsonrpc;
 pub mod protocol;
+mod search;
 
 pub use handler::{
     ClientContext, DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint, McpScope, Reply, ToolExposure,
