@@ -4,7 +4,9 @@ mod discovery;
 pub mod era;
 mod handler;
 pub mod jsonrpc;
+mod prompts;
 pub mod protocol;
+mod resources;
 mod search;
 
 pub use handler::{
