@@ -102,7 +102,7 @@ pub static KEYS: &[Key] = &[
     key("max_connections", "BMS_MCP_MAX_CONNECTIONS", true, KeyDefault::Value("4096"), Kind::Count { max: 1_000_000 },
         "Connections served at once; more wait in the listen backlog (keep below the open-files limit)"),
     key("list_page_size", "BMS_MCP_LIST_PAGE_SIZE", true, KeyDefault::Value("1000"), Kind::Count { max: 10_000 },
-        "Tools per `tools/list` page (the default holds every scope in one page, as some clients read only the first)"),
+        "Tools per `tools/list` page; a page also stops at 900 KiB (under the Python SDK's 1 MiB event limit), so by default a scope is one page unless it is most of the catalogue"),
     key("shutdown_grace_seconds", "BMS_MCP_SHUTDOWN_GRACE_SECONDS", true, KeyDefault::Value("30"), Kind::Count { max: 3600 },
         "On SIGTERM, how long requests in flight may take to finish before the process exits anyway"),
     key("audit_retention_days", "BMS_MCP_AUDIT_RETENTION_DAYS", true, KeyDefault::Value("30"), Kind::Count { max: U32 },

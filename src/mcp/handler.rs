@@ -114,9 +114,15 @@ pub struct Handler {
 }
 
 /// How many tools one `tools/list` page holds by default: more than the whole catalogue, so
-/// every scope is one page. Clients of the 1.x SDKs that open a session per call (LangChain's
-/// adapters) read only the first page, and could then neither find nor check a tool beyond it.
+/// a scope is one page unless `MAX_LIST_PAGE_BYTES` cuts it. Clients of the 1.x SDKs that open
+/// a session per call (LangChain's adapters) read only the first page, and could then neither
+/// find nor check a tool beyond it.
 pub const DEFAULT_LIST_PAGE_SIZE: usize = 1000;
+
+/// The most listing bytes one `tools/list` page holds. The Python SDK refuses a server-sent
+/// event over 1 MiB, which is how the answer travels on the legacy SSE transport and to
+/// clients that accept only event streams; the whole catalogue (about 1.2 MB) takes two pages.
+pub const MAX_LIST_PAGE_BYTES: usize = 900 * 1024;
 
 impl Handler {
     pub fn new(cursors: CursorCodec, list_page_size: usize, metrics: Arc<Metrics>) -> Handler {
@@ -266,11 +272,18 @@ impl Handler {
                 .ok_or_else(|| RpcError::invalid_params("Invalid cursor: pass back the nextCursor of the previous tools/list answer unchanged"))?,
             Some(_) => return Err(RpcError::invalid_params("Invalid cursor: it must be a string")),
         };
-        let end = (start + self.list_page_size).min(scope.tools().len());
-        let page: Vec<_> = scope.tools()[start..end]
-            .iter()
-            .map(|tool| tool.listing_for(profile))
-            .collect();
+        // As many tools as fit both the page size and the byte budget, at least one.
+        let mut page = Vec::new();
+        let mut bytes = 0;
+        for tool in scope.tools()[start..].iter().take(self.list_page_size) {
+            let listing = tool.listing_for(profile);
+            if !page.is_empty() && bytes + listing.len() + 1 > MAX_LIST_PAGE_BYTES {
+                break;
+            }
+            bytes += listing.len() + 1;
+            page.push(listing);
+        }
+        let end = start + page.len();
         let mut out = String::with_capacity(page.iter().map(|l| l.len() + 1).sum::<usize>() + 256);
         out.push_str("{\"tools\":[");
         for (i, listing) in page.iter().enumerate() {
