@@ -57,9 +57,9 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

@@ -1183,9 +1183,9 @@ pub static SEARCH_KASEYA_BMS_FINANCE_SERVICES: crate::catalogue::ToolDef = crate
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -1716,9 +1716,9 @@ pub static SEARCH_KASEYA_BMS_SERVICE_CONTRACT_LINES: crate::catalogue::ToolDef =
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

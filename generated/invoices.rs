@@ -1770,9 +1770,9 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -2093,9 +2093,9 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

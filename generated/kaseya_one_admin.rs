@@ -2110,9 +2110,9 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -2517,9 +2517,9 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

@@ -493,9 +493,9 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS: crate::catalogue::ToolDef = crate::c
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -711,9 +711,9 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS_SEARCH_SELECT: crate::catalogue::Tool
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -1095,9 +1095,9 @@ pub static SEARCH_KASEYA_BMS_PROJECT_STATUSES: crate::catalogue::ToolDef = crate
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -1881,9 +1881,9 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER: crate::catalogue::ToolDef = crat
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -2540,9 +2540,9 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER_LOGS: crate::catalogue::ToolDef =
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

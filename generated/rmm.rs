@@ -859,7 +859,7 @@ pub static RESOLVE_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef = cra
     result: crate::catalogue::ResultShape::Object,
     annotations: crate::catalogue::ToolAnnotations {
         read_only: false,
-        destructive: false,
+        destructive: true,
         idempotent: false,
     },
     resolvers: &[],

@@ -1783,9 +1783,9 @@ pub static SEARCH_KASEYA_BMS_ETILIZE_PRODUCTS: crate::catalogue::ToolDef = crate
     }),
     result: crate::catalogue::ResultShape::Object,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

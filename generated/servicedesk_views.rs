@@ -1138,9 +1138,9 @@ pub static SEARCH_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::cata
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -2037,9 +2037,9 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_MY_TICKETS: crate::catalogue::ToolDef 
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -3804,9 +3804,9 @@ pub static SEARCH_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate::c
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

@@ -61,9 +61,9 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = crate::
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -1037,9 +1037,9 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNEL_LOGS: crate::catalogue::ToolDef = cra
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

@@ -1386,9 +1386,9 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -8446,7 +8446,7 @@ pub static CREATE_A_KASEYA_BMS_RESOLVE: crate::catalogue::ToolDef = crate::catal
     result: crate::catalogue::ResultShape::Object,
     annotations: crate::catalogue::ToolAnnotations {
         read_only: false,
-        destructive: false,
+        destructive: true,
         idempotent: false,
     },
     resolvers: &[
@@ -9431,7 +9431,7 @@ pub static MERGE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cra
     result: crate::catalogue::ResultShape::Object,
     annotations: crate::catalogue::ToolAnnotations {
         read_only: false,
-        destructive: false,
+        destructive: true,
         idempotent: false,
     },
     resolvers: &[],

@@ -62,9 +62,9 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{
@@ -1044,9 +1044,9 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

@@ -62,9 +62,9 @@ pub static SEARCH_KASEYA_BMS_WORKFLOWS: crate::catalogue::ToolDef = crate::catal
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     input_schema: r#"{

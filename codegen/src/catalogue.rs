@@ -68,6 +68,8 @@ pub struct ToolModel {
     pub tags: Vec<String>,
     pub method: String,
     pub path: String,
+    /// The record's `destructive` hint, when it overrides the method's.
+    pub destructive: Option<bool>,
     /// The record file stem this tool came from (the generated module).
     pub group: String,
     pub args: Vec<ArgModel>,
@@ -426,6 +428,7 @@ fn build_tool(
         tags: record.tags.clone(),
         method: op.method.to_owned(),
         path: op.path.to_owned(),
+        destructive: record.destructive,
         group: record.group.clone(),
         args: args.args,
         paging,

@@ -94,6 +94,56 @@ mod tests {
     }
 
     #[test]
+    fn every_tool_in_every_profile_has_all_four_hints_consistent_with_its_method() {
+        use crate::catalogue::{ClientProfile, HttpMethod, MethodClass};
+        for tool in Catalogue::global().tools() {
+            let def = tool.def;
+            for profile in ClientProfile::ALL {
+                let listing: Value =
+                    serde_json::from_str(&tool.listing_for(profile)).expect("listing is JSON");
+                let hints = &listing["annotations"];
+                let hint = |name: &str| {
+                    hints[name].as_bool().unwrap_or_else(|| {
+                        panic!("{} ({profile:?}) has no boolean {name}", def.name)
+                    })
+                };
+                let (read_only, destructive, idempotent) = (
+                    hint("readOnlyHint"),
+                    hint("destructiveHint"),
+                    hint("idempotentHint"),
+                );
+                assert!(hint("openWorldHint"), "{}: BMS is an open world", def.name);
+                let reads = def.method == HttpMethod::Get || def.class == MethodClass::Read;
+                assert_eq!(read_only, reads, "{}: readOnlyHint", def.name);
+                if reads {
+                    assert!(!destructive && idempotent, "{}: a read", def.name);
+                    continue;
+                }
+                match def.method {
+                    HttpMethod::Delete => assert!(destructive && idempotent, "{}", def.name),
+                    HttpMethod::Put => assert!(destructive && idempotent, "{}", def.name),
+                    HttpMethod::Patch => assert!(destructive && !idempotent, "{}", def.name),
+                    // Additive unless its record says it changes what exists.
+                    HttpMethod::Post => assert!(!idempotent, "{}", def.name),
+                    HttpMethod::Get => unreachable!("handled as a read"),
+                }
+            }
+        }
+        for name in [
+            "create_a_kaseya_bms_resolve",
+            "merge_kaseya_bms_servicedesk_tickets",
+            "resolve_kaseya_bms_rmm_alert_tickets",
+        ] {
+            let tool = Catalogue::global().get(name).expect("tool exists");
+            assert!(tool.def.annotations.destructive, "{name} changes what exists");
+        }
+        let create = Catalogue::global()
+            .get("create_a_kaseya_bms_servicedesk_ticket")
+            .expect("tool exists");
+        assert!(!create.def.annotations.destructive, "a create only adds");
+    }
+
+    #[test]
     fn every_standard_listing_is_the_parsed_schemas_entry() {
         for tool in Catalogue::global().tools() {
             let text: Value = serde_json::from_str(&standard_listing(tool.def)).expect("JSON");
