@@ -151,7 +151,11 @@ fn annotations(tool: &ToolModel) -> (bool, bool, bool) {
         return (true, false, true);
     }
     let (read_only, destructive, idempotent) = method_annotations(&tool.method);
-    (read_only, tool.destructive.unwrap_or(destructive), idempotent)
+    (
+        read_only,
+        tool.destructive.unwrap_or(destructive),
+        idempotent,
+    )
 }
 
 fn method_annotations(method: &str) -> (bool, bool, bool) {

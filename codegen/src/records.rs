@@ -494,12 +494,18 @@ reason = "Clear-text password."
         let message = parse(&text).expect_err("refused").to_string();
         assert!(message.contains("a GET only reads"), "{message}");
         let text = GOOD
-            .replace("\"GET /v2/servicedesk/tickets\"", "\"DELETE /v2/servicedesk/tickets\"")
+            .replace(
+                "\"GET /v2/servicedesk/tickets\"",
+                "\"DELETE /v2/servicedesk/tickets\"",
+            )
             .replace("title =", "destructive = false\ntitle =");
         let message = parse(&text).expect_err("refused").to_string();
         assert!(message.contains("always destructive"), "{message}");
         let text = GOOD
-            .replace("\"GET /v2/servicedesk/tickets\"", "\"POST /v2/servicedesk/tickets\"")
+            .replace(
+                "\"GET /v2/servicedesk/tickets\"",
+                "\"POST /v2/servicedesk/tickets\"",
+            )
             .replace("title =", "destructive = true\ntitle =");
         assert!(parse(&text).is_ok(), "a POST may say it is destructive");
     }

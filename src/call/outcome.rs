@@ -361,7 +361,10 @@ mod tests {
                 validator.is_valid(&details),
                 "{}: {:?}",
                 tool.name(),
-                validator.iter_errors(&details).map(|e| e.to_string()).collect::<Vec<_>>()
+                validator
+                    .iter_errors(&details)
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
             );
         }
     }

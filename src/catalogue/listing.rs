@@ -135,7 +135,10 @@ mod tests {
             "resolve_kaseya_bms_rmm_alert_tickets",
         ] {
             let tool = Catalogue::global().get(name).expect("tool exists");
-            assert!(tool.def.annotations.destructive, "{name} changes what exists");
+            assert!(
+                tool.def.annotations.destructive,
+                "{name} changes what exists"
+            );
         }
         let create = Catalogue::global()
             .get("create_a_kaseya_bms_servicedesk_ticket")
