@@ -60,6 +60,8 @@ pub enum Kind {
     /// An array of strings (or one string of comma-separated items).
     List,
     Choice(&'static [&'static str]),
+    /// `true` or `false` (a TOML boolean).
+    Bool,
 }
 
 const fn key(
@@ -135,6 +137,8 @@ pub static KEYS: &[Key] = &[
         "First run's MCP server: `all` tools listed, or `discovery` (three meta-tools)"),
     key("client", "BMS_MCP_CLIENT", true, KeyDefault::Value("auto"), Kind::Choice(&ClientChoice::VALUES),
         "First run's MCP server: client profile (`auto` picks one from the client's name; see README)"),
+    key("confirm_writes", "BMS_MCP_CONFIRM_WRITES", true, KeyDefault::Value("false"), Kind::Bool,
+        "First run's MCP server: ask the user (MCP elicitation) before calls that change or notify; refused when the client cannot be asked"),
 ];
 
 /// A key by its file name.
@@ -310,6 +314,11 @@ fn file_value(key: &Key, value: &toml::Value) -> Result<String, String> {
             .collect::<Option<Vec<_>>>()
             .map(|items| items.join(","))
             .ok_or_else(|| "must be an array of strings, e.g. [\"a\", \"b\"]".to_owned()),
+        (Kind::Bool, Value::Boolean(b)) => Ok(b.to_string()),
+        (Kind::Bool, other) => Err(format!(
+            "must be true or false without quotes, not {}",
+            other.type_str()
+        )),
         (_, Value::String(text)) => check_text(key, text).map(|()| text.clone()),
         (_, other) => Err(format!("must be a string, not {}", other.type_str())),
     }

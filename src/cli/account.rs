@@ -59,6 +59,10 @@ pub struct ScopeArgs {
     /// `openai-strict` or `gemini`.
     #[arg(long, env = "BMS_MCP_CLIENT", value_name = "PROFILE", default_value = "auto", value_parser = parse_client)]
     client: ClientChoice,
+    /// Ask the user (MCP elicitation) before calls that change or notify (destructive tools,
+    /// customer-visible notes); such calls are refused when the client cannot be asked.
+    #[arg(long, env = "BMS_MCP_CONFIRM_WRITES")]
+    confirm_writes: bool,
 }
 
 fn parse_client(text: &str) -> Result<ClientChoice, String> {
@@ -89,7 +93,9 @@ impl ScopeArgs {
             Exposure::All => ToolExposure::All,
             Exposure::Discovery => ToolExposure::Discovery,
         };
-        Ok(McpScope::new(filter, exposure).with_client(self.client))
+        Ok(McpScope::new(filter, exposure)
+            .with_client(self.client)
+            .with_confirm_writes(self.confirm_writes))
     }
 
     /// The same scope as a stored MCP server's config.
@@ -101,6 +107,7 @@ impl ScopeArgs {
             require_api_token_auth: false,
             tool_exposure: scope.exposure,
             client: scope.client,
+            confirm_writes: scope.confirm_writes,
         })
     }
 }

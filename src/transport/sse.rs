@@ -18,9 +18,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::dispatch::dispatch;
+use super::dispatch::{ClientSession, SessionClient, dispatch};
 use super::streamable_http::{add_rate_limit_headers, plain};
-use crate::catalogue::ClientProfile;
+use crate::mcp::peer::ClientLink;
 use crate::server::AppState;
 
 /// How many replies may wait on one stream before the sender waits.
@@ -30,8 +30,8 @@ const STREAM_BUFFER: usize = 64;
 struct OpenStream {
     server_id: Arc<str>,
     sender: mpsc::Sender<String>,
-    /// The client profile the session's `initialize` settled on.
-    client: Option<ClientProfile>,
+    /// What the session's `initialize` settled on.
+    client: Option<SessionClient>,
 }
 
 /// Open legacy SSE streams by session id.
@@ -135,7 +135,16 @@ pub async fn message(
             );
         }
     };
-    let dispatched = dispatch(&state.handler, &endpoint, &body, true, None, remembered).await;
+    // Questions to the client (confirmations) go out on the session's stream, like replies;
+    // the client answers them in later POSTs of the same session.
+    let session = ClientSession {
+        remembered,
+        link: Some(ClientLink {
+            owner: query.session_id.as_str().into(),
+            outbound: Some(sender.clone()),
+        }),
+    };
+    let dispatched = dispatch(&state.handler, &endpoint, &body, true, None, &session).await;
     if let Some(client) = dispatched.client
         && let Some(stream) = state.sse.lock().get_mut(&query.session_id)
     {
