@@ -137,6 +137,8 @@ fn python_suite(
         .env("BMS_MCP_URL", &server.mcp_url)
         .env("BMS_SANDBOX_URL", &server.sandbox_url)
         .env("BMS_MCP_BIN", binary)
+        // For fixtures that make MCP servers of their own (test_confirm_writes.py).
+        .env("BMS_ADMIN_TOKEN", &server.admin_token)
         .status()
         .context("running pytest")?;
     Ok(Outcome::new(
