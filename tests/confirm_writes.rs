@@ -275,3 +275,37 @@ async fn an_answer_from_another_session_is_ignored() {
     assert_eq!(result["result"]["isError"], true, "{result}");
     assert_eq!(notes_sent(&h).await, 0);
 }
+
+#[tokio::test]
+async fn a_stateless_2026_request_is_refused_because_it_cannot_be_asked() {
+    let (h, url) = gateway(true).await;
+    h.clear_upstream_requests().await;
+    let v = "2026-07-28";
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {
+    "name": NOTE, "arguments": note(false),
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": v,
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+        "io.modelcontextprotocol/clientInfo": {"name": "test", "version": "1"}
+    }}});
+    let response = h
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", v)
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", NOTE)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("sent");
+    let reply: Value = response.json().await.expect("JSON");
+    let result = &reply["result"];
+    assert_eq!(result["isError"], true, "{reply}");
+    assert!(
+        Harness::text(result).contains("2026-07-28 requests are stateless"),
+        "{result}"
+    );
+    assert_eq!(notes_sent(&h).await, 0, "nothing reached BMS");
+}
