@@ -133,11 +133,11 @@ pub static KEYS: &[Key] = &[
         "First run's MCP server: method classes (`read`, `write`, `custom`) or verbs"),
     key("tags", "BMS_MCP_TAGS", true, KeyDefault::Unset("all"), Kind::List,
         "First run's MCP server: tags (`servicedesk`, `crm`, ...)"),
-    key("tool_exposure", "BMS_MCP_TOOL_EXPOSURE", true, KeyDefault::Value("all"), Kind::Choice(&["all", "discovery"]),
-        "First run's MCP server: `all` tools listed, or `discovery` (three meta-tools)"),
+    key("tool_exposure", "BMS_MCP_TOOL_EXPOSURE", true, KeyDefault::Value("discovery"), Kind::Choice(&["all", "discovery"]),
+        "First run's MCP server: `discovery` (three meta-tools, small enough for any model's context) or `all` tools in scope listed"),
     key("client", "BMS_MCP_CLIENT", true, KeyDefault::Value("auto"), Kind::Choice(&ClientChoice::VALUES),
         "First run's MCP server: client profile (`auto` picks one from the client's name; see README)"),
-    key("confirm_writes", "BMS_MCP_CONFIRM_WRITES", true, KeyDefault::Value("false"), Kind::Bool,
+    key("confirm_writes", "BMS_MCP_CONFIRM_WRITES", true, KeyDefault::Unset("`false`"), Kind::Bool,
         "First run's MCP server: ask the user (MCP elicitation) before calls that change or notify; refused when the client cannot be asked"),
 ];
 

@@ -52,8 +52,9 @@ pub struct ScopeArgs {
     /// Tags (servicedesk, crm, lookups, itglue, quickbooks, ...), comma-separated; default all.
     #[arg(long, env = "BMS_MCP_TAGS", value_name = "LIST")]
     tags: Vec<String>,
-    /// `all` lists every tool in scope; `discovery` lists three meta-tools (search, schema, call).
-    #[arg(long, env = "BMS_MCP_TOOL_EXPOSURE", value_enum, default_value_t = Exposure::All)]
+    /// `discovery` (the default) lists three meta-tools (search, schema, call), about 1,000
+    /// tokens; `all` lists every tool in scope (the whole catalogue is about 300,000 tokens).
+    #[arg(long, env = "BMS_MCP_TOOL_EXPOSURE", value_enum, default_value_t = Exposure::Discovery)]
     tool_exposure: Exposure,
     /// Client profile: `auto` (from the client's name), `standard`, `short-names`,
     /// `openai-strict` or `gemini`.

@@ -29,6 +29,15 @@ pub struct ServerForm {
 }
 
 impl ServerForm {
+    /// The form a new server starts from: discovery, because the whole catalogue listed is
+    /// about 300,000 tokens, more than most models' context (`cargo xtask bench --weight`).
+    pub fn new_server() -> ServerForm {
+        ServerForm {
+            exposure: ToolExposure::Discovery,
+            ..ServerForm::default()
+        }
+    }
+
     pub fn read(form: &FormFields) -> ServerForm {
         ServerForm {
             name: form.text("name").unwrap_or_default(),

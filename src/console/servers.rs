@@ -154,7 +154,7 @@ pub async fn new(
     session: Session,
 ) -> Result<Page, ConsoleError> {
     let account = account(&state, &id).await?;
-    let form = ServerForm::default();
+    let form = ServerForm::new_server();
     Ok(server_form::form_page(&session, &account, &form, None))
 }
 

@@ -50,7 +50,7 @@ def stdio_server(sandbox_url):
     return stdio_client(
         StdioServerParameters(
             command=os.environ["BMS_MCP_BIN"],
-            args=["stdio", "--confirm-writes", "--bms-url", sandbox_url, "--bms-username", "sandbox@example.com",
+            args=["stdio", "--confirm-writes", "--tool-exposure", "all", "--bms-url", sandbox_url, "--bms-username", "sandbox@example.com",
                   "--bms-password", "sandbox", "--bms-tenant", "Sandbox MSP"],
         )
     )

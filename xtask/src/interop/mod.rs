@@ -48,7 +48,8 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     let node = node_env(root)?;
     let mut outcomes = Vec::new();
 
-    let server = Server::start(&binary, &[])?;
+    // The clients' suites call tools by name: the first run's server lists them all.
+    let server = Server::start(&binary, &["--tool-exposure", "all"])?;
     outcomes.push(python_suite(root, &python, &binary, &server)?);
     outcomes.extend(node::inspector_suites(&node, &binary, &server)?);
     outcomes.push(node::mcp_remote_suite(&node, &server)?);
