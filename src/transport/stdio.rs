@@ -67,7 +67,9 @@ pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result
                             dispatch(handler, endpoint, next.as_bytes(), true, None, &session).await;
                         }
                         Some(next) => waiting.push_back(next),
-                        // The call finishes (a question it asked times out) before we stop.
+                        // A call waiting for an answer has sent nothing to BMS yet, and no
+                        // answer can come now: it is dropped. Any other call finishes first.
+                        None if !handler.pending().is_empty() => return Ok(()),
                         None => stdin_open = false,
                     },
                 }
