@@ -92,7 +92,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_MODULES: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1558,7 +1558,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_ACCESS_GROUPS: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1643,7 +1643,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPINGS: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2152,7 +2152,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2160,7 +2160,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2356,7 +2356,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2364,7 +2364,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -2578,7 +2578,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2586,7 +2586,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

@@ -74,7 +74,7 @@ pub static LIST_ALL_KASEYA_BMS_QUEUES_LOOKUP: crate::catalogue::ToolDef = crate:
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -155,7 +155,7 @@ pub static LIST_ALL_KASEYA_BMS_STATUSES_LOOKUP: crate::catalogue::ToolDef = crat
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -275,7 +275,7 @@ pub static LIST_ALL_KASEYA_BMS_PRIORITIES_LOOKUP: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -377,7 +377,7 @@ pub static LIST_ALL_KASEYA_BMS_ISSUE_TYPES_LOOKUP: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -472,7 +472,7 @@ pub static LIST_ALL_KASEYA_BMS_ISSUE_SUB_TYPES_LOOKUP: crate::catalogue::ToolDef
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -553,7 +553,7 @@ pub static LIST_ALL_KASEYA_BMS_SLAS_LOOKUP: crate::catalogue::ToolDef = crate::c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -637,7 +637,7 @@ pub static LIST_ALL_KASEYA_BMS_WORK_TYPES_LOOKUP: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -732,7 +732,7 @@ pub static LIST_ALL_KASEYA_BMS_SYSTEM_TABLE_LOOKUP: crate::catalogue::ToolDef = 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -819,7 +819,7 @@ pub static LIST_ALL_KASEYA_BMS_COMPANY_LOCATIONS_LOOKUP: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -900,7 +900,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_TYPES_LOOKUP: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -987,7 +987,7 @@ pub static LIST_ALL_KASEYA_BMS_APPROVAL_ROUTES_LOOKUP: crate::catalogue::ToolDef
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1082,7 +1082,7 @@ pub static LIST_ALL_KASEYA_BMS_COLORS_LOOKUP: crate::catalogue::ToolDef = crate:
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1207,7 +1207,7 @@ pub static LIST_ALL_KASEYA_BMS_EMAIL_TEMPLATES_LOOKUP: crate::catalogue::ToolDef
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -1298,7 +1298,7 @@ pub static LIST_ALL_KASEYA_BMS_EXPENSE_TYPES_LOOKUP: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1428,7 +1428,7 @@ pub static LIST_ALL_KASEYA_BMS_ROLES_LOOKUP: crate::catalogue::ToolDef = crate::
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1509,7 +1509,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TEMPLATES_LOOKUP: crate::catalogue::ToolDe
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1587,7 +1587,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_NOTE_TEMPLATES_LOOKUP: crate::catalogue::T
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1688,7 +1688,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATES_LOOKUP: crate::catalogu
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1911,7 +1911,7 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES_LOOKUP: crate::catalogue::ToolDef = cra
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1919,7 +1919,7 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES_LOOKUP: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2116,7 +2116,7 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES_LOOKUP: crate::catalogue::ToolDef = cra
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2124,7 +2124,7 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES_LOOKUP: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2202,7 +2202,7 @@ pub static LIST_ALL_KASEYA_BMS_DEPARTMENTS_LOOKUP: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2280,7 +2280,7 @@ pub static LIST_ALL_KASEYA_BMS_JOB_TITLES_LOOKUP: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2414,7 +2414,7 @@ pub static LIST_ALL_KASEYA_BMS_SECURITY_ROLES_LOOKUP: crate::catalogue::ToolDef 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2422,7 +2422,7 @@ pub static LIST_ALL_KASEYA_BMS_SECURITY_ROLES_LOOKUP: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2562,7 +2562,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CODES_LOOKUP: crate::catalogue::ToolDef =
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2570,7 +2570,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CODES_LOOKUP: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2690,7 +2690,7 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS_LOOKUP: crate::catalogue::ToolD
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2698,7 +2698,7 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS_LOOKUP: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -2807,7 +2807,7 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNT_TYPES_LOOKUP: crate::catalogue::
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2964,7 +2964,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICES_LOOKUP: crate::catalogue::ToolDef = crat
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2972,7 +2972,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICES_LOOKUP: crate::catalogue::ToolDef = crat
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3060,7 +3060,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_CATEGORIES_LOOKUP: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3152,7 +3152,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_SUB_CATEGORIES_LOOKUP: crate::catalogue::
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -3283,7 +3283,7 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS_LOOKUP: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3404,7 +3404,7 @@ pub static LIST_ALL_KASEYA_BMS_MY_EXPENSE_SHEETS_LOOKUP: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3485,7 +3485,7 @@ pub static LIST_ALL_KASEYA_BMS_WAREHOUSES_LOOKUP: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3616,7 +3616,7 @@ pub static LIST_ALL_KASEYA_BMS_PURCHASE_ORDERS_LOOKUP: crate::catalogue::ToolDef
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -3624,7 +3624,7 @@ pub static LIST_ALL_KASEYA_BMS_PURCHASE_ORDERS_LOOKUP: crate::catalogue::ToolDef
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3747,7 +3747,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_CATEGORIES_LOOKUP: crate::catalogue::Tool
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -3755,7 +3755,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_CATEGORIES_LOOKUP: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3860,7 +3860,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_SUPPLIERS_LOOKUP: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -4007,7 +4007,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_STOCK_ITEMS_LOOKUP: crate::catalogue::Too
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -4144,7 +4144,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS_LOOKUP: crate::catalogue::ToolDef = crat
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -4152,7 +4152,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS_LOOKUP: crate::catalogue::ToolDef = crat
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -4230,7 +4230,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECT_STATUSES_LOOKUP: crate::catalogue::ToolDe
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -4412,7 +4412,7 @@ pub static LIST_ALL_KASEYA_BMS_TEAMS_CHANNELS_LOOKUP: crate::catalogue::ToolDef 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -4420,7 +4420,7 @@ pub static LIST_ALL_KASEYA_BMS_TEAMS_CHANNELS_LOOKUP: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -4498,7 +4498,7 @@ pub static LIST_ALL_KASEYA_BMS_WEBHOOK_EVENTS_LOOKUP: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -4603,7 +4603,7 @@ pub static LIST_ALL_KASEYA_BMS_SATISFACTION_SCORES_LOOKUP: crate::catalogue::Too
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -4684,7 +4684,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_TYPES_LOOKUP: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

@@ -137,7 +137,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS: crate::catalogue::ToolDef = crate::cata
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -145,7 +145,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS: crate::catalogue::ToolDef = crate::cata
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -563,7 +563,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS: crate::catalogue::ToolDef = crate::c
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -571,7 +571,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS: crate::catalogue::ToolDef = crate::c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -775,7 +775,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS_SEARCH_SELECT: crate::catalogue::Tool
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -783,7 +783,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_TASKS_SEARCH_SELECT: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1144,7 +1144,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_STATUSES: crate::catalogue::ToolDef = crate
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1152,7 +1152,7 @@ pub static SEARCH_KASEYA_BMS_PROJECT_STATUSES: crate::catalogue::ToolDef = crate
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1962,7 +1962,7 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER: crate::catalogue::ToolDef = crat
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1970,7 +1970,7 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER: crate::catalogue::ToolDef = crat
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2603,7 +2603,7 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER_LOGS: crate::catalogue::ToolDef =
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2611,7 +2611,7 @@ pub static SEARCH_KASEYA_BMS_WORKFORCE_PLANNER_LOGS: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

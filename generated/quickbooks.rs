@@ -146,7 +146,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -154,7 +154,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -411,7 +411,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_ACCOUNT_CODES_BY_IDS: crate::catalogue
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -648,7 +648,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -656,7 +656,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILLS: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -1127,7 +1127,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_BILL_LINES: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -1443,7 +1443,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1451,7 +1451,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -1593,7 +1593,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLASSES_BY_IDS: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -1999,7 +1999,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2007,7 +2007,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -2543,7 +2543,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_CLIENTS_BY_IDS: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -3308,7 +3308,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -3316,7 +3316,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -3507,7 +3507,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_DISCOUNTS_BY_IDS: crate::catalogue::To
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -3927,7 +3927,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -3935,7 +3935,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -4130,7 +4130,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_EXPENSE_TYPES_BY_IDS: crate::catalogue
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -4573,7 +4573,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -4581,7 +4581,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICES: crate::catalogue::ToolDef = 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -5092,7 +5092,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_INVOICE_LINES: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -5801,7 +5801,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -5809,7 +5809,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS: crate::catalogue::ToolDef = 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -6017,7 +6017,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_PRODUCTS_BY_IDS: crate::catalogue::Too
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -6290,7 +6290,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -6298,7 +6298,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENTS: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -6617,7 +6617,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_REIMBURSEMENT_LINES: crate::catalogue:
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -6857,7 +6857,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -6865,7 +6865,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS: crate::catalogue::Too
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -7056,7 +7056,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SALES_TAX_ITEMS_BY_IDS: crate::catalog
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -7476,7 +7476,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -7484,7 +7484,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES: crate::catalogue::ToolDef = 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -7689,7 +7689,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_SERVICES_BY_IDS: crate::catalogue::Too
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -8158,7 +8158,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -8166,7 +8166,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -8702,7 +8702,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_VENDORS_BY_IDS: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -9467,7 +9467,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -9475,7 +9475,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -9670,7 +9670,7 @@ pub static LIST_ALL_KASEYA_BMS_QUICKBOOKS_WORK_TYPES_BY_IDS: crate::catalogue::T
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [

@@ -390,7 +390,7 @@ pub static LIST_ALL_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::ca
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -398,7 +398,7 @@ pub static LIST_ALL_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::ca
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1289,7 +1289,7 @@ pub static SEARCH_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::cata
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1297,7 +1297,7 @@ pub static SEARCH_KASEYA_BMS_MY_TICKETS: crate::catalogue::ToolDef = crate::cata
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2125,7 +2125,7 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_MY_TICKETS: crate::catalogue::ToolDef 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2133,7 +2133,7 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_MY_TICKETS: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3043,7 +3043,7 @@ pub static LIST_ALL_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate:
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -3051,7 +3051,7 @@ pub static LIST_ALL_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate:
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -4027,7 +4027,7 @@ pub static SEARCH_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate::c
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -4035,7 +4035,7 @@ pub static SEARCH_KASEYA_BMS_QUEUE_TICKETS: crate::catalogue::ToolDef = crate::c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -4998,7 +4998,7 @@ pub static RENDER_KASEYA_BMS_TICKET_NOTE_TEMPLATE: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -5107,7 +5107,7 @@ pub static RENDER_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATE: crate::catalogue::ToolDef
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -5199,7 +5199,7 @@ pub static LIST_ALL_KASEYA_BMS_SURVEYS: crate::catalogue::ToolDef = crate::catal
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

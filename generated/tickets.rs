@@ -625,7 +625,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -633,7 +633,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1609,7 +1609,7 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1617,7 +1617,7 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2971,7 +2971,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2979,7 +2979,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -3287,7 +3287,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -3295,7 +3295,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -9563,7 +9563,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -9571,7 +9571,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -9937,7 +9937,7 @@ pub static LIST_ALL_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crat
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -10229,7 +10229,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_RELATED_ALERTS: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -10407,7 +10407,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -10812,7 +10812,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -10820,7 +10820,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -11240,7 +11240,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -11248,7 +11248,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -11419,7 +11419,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -11427,7 +11427,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -11699,7 +11699,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -11707,7 +11707,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -11856,7 +11856,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -11864,7 +11864,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
