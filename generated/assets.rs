@@ -131,6 +131,7 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSETS: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -199,14 +200,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSETS: crate::catalogue::ToolDef = crat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -379,6 +380,7 @@ pub static GET_SINGLE_KASEYA_BMS_HARDWARE_ASSET_BY_ID: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1354,6 +1356,7 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSET_TICKETS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1372,14 +1375,14 @@ pub static LIST_ALL_KASEYA_BMS_HARDWARE_ASSET_TICKETS: crate::catalogue::ToolDef
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -2128,6 +2131,7 @@ pub static GET_SINGLE_KASEYA_BMS_HARDWARE_ASSET_STATUS_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2520,6 +2524,7 @@ pub static CREATE_A_KASEYA_BMS_HARDWARE_ASSET: crate::catalogue::ToolDef = crate
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4047,6 +4052,7 @@ pub static UPDATE_A_KASEYA_BMS_HARDWARE_ASSET_BY_ID: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5221,6 +5227,7 @@ pub static DELETE_A_KASEYA_BMS_HARDWARE_ASSET_BY_ID: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5322,6 +5329,7 @@ pub static LIST_ALL_KASEYA_BMS_SOFTWARE_ASSETS: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5366,14 +5374,14 @@ pub static LIST_ALL_KASEYA_BMS_SOFTWARE_ASSETS: crate::catalogue::ToolDef = crat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."

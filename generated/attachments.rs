@@ -70,6 +70,7 @@ pub static LIST_ALL_KASEYA_BMS_ATTACHMENTS: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -95,14 +96,14 @@ pub static LIST_ALL_KASEYA_BMS_ATTACHMENTS: crate::catalogue::ToolDef = crate::c
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -308,6 +309,7 @@ pub static GET_SINGLE_KASEYA_BMS_ATTACHMENT_BY_ID: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -511,6 +513,7 @@ pub static DOWNLOAD_KASEYA_BMS_ATTACHMENT: crate::catalogue::ToolDef = crate::ca
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -611,6 +614,7 @@ pub static UPDATE_A_KASEYA_BMS_ATTACHMENT_BY_ID: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -696,6 +700,7 @@ pub static DELETE_A_KASEYA_BMS_ATTACHMENT_BY_ID: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -756,6 +761,7 @@ pub static BULK_DELETE_KASEYA_BMS_ATTACHMENTS: crate::catalogue::ToolDef = crate
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -794,6 +800,7 @@ pub static BULK_DELETE_KASEYA_BMS_TEMP_ATTACHMENTS: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -62,19 +62,20 @@ pub static SEARCH_KASEYA_BMS_CLIENTPORTAL_TICKETS: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -521,6 +522,7 @@ pub static GET_SINGLE_KASEYA_BMS_CLIENTPORTAL_TICKET_BY_ID: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1287,6 +1289,7 @@ pub static LIST_ALL_KASEYA_BMS_CLIENTPORTAL_TICKET_ACTIVITIES: crate::catalogue:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1309,14 +1312,14 @@ pub static LIST_ALL_KASEYA_BMS_CLIENTPORTAL_TICKET_ACTIVITIES: crate::catalogue:
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1699,6 +1702,7 @@ pub static CREATE_A_KASEYA_BMS_CLIENTPORTAL_TICKET: crate::catalogue::ToolDef = 
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2597,6 +2601,7 @@ pub static CREATE_A_KASEYA_BMS_CLIENTPORTAL_TICKET_NOTE: crate::catalogue::ToolD
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

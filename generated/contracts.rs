@@ -87,6 +87,7 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS: crate::catalogue::ToolDef = crate::cat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -118,14 +119,14 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS: crate::catalogue::ToolDef = crate::cat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -347,6 +348,7 @@ pub static CREATE_A_KASEYA_BMS_RECURRING_SERVICES_CONTRACT: crate::catalogue::To
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -932,6 +934,7 @@ pub static UPDATE_A_KASEYA_BMS_RECURRING_SERVICES_CONTRACT_BY_ID: crate::catalog
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1283,6 +1286,7 @@ pub static CREATE_A_KASEYA_BMS_RECURRING_CONTRACT_SERVICES: crate::catalogue::To
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1487,6 +1491,7 @@ pub static ACTIVATE_KASEYA_BMS_CONTRACT: crate::catalogue::ToolDef = crate::cata
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1596,6 +1601,7 @@ pub static DEACTIVATE_KASEYA_BMS_CONTRACT: crate::catalogue::ToolDef = crate::ca
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

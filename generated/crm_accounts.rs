@@ -86,6 +86,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNTS_LOOKUP: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -119,14 +120,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNTS_LOOKUP: crate::catalogue::ToolDef = crat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -304,6 +305,7 @@ pub static LIST_ALL_KASEYA_BMS_CRM_ACCOUNTS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -358,14 +360,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_ACCOUNTS: crate::catalogue::ToolDef = crate::
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1029,6 +1031,7 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1666,6 +1669,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_LOCATIONS_LOOKUP: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1773,6 +1777,7 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_LOCATION_BY_ID: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2163,6 +2168,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CONTACTS_LOOKUP: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2185,14 +2191,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CONTACTS_LOOKUP: crate::catalogue::ToolDe
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2331,6 +2337,7 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_CONTACT_SUMMARY_BY_ID: crate::catalogue
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2587,6 +2594,7 @@ pub static GET_SINGLE_KASEYA_BMS_ACCOUNT_ALERT_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2768,6 +2776,7 @@ pub static CREATE_A_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3682,6 +3691,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_ACCOUNT_BY_ID: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4414,6 +4424,7 @@ pub static PATCH_KASEYA_BMS_CRM_ACCOUNT: crate::catalogue::ToolDef = crate::cata
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -75,6 +75,7 @@ pub static CREATE_A_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -415,6 +416,7 @@ pub static LIST_ALL_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -477,14 +479,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -857,6 +859,7 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1269,6 +1272,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1720,6 +1724,7 @@ pub static PATCH_KASEYA_BMS_CRM_CONTACT: crate::catalogue::ToolDef = crate::cata
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2264,6 +2269,7 @@ pub static SEARCH_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::ca
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2338,14 +2344,14 @@ pub static SEARCH_KASEYA_BMS_CRM_CONTACTS: crate::catalogue::ToolDef = crate::ca
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2500,6 +2506,7 @@ pub static DELETE_A_KASEYA_BMS_CRM_CONTACT_BY_ID: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2550,6 +2557,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_EMAILS_BY_ID: crate::catalogue::ToolD
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2736,6 +2744,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_CONTACT_PHONES_BY_ID: crate::catalogue::ToolD
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -38,6 +38,7 @@ pub static GET_SINGLE_KASEYA_BMS_CRM_OPPORTUNITY_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -405,6 +406,7 @@ pub static UPDATE_A_KASEYA_BMS_CRM_OPPORTUNITY_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -860,6 +862,7 @@ pub static LIST_ALL_KASEYA_BMS_CRM_OPPORTUNITIES: crate::catalogue::ToolDef = cr
             lookup: "list_all_kaseya_bms_accounts_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "filter_status_id",
@@ -867,8 +870,10 @@ pub static LIST_ALL_KASEYA_BMS_CRM_OPPORTUNITIES: crate::catalogue::ToolDef = cr
             lookup: "list_all_kaseya_bms_opportunity_statuses_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -932,14 +937,14 @@ pub static LIST_ALL_KASEYA_BMS_CRM_OPPORTUNITIES: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1337,6 +1342,7 @@ pub static CREATE_A_KASEYA_BMS_CRM_OPPORTUNITY: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1719,6 +1725,7 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_NOTES: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1731,14 +1738,14 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_NOTES: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Notes per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1897,6 +1904,7 @@ pub static CREATE_A_KASEYA_BMS_OPPORTUNITY_NOTE: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2038,6 +2046,7 @@ pub static UPDATE_A_KASEYA_BMS_OPPORTUNITY_NOTE_BY_ID: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2168,6 +2177,7 @@ pub static LIST_ALL_KASEYA_BMS_OPPORTUNITY_STATUSES_LOOKUP: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

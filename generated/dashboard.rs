@@ -43,6 +43,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_OVERVIEW: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -106,6 +107,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_PRIORITY: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -239,6 +241,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_ASSIGNEE_PRIORITY: crate::catalogu
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -390,6 +393,7 @@ pub static REPORT_KASEYA_BMS_TIME_BY_TECHNICIAN: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -543,6 +547,7 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_DUE: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -554,14 +559,14 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_DUE: crate::catalogue::ToolDef 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -711,6 +716,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_STATUS: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -853,6 +859,7 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_UPCOMING: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -864,14 +871,14 @@ pub static LIST_ALL_KASEYA_BMS_DASHBOARD_TICKETS_UPCOMING: crate::catalogue::Too
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1027,6 +1034,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_QUEUE: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1150,6 +1158,7 @@ pub static REPORT_KASEYA_BMS_TICKET_COUNTS_BY_ISSUE_TYPE: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1253,6 +1262,7 @@ pub static REPORT_KASEYA_BMS_TOP_OPPORTUNITIES: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1373,6 +1383,7 @@ pub static REPORT_KASEYA_BMS_NEXT_OPPORTUNITIES: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1493,6 +1504,7 @@ pub static REPORT_KASEYA_BMS_OPEN_PIPELINE: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1622,6 +1634,7 @@ pub static REPORT_KASEYA_BMS_PIPELINE_TOTALS: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1684,6 +1697,7 @@ pub static REPORT_KASEYA_BMS_CRM_ACTIVITIES_DUE: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1832,6 +1846,7 @@ pub static REPORT_KASEYA_BMS_RECURRING_REVENUE_TOTALS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1907,6 +1922,7 @@ pub static REPORT_KASEYA_BMS_RECURRING_REVENUE_TREND: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2005,6 +2021,7 @@ pub static REPORT_KASEYA_BMS_SALES_LEADERBOARD: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2106,6 +2123,7 @@ pub static REPORT_KASEYA_BMS_QUOTE_SUMMARY: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -2184,6 +2202,7 @@ pub static REPORT_KASEYA_BMS_SALES_ACCELERATOR_SUMMARY: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2479,6 +2498,7 @@ pub static LIST_ALL_KASEYA_BMS_SALES_ACCELERATOR_ACCOUNTS: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2526,14 +2546,14 @@ pub static LIST_ALL_KASEYA_BMS_SALES_ACCELERATOR_ACCOUNTS: crate::catalogue::Too
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."

@@ -134,6 +134,7 @@ pub static LIST_ALL_KASEYA_BMS_INVENTORY_PRODUCTS: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -199,14 +200,14 @@ pub static LIST_ALL_KASEYA_BMS_INVENTORY_PRODUCTS: crate::catalogue::ToolDef = c
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -447,6 +448,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_PRICING_LEVELS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -560,6 +562,7 @@ pub static GET_SINGLE_KASEYA_BMS_PRODUCT_WEIGHTED_COST_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -624,6 +627,7 @@ pub static GET_SINGLE_KASEYA_BMS_PRODUCT_DEFAULT_COST_BY_ID: crate::catalogue::T
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -692,6 +696,7 @@ pub static CREATE_A_KASEYA_BMS_PRODUCT_CATEGORY: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

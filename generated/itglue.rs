@@ -91,6 +91,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_TICKET_SYNCS: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -122,14 +123,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_TICKET_SYNCS: crate::catalogue::ToolDef = 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -229,6 +230,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_TICKET_SYNC_BY_ID: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -335,6 +337,7 @@ pub static SEARCH_KASEYA_BMS_ITGLUE_TICKETS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -354,14 +357,14 @@ pub static SEARCH_KASEYA_BMS_ITGLUE_TICKETS: crate::catalogue::ToolDef = crate::
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -792,6 +795,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_SUGGESTED_RESOURCES: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -969,6 +973,7 @@ pub static COUNT_KASEYA_BMS_ITGLUE_SUGGESTED_RESOURCES: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1023,6 +1028,7 @@ pub static SHOW_KASEYA_BMS_ITGLUE_INTEGRATION_STATUS: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -1101,6 +1107,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_ACCOUNT_LOOKUP_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1164,6 +1171,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_CONTACT_LOOKUP_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1227,6 +1235,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_LOCATION_LOOKUP_BY_ID: crate::catalogue:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1290,6 +1299,7 @@ pub static GET_SINGLE_KASEYA_BMS_ITGLUE_ASSET_LOOKUP_BY_ID: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1368,6 +1378,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLIST_TASKS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1380,14 +1391,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLIST_TASKS: crate::catalogue::ToolDef
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Tasks per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1514,6 +1525,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLISTS: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1530,14 +1542,14 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CHECKLISTS: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Checklists per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1663,6 +1675,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_CONTACT_NOTES: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1729,6 +1742,7 @@ pub static UPDATE_A_KASEYA_BMS_ITGLUE_CONTACT_NOTES_BY_ID: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1793,6 +1807,7 @@ pub static LIST_ALL_KASEYA_BMS_ITGLUE_ACCOUNT_NOTES: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1859,6 +1874,7 @@ pub static UPDATE_A_KASEYA_BMS_ITGLUE_ACCOUNT_NOTES_BY_ID: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

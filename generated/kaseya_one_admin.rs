@@ -38,6 +38,7 @@ pub static SHOW_KASEYA_BMS_KASEYA_ONE_STATUS: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -83,6 +84,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_MODULES: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -171,6 +173,7 @@ pub static SHOW_KASEYA_BMS_KASEYA_ONE_LAUNCHER_URL: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -223,6 +226,7 @@ pub static SHOW_KASEYA_BMS_KASEYA_ONE_ACCESS_SETTINGS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -628,6 +632,7 @@ pub static CREATE_A_KASEYA_BMS_KASEYA_ONE_ACCESS_SETTINGS: crate::catalogue::Too
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1128,6 +1133,7 @@ pub static SET_KASEYA_BMS_KASEYA_ONE_ACCESS_SETTINGS: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1549,6 +1555,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_ACCESS_GROUPS: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1634,6 +1641,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPINGS: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1763,6 +1771,7 @@ pub static CREATE_A_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPING: crate::catalogue::ToolD
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1905,6 +1914,7 @@ pub static UPDATE_A_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPING_BY_ID: crate::catalogue:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2032,6 +2042,7 @@ pub static DELETE_A_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPING_BY_ID: crate::catalogue:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2115,19 +2126,20 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -2323,6 +2335,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2343,14 +2356,14 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
@@ -2522,19 +2535,20 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -2740,6 +2754,7 @@ pub static CREATE_A_KASEYA_BMS_KASEYA_ONE_ORG_MAPPING: crate::catalogue::ToolDef
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -65,6 +65,7 @@ pub static LIST_ALL_KASEYA_BMS_QUEUES_LOOKUP: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -146,6 +147,7 @@ pub static LIST_ALL_KASEYA_BMS_STATUSES_LOOKUP: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -266,6 +268,7 @@ pub static LIST_ALL_KASEYA_BMS_PRIORITIES_LOOKUP: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -342,7 +345,7 @@ pub static LIST_ALL_KASEYA_BMS_PRIORITIES_LOOKUP: crate::catalogue::ToolDef = cr
 pub static LIST_ALL_KASEYA_BMS_ISSUE_TYPES_LOOKUP: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "list_all_kaseya_bms_issue_types_lookup",
     title: "Look up ticket issue types",
-    description: r#"Lists the issue types used to categorise tickets in this BMS tenant (e.g. Hardware, Network, Email) with id, name and active flag, optionally narrowed by name. Use it to turn an issue type name into issue_type_id for create_a_kaseya_bms_servicedesk_ticket and ticket updates, and as the first step for sub-types: pass the id to list_all_kaseya_bms_issue_sub_types_lookup to get sub_issue_type_id. Names also feed the filter_issue_type_names filter of list_all_kaseya_bms_servicedesk_tickets. Issue types are not the ticket type (type_id on ticket creation) nor the note type (type_id on notes and assignticket); those are separate code lists, to be looked for with list_all_kaseya_bms_system_table_lookup. Read-only."#,
+    description: r#"Lists the issue types used to categorise tickets in this BMS tenant (e.g. Hardware, Network, Email) with id, name and active flag, optionally narrowed by name. Use it to turn an issue type name into issue_type_id for create_a_kaseya_bms_servicedesk_ticket and ticket updates, and as the first step for sub-types: pass the id to list_all_kaseya_bms_issue_sub_types_lookup to get sub_issue_type_id. Names also feed the filter_issue_type_names filter of list_all_kaseya_bms_servicedesk_tickets. Issue types are not the ticket type (type_id on ticket creation) nor the note type (type_id on notes and assignticket); those are separate code lists, in list_all_kaseya_bms_system_table_lookup (table_name "TicketTypes" and "NoteTypes"). Read-only."#,
     verb: "list",
     class: crate::catalogue::MethodClass::Read,
     tags: &["lookups", "system", "servicedesk"],
@@ -364,6 +367,7 @@ pub static LIST_ALL_KASEYA_BMS_ISSUE_TYPES_LOOKUP: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -456,6 +460,7 @@ pub static LIST_ALL_KASEYA_BMS_ISSUE_SUB_TYPES_LOOKUP: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -544,6 +549,7 @@ pub static LIST_ALL_KASEYA_BMS_SLAS_LOOKUP: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -628,6 +634,7 @@ pub static LIST_ALL_KASEYA_BMS_WORK_TYPES_LOOKUP: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -697,7 +704,7 @@ pub static LIST_ALL_KASEYA_BMS_WORK_TYPES_LOOKUP: crate::catalogue::ToolDef = cr
 pub static LIST_ALL_KASEYA_BMS_SYSTEM_TABLE_LOOKUP: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "list_all_kaseya_bms_system_table_lookup",
     title: "Look up reference data by table name",
-    description: r#"Generic reference-data lookup: returns the id, name, default flag and active flag of every entry in one BMS lookup table, chosen by table name. It is the place to look for small code lists that have no dedicated lookup tool, e.g. note types, whose ids go into type_id of create_a_kaseya_bms_servicedesk_ticket_note and create_a_kaseya_bms_assignticket. The valid table names are defined by BMS and are not listed in the API, so a guessed name may not give you the list you want: check that the entries returned look right, and do not treat an empty or failed answer as proof the list is empty. Prefer the dedicated lookups (queues, statuses, priorities, issue types, SLAs, work types) when one exists. Read-only."#,
+    description: r#"Generic reference-data lookup: returns the id, name, default flag and active flag of every entry in one BMS lookup table, chosen by table name. It is the place to look for small code lists that have no dedicated lookup tool: table_name "NoteTypes" lists note types (type_id of create_a_kaseya_bms_servicedesk_ticket_note and create_a_kaseya_bms_assignticket), "TicketTypes" ticket types and "TicketSources" ticket sources (type_id and source_id of create_a_kaseya_bms_servicedesk_ticket). Those tools also take these entries by name, and use the entry with IsDefault true when given none, so reading the table is only needed to show the choices. Other table names are defined by BMS and are not listed in the API, so a guessed name may not give you the list you want: check that the entries returned look right, and do not treat an empty or failed answer as proof the list is empty. Prefer the dedicated lookups (queues, statuses, priorities, issue types, SLAs, work types) when one exists. Read-only."#,
     verb: "list",
     class: crate::catalogue::MethodClass::Read,
     tags: &["lookups", "system"],
@@ -719,12 +726,13 @@ pub static LIST_ALL_KASEYA_BMS_SYSTEM_TABLE_LOOKUP: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "table_name": {
       "type": "string",
-      "description": "Required. Name of the BMS lookup table, e.g. the note-type table; valid names depend on BMS."
+      "description": "Required. Name of the BMS lookup table: \"NoteTypes\", \"TicketTypes\" or \"TicketSources\"; other names depend on BMS."
     },
     "fields": {
       "type": "array",
@@ -810,6 +818,7 @@ pub static LIST_ALL_KASEYA_BMS_COMPANY_LOCATIONS_LOOKUP: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -891,6 +900,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_TYPES_LOOKUP: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -978,6 +988,7 @@ pub static LIST_ALL_KASEYA_BMS_APPROVAL_ROUTES_LOOKUP: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1066,6 +1077,7 @@ pub static LIST_ALL_KASEYA_BMS_COLORS_LOOKUP: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1191,6 +1203,7 @@ pub static LIST_ALL_KASEYA_BMS_EMAIL_TEMPLATES_LOOKUP: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1289,6 +1302,7 @@ pub static LIST_ALL_KASEYA_BMS_EXPENSE_TYPES_LOOKUP: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1419,6 +1433,7 @@ pub static LIST_ALL_KASEYA_BMS_ROLES_LOOKUP: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1500,6 +1515,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TEMPLATES_LOOKUP: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1578,6 +1594,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_NOTE_TEMPLATES_LOOKUP: crate::catalogue::T
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1679,6 +1696,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOG_TEMPLATES_LOOKUP: crate::catalogu
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1862,6 +1880,7 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES_LOOKUP: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1898,14 +1917,14 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES_LOOKUP: crate::catalogue::ToolDef = cra
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2078,6 +2097,7 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES_LOOKUP: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2103,14 +2123,14 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES_LOOKUP: crate::catalogue::ToolDef = cra
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2193,6 +2213,7 @@ pub static LIST_ALL_KASEYA_BMS_DEPARTMENTS_LOOKUP: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2271,6 +2292,7 @@ pub static LIST_ALL_KASEYA_BMS_JOB_TITLES_LOOKUP: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2386,6 +2408,7 @@ pub static LIST_ALL_KASEYA_BMS_SECURITY_ROLES_LOOKUP: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2401,14 +2424,14 @@ pub static LIST_ALL_KASEYA_BMS_SECURITY_ROLES_LOOKUP: crate::catalogue::ToolDef 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2534,6 +2557,7 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CODES_LOOKUP: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2549,14 +2573,14 @@ pub static LIST_ALL_KASEYA_BMS_ACCOUNT_CODES_LOOKUP: crate::catalogue::ToolDef =
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2664,6 +2688,7 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS_LOOKUP: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2676,14 +2701,14 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNTS_LOOKUP: crate::catalogue::ToolD
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Required. Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Required. Page to return, starting at 1."
@@ -2798,6 +2823,7 @@ pub static LIST_ALL_KASEYA_BMS_CHART_OF_ACCOUNT_TYPES_LOOKUP: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2929,6 +2955,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICES_LOOKUP: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2951,14 +2978,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICES_LOOKUP: crate::catalogue::ToolDef = crat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3051,6 +3078,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_CATEGORIES_LOOKUP: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3136,6 +3164,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_SUB_CATEGORIES_LOOKUP: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3249,6 +3278,7 @@ pub static LIST_ALL_KASEYA_BMS_CONTRACTS_LOOKUP: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3395,6 +3425,7 @@ pub static LIST_ALL_KASEYA_BMS_MY_EXPENSE_SHEETS_LOOKUP: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3476,6 +3507,7 @@ pub static LIST_ALL_KASEYA_BMS_WAREHOUSES_LOOKUP: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3588,6 +3620,7 @@ pub static LIST_ALL_KASEYA_BMS_PURCHASE_ORDERS_LOOKUP: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3603,14 +3636,14 @@ pub static LIST_ALL_KASEYA_BMS_PURCHASE_ORDERS_LOOKUP: crate::catalogue::ToolDef
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3721,6 +3754,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_CATEGORIES_LOOKUP: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3734,14 +3768,14 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_CATEGORIES_LOOKUP: crate::catalogue::Tool
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3844,6 +3878,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_SUPPLIERS_LOOKUP: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3963,6 +3998,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_STOCK_ITEMS_LOOKUP: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4122,6 +4158,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS_LOOKUP: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4131,14 +4168,14 @@ pub static LIST_ALL_KASEYA_BMS_PROJECTS_LOOKUP: crate::catalogue::ToolDef = crat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -4221,6 +4258,7 @@ pub static LIST_ALL_KASEYA_BMS_PROJECT_STATUSES_LOOKUP: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4374,6 +4412,7 @@ pub static LIST_ALL_KASEYA_BMS_TEAMS_CHANNELS_LOOKUP: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4399,14 +4438,14 @@ pub static LIST_ALL_KASEYA_BMS_TEAMS_CHANNELS_LOOKUP: crate::catalogue::ToolDef 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Records per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -4489,6 +4528,7 @@ pub static LIST_ALL_KASEYA_BMS_WEBHOOK_EVENTS_LOOKUP: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4594,6 +4634,7 @@ pub static LIST_ALL_KASEYA_BMS_SATISFACTION_SCORES_LOOKUP: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4675,6 +4716,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICE_TYPES_LOOKUP: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -44,6 +44,7 @@ pub static LIST_ALL_KASEYA_BMS_RMM_INTEGRATIONS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -138,6 +139,7 @@ pub static SHOW_KASEYA_BMS_RMM_INTEGRATION_STATUS: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -260,6 +262,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_INTEGRATION: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -484,6 +487,7 @@ pub static UPDATE_A_KASEYA_BMS_RMM_INTEGRATION_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -635,6 +639,7 @@ pub static PATCH_KASEYA_BMS_RMM_INTEGRATION: crate::catalogue::ToolDef = crate::
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -736,6 +741,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -863,6 +869,7 @@ pub static RESOLVE_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -946,6 +953,7 @@ pub static MARK_REPEAT_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef =
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1039,6 +1047,7 @@ pub static GET_SINGLE_KASEYA_BMS_RMM_TICKET_JOB_BY_ID: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1191,6 +1200,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_ASSETS: crate::catalogue::ToolDef = crate::ca
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1508,6 +1518,7 @@ pub static BULK_UPDATE_KASEYA_BMS_RMM_ASSETS: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1825,6 +1836,7 @@ pub static DEACTIVATE_KASEYA_BMS_RMM_ASSETS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1905,6 +1917,7 @@ pub static GET_SINGLE_KASEYA_BMS_RMM_ASSET_JOB_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2047,6 +2060,7 @@ pub static LIST_ALL_KASEYA_BMS_RMM_REMOTE_SESSIONS: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2214,6 +2228,7 @@ pub static LIST_ALL_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2241,14 +2256,14 @@ pub static LIST_ALL_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crate::
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2303,6 +2318,7 @@ pub static CREATE_A_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crate::
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2381,6 +2397,7 @@ pub static BULK_DELETE_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2447,6 +2464,7 @@ pub static GET_SINGLE_KASEYA_BMS_RMM_MAPPING_JOB_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2544,6 +2562,7 @@ pub static CREATE_A_KASEYA_BMS_DATTO_RMM_ALERT: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2657,6 +2676,7 @@ pub static LIST_ALL_KASEYA_BMS_VSA_AGENT_TICKETS: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2672,14 +2692,14 @@ pub static LIST_ALL_KASEYA_BMS_VSA_AGENT_TICKETS: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3439,6 +3459,7 @@ pub static LIST_ALL_KASEYA_BMS_AGENT_PROCEDURES: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -86,6 +86,7 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -118,14 +119,14 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -252,6 +253,7 @@ pub static GET_SINGLE_KASEYA_BMS_QUOTE_BY_ID: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -453,6 +455,7 @@ pub static GET_SINGLE_KASEYA_BMS_QUOTE_LINE_ITEM_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -756,6 +759,7 @@ pub static UPDATE_A_KASEYA_BMS_QUOTE_LINE_ITEM_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1116,6 +1120,7 @@ pub static CREATE_A_KASEYA_BMS_QUOTE_LINE_ITEM: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1448,6 +1453,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1480,14 +1486,14 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1611,6 +1617,7 @@ pub static GET_SINGLE_KASEYA_BMS_PRODUCT_QUOTE_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1788,19 +1795,20 @@ pub static SEARCH_KASEYA_BMS_ETILIZE_PRODUCTS: crate::catalogue::ToolDef = crate
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Products per page, e.g. 20."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -2139,6 +2147,7 @@ pub static GET_SINGLE_KASEYA_BMS_ETILIZE_PRODUCT_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2444,6 +2453,7 @@ pub static LIST_ALL_KASEYA_BMS_ETILIZE_DISTRIBUTOR_PRICES: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2579,6 +2589,7 @@ pub static LIST_ALL_KASEYA_BMS_DISTRIBUTOR_INTEGRATION_STATUSES: crate::catalogu
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -33,6 +33,7 @@ pub static SHOW_KASEYA_BMS_CURRENT_USER: crate::catalogue::ToolDef = crate::cata
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -653,6 +654,7 @@ pub static SHOW_KASEYA_BMS_SSO_STATUS: crate::catalogue::ToolDef = crate::catalo
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -710,6 +712,7 @@ pub static SHOW_KASEYA_BMS_SYSTEM_SETTINGS: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -882,6 +885,7 @@ pub static LIST_ALL_KASEYA_BMS_COMPANY_SETTINGS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -928,6 +932,7 @@ pub static SET_KASEYA_BMS_COMPANY_SETTINGS: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -996,6 +1001,7 @@ pub static LIST_ALL_KASEYA_BMS_TENANT_TABLE_LOOKUP: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1112,6 +1118,7 @@ pub static CREATE_A_KASEYA_BMS_TENANT_LOOKUP_ENTRY: crate::catalogue::ToolDef = 
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1249,6 +1256,7 @@ pub static LIST_ALL_KASEYA_BMS_BATCH_ACTION_LOGS: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1267,14 +1275,14 @@ pub static LIST_ALL_KASEYA_BMS_BATCH_ACTION_LOGS: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1390,6 +1398,7 @@ pub static GET_SINGLE_KASEYA_BMS_SCHEDULER_JOB_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1473,6 +1482,7 @@ pub static CREATE_A_KASEYA_BMS_EVENT_LOG_ENTRY: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -51,6 +51,7 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELDS: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -206,6 +207,7 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELD_VALUES: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -346,6 +348,7 @@ pub static UPDATE_A_KASEYA_BMS_CUSTOM_FIELD_VALUE_BY_ID: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -498,6 +501,7 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMNS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -639,6 +643,7 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_SEARCH_COLUMN_VALUES: crate::catalogue::T
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -741,6 +746,7 @@ pub static LIST_ALL_KASEYA_BMS_LISTING_COLUMNS: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -885,6 +891,7 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEWS: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1033,6 +1040,7 @@ pub static LIST_ALL_KASEYA_BMS_SAVED_VIEW_FILTERS: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1138,6 +1146,7 @@ pub static GET_SINGLE_KASEYA_BMS_SAVED_VIEW_BY_ID: crate::catalogue::ToolDef = c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1400,6 +1409,7 @@ pub static CREATE_A_KASEYA_BMS_SAVED_VIEW: crate::catalogue::ToolDef = crate::ca
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1628,6 +1638,7 @@ pub static UPDATE_A_KASEYA_BMS_SAVED_VIEW_BY_ID: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1828,6 +1839,7 @@ pub static RENAME_KASEYA_BMS_SAVED_VIEW: crate::catalogue::ToolDef = crate::cata
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1959,6 +1971,7 @@ pub static GET_SINGLE_KASEYA_BMS_SAVED_VIEW_SHARING_BY_ID: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2092,6 +2105,7 @@ pub static UPDATE_A_KASEYA_BMS_SAVED_VIEW_SHARING_BY_ID: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2338,6 +2352,7 @@ pub static DELETE_A_KASEYA_BMS_SAVED_VIEW_BY_ID: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

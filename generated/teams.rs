@@ -66,19 +66,20 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -240,6 +241,7 @@ pub static GET_SINGLE_KASEYA_BMS_TEAMS_CHANNEL_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -406,6 +408,7 @@ pub static CREATE_A_KASEYA_BMS_TEAMS_CHANNEL: crate::catalogue::ToolDef = crate:
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -588,6 +591,7 @@ pub static UPDATE_A_KASEYA_BMS_TEAMS_CHANNEL_BY_ID: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -749,6 +753,7 @@ pub static DELETE_A_KASEYA_BMS_TEAMS_CHANNEL_BY_ID: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -805,6 +810,7 @@ pub static BULK_UPDATE_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -882,6 +888,7 @@ pub static BULK_DELETE_KASEYA_BMS_TEAMS_CHANNELS: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -955,6 +962,7 @@ pub static TEST_KASEYA_BMS_TEAMS_CHANNEL_CONNECTION: crate::catalogue::ToolDef =
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1042,6 +1050,7 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNEL_LOGS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1054,14 +1063,14 @@ pub static SEARCH_KASEYA_BMS_TEAMS_CHANNEL_LOGS: crate::catalogue::ToolDef = cra
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."

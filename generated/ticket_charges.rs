@@ -77,6 +77,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -99,14 +100,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_EXPENSES_CHARGES: crate::catalogue::ToolDe
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -329,6 +330,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -789,6 +791,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_EXPENSE: crate::catalogue::ToolDef = crate
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1393,6 +1396,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1867,6 +1871,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_EXPENSE_BY_ID: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1925,6 +1930,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2464,6 +2470,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate:
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3154,6 +3161,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3665,6 +3673,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_CHARGE_BY_ID: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3723,6 +3732,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_CHARGE_PRODUCT_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3806,6 +3816,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_ASSETS: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3948,6 +3959,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHARGE_DELIVERIES: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4138,6 +4150,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHARGE_PURCHASE_ORDER: crate::catalogue::T
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4321,6 +4334,7 @@ pub static DELIVER_KASEYA_BMS_TICKET_CHARGE: crate::catalogue::ToolDef = crate::
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

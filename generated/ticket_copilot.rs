@@ -42,6 +42,7 @@ pub static GENERATE_KASEYA_BMS_TICKET_AI_SUMMARY: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -86,6 +87,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_AI_SUMMARY_BY_ID: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -136,6 +138,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_AI_SUMMARY_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -190,6 +193,7 @@ pub static GENERATE_KASEYA_BMS_TICKET_AI_RESOLUTION: crate::catalogue::ToolDef =
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -238,6 +242,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_AI_RESOLUTION_BY_ID: crate::catalogue::T
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -294,6 +299,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_AI_RESOLUTION: crate::catalogue::ToolDef =
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -355,6 +361,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_AI_RESOLUTION_BY_ID: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -409,6 +416,7 @@ pub static REFINE_KASEYA_BMS_TICKET_AI_RESOLUTION: crate::catalogue::ToolDef = c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -459,6 +467,7 @@ pub static REPHRASE_KASEYA_BMS_TICKET_NOTE_TEXT: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -494,6 +503,7 @@ pub static LIST_ALL_KASEYA_BMS_COPILOT_SETTINGS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -656,6 +666,7 @@ pub static CREATE_A_KASEYA_BMS_COPILOT_SETTING: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -819,6 +830,7 @@ pub static UPDATE_A_KASEYA_BMS_COPILOT_SETTING_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

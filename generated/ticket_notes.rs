@@ -62,6 +62,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -80,14 +81,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKET_NOTES: crate::catalogue::ToolD
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -407,6 +408,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -677,7 +679,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue
 pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "create_a_kaseya_bms_servicedesk_ticket_note",
     title: "Add a note to a ticket",
-    description: r#"Adds a note to a ticket: a reply to the customer or an internal remark for the team. Decide is_internal deliberately: with is_internal false the note is visible to the customer (client portal) and may be emailed to the ticket's contact; use true for anything meant only for staff. type_id is the note type ID, from list_all_kaseya_bms_system_table_lookup (note types differ per tenant). note_date is a date-time such as 2026-11-26T09:00:00Z, usually now. status_id optionally moves the ticket to another status at the same time (from list_all_kaseya_bms_statuses_lookup); to reassign or re-queue use create_a_kaseya_bms_assignticket, to close use create_a_kaseya_bms_resolve. Canned texts are listed by list_all_kaseya_bms_ticket_note_templates_lookup. The answer is the new note with its Id."#,
+    description: r#"Adds a note to a ticket: a reply to the customer or an internal remark for the team. Decide is_internal deliberately: with is_internal false the note is visible to the customer (client portal) and may be emailed to the ticket's contact; use true for anything meant only for staff. The note type can be given by name as note_type (e.g. "Internal Note"; the names are the tenant's, listed by list_all_kaseya_bms_system_table_lookup with table_name "NoteTypes"), or as type_id; leave both out for the tenant's default note type. note_date defaults to now. status_id (or status by name) optionally moves the ticket to another status at the same time; to reassign or re-queue use create_a_kaseya_bms_assignticket, to close use create_a_kaseya_bms_resolve. Canned texts are listed by list_all_kaseya_bms_ticket_note_templates_lookup. The answer is the new note with its Id."#,
     verb: "create",
     class: crate::catalogue::MethodClass::Write,
     tags: &["servicedesk"],
@@ -689,12 +691,6 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
             wire: "ticketId",
             location: crate::catalogue::ArgLocation::Path,
             required: true,
-        },
-        crate::catalogue::ArgBinding {
-            name: "id",
-            wire: "Id",
-            location: crate::catalogue::ArgLocation::Body,
-            required: false,
         },
         crate::catalogue::ArgBinding {
             name: "details",
@@ -733,20 +729,8 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
             required: false,
         },
         crate::catalogue::ArgBinding {
-            name: "temp_attachments",
-            wire: "TempAttachments",
-            location: crate::catalogue::ArgLocation::Body,
-            required: false,
-        },
-        crate::catalogue::ArgBinding {
             name: "email_notification",
             wire: "EmailNotification",
-            location: crate::catalogue::ArgLocation::Body,
-            required: false,
-        },
-        crate::catalogue::ArgBinding {
-            name: "attachment_ids",
-            wire: "AttachmentIds",
             location: crate::catalogue::ArgLocation::Body,
             required: false,
         },
@@ -765,6 +749,21 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "type_id",
+            name_arg: "note_type",
+            lookup: "list_all_kaseya_bms_system_table_lookup",
+            lookup_args: &[("table_name", "NoteTypes")],
+            required: true,
+            default_flag: Some("IsDefault"),
+        },
+    ],
+    defaults: &[
+        crate::catalogue::ArgDefault {
+            arg: "note_date",
+            value: crate::catalogue::DefaultValue::Now,
         },
     ],
     input_schema: r#"{
@@ -776,12 +775,6 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
-    },
-    "id": {
-      "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
-      "format": "int32"
     },
     "details": {
       "type": "string",
@@ -797,7 +790,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "minimum": 0,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup (the tenant's note types)."
+      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup with table_name \"NoteTypes\" (the tenant's note types). Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "status_id": {
       "type": "integer",
@@ -809,7 +802,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
     "note_date": {
       "type": "string",
       "format": "date-time",
-      "description": "Date-time of the note, e.g. 2026-11-26T09:00:00Z."
+      "description": "Date-time of the note, e.g. 2026-11-26T09:00:00Z. Leave out for the current time (UTC)."
     },
     "attachments": {
       "type": "array",
@@ -847,30 +840,6 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       },
       "description": "Optional files: [{\"Name\": \"log.txt\", \"Type\": \"text/plain\", \"Base64Data\": \"...\"}]."
     },
-    "temp_attachments": {
-      "type": "array",
-      "items": {
-        "type": "object",
-        "properties": {
-          "Id": {
-            "type": "integer",
-            "minimum": -2147483648,
-            "maximum": 2147483647,
-            "format": "int32"
-          },
-          "Name": {
-            "type": "string"
-          },
-          "Alias": {
-            "type": "string"
-          },
-          "IsUploadedToBlob": {
-            "type": "boolean"
-          }
-        },
-        "additionalProperties": false
-      }
-    },
     "email_notification": {
       "type": "object",
       "properties": {
@@ -896,24 +865,21 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
       "additionalProperties": false,
       "description": "Optional: who to email about this note, {\"ContactIds\": \"77,78\", \"ResourcesIds\": \"42\", \"OtherEmails\": [\"x@y.com\"]}; contact IDs from list_all_kaseya_bms_account_contacts_lookup, staff IDs from list_all_kaseya_bms_assignees_lookup. Leave out unless someone should be emailed."
     },
-    "attachment_ids": {
-      "type": "array",
-      "items": {
-        "type": "string"
-      }
-    },
     "status": {
       "type": "string",
       "minLength": 1,
       "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
+    },
+    "note_type": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"NoteTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `note_type`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     }
   },
   "required": [
     "ticket_id",
     "details",
-    "is_internal",
-    "type_id",
-    "note_date"
+    "is_internal"
   ],
   "additionalProperties": false
 }"#,
@@ -1163,7 +1129,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE: crate::catalogue::ToolDe
 pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "update_a_kaseya_bms_servicedesk_ticket_note_by_id",
     title: "Edit a note on a ticket",
-    description: r#"Rewrites an existing note: details, is_internal, type_id and note_date must all be sent, so read the note first with get_single_kaseya_bms_servicedesk_ticket_note_by_id and send back what should stay. Turning an internal note into a public one (is_internal false) makes it visible to the customer and may email the contact; a note already emailed cannot be recalled by editing it. type_id is a note type ID from list_all_kaseya_bms_system_table_lookup."#,
+    description: r#"Rewrites an existing note: details, is_internal, type_id and note_date must all be sent, so read the note first with get_single_kaseya_bms_servicedesk_ticket_note_by_id and send back what should stay. Turning an internal note into a public one (is_internal false) makes it visible to the customer and may email the contact; a note already emailed cannot be recalled by editing it. type_id is a note type ID from list_all_kaseya_bms_system_table_lookup with table_name "NoteTypes"."#,
     verb: "update",
     class: crate::catalogue::MethodClass::Write,
     tags: &["servicedesk"],
@@ -1239,6 +1205,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1276,7 +1243,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
       "minimum": 0,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup."
+      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup with table_name \"NoteTypes\"."
     },
     "status_id": {
       "type": "integer",
@@ -1609,6 +1576,7 @@ pub static DELETE_A_KASEYA_BMS_SERVICEDESK_TICKET_NOTE_BY_ID: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -81,6 +81,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -99,14 +100,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TIME_LOGS: crate::catalogue::ToolDef = cra
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -420,6 +421,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -784,6 +786,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TIME_LOG: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1269,6 +1272,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1682,6 +1686,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_TIME_LOG_BY_ID: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1767,6 +1772,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1789,13 +1795,13 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::Too
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32"
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -1962,6 +1968,7 @@ pub static BULK_DELETE_KASEYA_BMS_TICKET_SERVICE_CALLS_TODOS: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2041,6 +2048,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2059,14 +2067,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SERVICE_CALLS: crate::catalogue::ToolDef =
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -2263,6 +2271,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2474,6 +2483,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_SERVICE_CALL: crate::catalogue::ToolDef = 
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2777,6 +2787,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3011,6 +3022,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_SERVICE_CALL_BY_ID: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3069,6 +3081,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3199,6 +3212,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_TODO: crate::catalogue::ToolDef = crate::c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3355,6 +3369,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3489,6 +3504,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_TODO_BY_ID: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3541,6 +3557,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CHECKLIST_ITEMS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3708,6 +3725,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM: crate::catalogue::ToolDef 
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3904,6 +3922,7 @@ pub static UPDATE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM_BY_ID: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4088,6 +4107,7 @@ pub static DELETE_A_KASEYA_BMS_TICKET_CHECKLIST_ITEM_BY_ID: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4140,6 +4160,7 @@ pub static BULK_DELETE_KASEYA_BMS_TICKET_CHECKLIST_ITEMS: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4190,6 +4211,7 @@ pub static APPLY_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDef =
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4318,6 +4340,7 @@ pub static CREATE_A_KASEYA_BMS_TICKET_ITGLUE_CHECKLIST: crate::catalogue::ToolDe
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4475,6 +4498,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AGENT_PROCEDURE_AUDITS: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -377,6 +377,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -611,14 +612,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1391,19 +1392,20 @@ pub static SEARCH_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -2636,6 +2638,7 @@ pub static COUNT_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2926,6 +2929,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2958,14 +2962,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SUMMARY: crate::catalogue::To
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3212,6 +3216,7 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -3274,14 +3279,14 @@ pub static LIST_ALL_KASEYA_BMS_SERVICEDESK_TICKETS_SEARCH_SELECT: crate::catalog
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -3454,6 +3459,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::Too
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -4358,7 +4364,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::Too
 pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "create_a_kaseya_bms_servicedesk_ticket",
     title: "Create a service desk ticket",
-    description: r#"Opens a new service desk ticket for a customer account. Every ID must be numeric: account_id from list_all_kaseya_bms_accounts_lookup, location_id from list_all_kaseya_bms_account_locations_lookup (locations belong to that account), contact_id from list_all_kaseya_bms_account_contacts_lookup, queue_id from list_all_kaseya_bms_queues_lookup, status_id from list_all_kaseya_bms_statuses_lookup, priority_id from list_all_kaseya_bms_priorities_lookup, issue_type_id from list_all_kaseya_bms_issue_types_lookup and sub_issue_type_id from list_all_kaseya_bms_issue_sub_types_lookup, assignee_id from list_all_kaseya_bms_assignees_lookup, sla_id from list_all_kaseya_bms_slas_lookup, work_type_id from list_all_kaseya_bms_work_types_lookup. The ticket type (type_id) and source (source_id) are tenant lookup values: find them with list_all_kaseya_bms_system_table_lookup, or copy TypeId and SourceId from a similar ticket read with get_single_kaseya_bms_servicedesk_ticket_by_id. For recurring requests, list_all_kaseya_bms_ticket_templates_lookup lists ticket templates whose preset values can be reused. Give a queue_id or an assignee_id so the ticket lands with someone. Depending on the tenant's workflows, creating a ticket can email the contact and the assignee. The answer is the new ticket with its Id and TicketNumber."#,
+    description: r#"Opens a new service desk ticket for a customer account. These ID arguments also take a name, which the server looks up: account (the customer, as in list_all_kaseya_bms_accounts_lookup), location (one of that account's sites, from list_all_kaseya_bms_account_locations_lookup; leave out for the account's main location), status (e.g. the tenant's "New", from list_all_kaseya_bms_statuses_lookup), priority (leave out for the tenant's default), queue, issue_type, assignee, ticket_type and source (leave both out for the tenant's defaults; the names are listed by list_all_kaseya_bms_system_table_lookup with table_name "TicketTypes" and "TicketSources"). IDs work too: contact_id from list_all_kaseya_bms_account_contacts_lookup, sub_issue_type_id from list_all_kaseya_bms_issue_sub_types_lookup, sla_id from list_all_kaseya_bms_slas_lookup, work_type_id from list_all_kaseya_bms_work_types_lookup. open_date defaults to now. For recurring requests, list_all_kaseya_bms_ticket_templates_lookup lists ticket templates whose preset values can be reused. Give a queue or an assignee so the ticket lands with someone. Depending on the tenant's workflows, creating a ticket can email the contact and the assignee. The answer is the new ticket with its Id and TicketNumber."#,
     verb: "create",
     class: crate::catalogue::MethodClass::Write,
     tags: &["servicedesk"],
@@ -4498,12 +4504,6 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             required: false,
         },
         crate::catalogue::ArgBinding {
-            name: "temp_attachments",
-            wire: "TempAttachments",
-            location: crate::catalogue::ArgLocation::Body,
-            required: false,
-        },
-        crate::catalogue::ArgBinding {
             name: "custom_fields_data",
             wire: "CustomFieldsData",
             location: crate::catalogue::ArgLocation::Body,
@@ -4530,6 +4530,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_accounts_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "assignee_id",
@@ -4537,6 +4538,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_assignees_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "issue_type_id",
@@ -4544,6 +4546,15 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_issue_types_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "location_id",
+            name_arg: "location",
+            lookup: "list_all_kaseya_bms_account_locations_lookup",
+            lookup_args: &[("account_id", "{account_id}")],
+            required: true,
+            default_flag: Some("IsMain"),
         },
         crate::catalogue::NameResolver {
             id_arg: "priority_id",
@@ -4551,6 +4562,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_priorities_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: Some("IsDefault"),
         },
         crate::catalogue::NameResolver {
             id_arg: "queue_id",
@@ -4558,6 +4570,15 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_queues_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "source_id",
+            name_arg: "source",
+            lookup: "list_all_kaseya_bms_system_table_lookup",
+            lookup_args: &[("table_name", "TicketSources")],
+            required: true,
+            default_flag: Some("IsDefault"),
         },
         crate::catalogue::NameResolver {
             id_arg: "status_id",
@@ -4565,6 +4586,21 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "type_id",
+            name_arg: "ticket_type",
+            lookup: "list_all_kaseya_bms_system_table_lookup",
+            lookup_args: &[("table_name", "TicketTypes")],
+            required: true,
+            default_flag: Some("IsDefault"),
+        },
+    ],
+    defaults: &[
+        crate::catalogue::ArgDefault {
+            arg: "open_date",
+            value: crate::catalogue::DefaultValue::Now,
         },
     ],
     input_schema: r#"{
@@ -4592,7 +4628,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Location of that account, from list_all_kaseya_bms_account_locations_lookup."
+      "description": "Location of that account, from list_all_kaseya_bms_account_locations_lookup. Leave both out for the default: the lookup's entry with IsMain true."
     },
     "contact_id": {
       "type": "integer",
@@ -4605,7 +4641,8 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "type": "integer",
       "minimum": 1,
       "maximum": 2147483647,
-      "format": "int32"
+      "format": "int32",
+      "description": "Optional ID of the software asset the ticket is about, from list_all_kaseya_bms_software_assets."
     },
     "hardware_asset_id": {
       "type": "integer",
@@ -4633,14 +4670,14 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Priority ID, from list_all_kaseya_bms_priorities_lookup."
+      "description": "Priority ID, from list_all_kaseya_bms_priorities_lookup. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "type_id": {
       "type": "integer",
       "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Ticket type ID (not the issue type): from list_all_kaseya_bms_system_table_lookup, or TypeId of a similar ticket."
+      "description": "Ticket type ID (not the issue type): from list_all_kaseya_bms_system_table_lookup with table_name \"TicketTypes\", or TypeId of a similar ticket. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "issue_type_id": {
       "type": "integer",
@@ -4682,7 +4719,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "minimum": -2147483648,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Ticket source ID (phone, email, portal, ...): from list_all_kaseya_bms_system_table_lookup, or SourceId of a similar ticket."
+      "description": "Ticket source ID (phone, email, portal, ...): from list_all_kaseya_bms_system_table_lookup with table_name \"TicketSources\", or SourceId of a similar ticket. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "sla_id": {
       "type": "integer",
@@ -4694,7 +4731,7 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
     "open_date": {
       "type": "string",
       "format": "date-time",
-      "description": "When the ticket was opened, a date-time such as 2026-11-26T09:00:00Z (usually now)."
+      "description": "When the ticket was opened, a date-time such as 2026-11-26T09:00:00Z. Leave out for the current time (UTC)."
     },
     "due_date": {
       "type": "string",
@@ -4752,30 +4789,6 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       },
       "description": "Optional people copied on ticket emails: [{\"Id\": 77, \"EntityType\": 0}] or [{\"EmailAddress\": \"a@b.com\"}]; candidates from list_all_kaseya_bms_ticket_ccs_lookup."
     },
-    "temp_attachments": {
-      "type": "array",
-      "items": {
-        "type": "object",
-        "properties": {
-          "Id": {
-            "type": "integer",
-            "minimum": -2147483648,
-            "maximum": 2147483647,
-            "format": "int32"
-          },
-          "Name": {
-            "type": "string"
-          },
-          "Alias": {
-            "type": "string"
-          },
-          "IsUploadedToBlob": {
-            "type": "boolean"
-          }
-        },
-        "additionalProperties": false
-      }
-    },
     "custom_fields_data": {
       "type": "array",
       "items": {
@@ -4804,7 +4817,8 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
           }
         },
         "additionalProperties": false
-      }
+      },
+      "description": "Optional values for tenant-defined custom fields: [{\"CustomFieldId\": 12, \"Data\": \"text\"}]; leave out unless the user gives them."
     },
     "use_default_contract": {
       "type": "boolean",
@@ -4825,29 +4839,40 @@ pub static CREATE_A_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = c
       "minLength": 1,
       "description": "The name instead of `issue_type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_issue_types_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `issue_type_id` or `issue_type`, not both."
     },
+    "location": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `location_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_account_locations_lookup (account_id = this call's `account_id`) (case-insensitive) and answers with the closest names if it finds none or several. Give `location_id` or `location`, not both. Leave both out for the default: the lookup's entry with IsMain true."
+    },
     "priority": {
       "type": "string",
       "minLength": 1,
-      "description": "The name instead of `priority_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_priorities_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `priority_id` or `priority`, not both."
+      "description": "The name instead of `priority_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_priorities_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `priority_id` or `priority`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "queue": {
       "type": "string",
       "minLength": 1,
       "description": "The name instead of `queue_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_queues_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `queue_id` or `queue`, not both."
     },
+    "source": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `source_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"TicketSources\") (case-insensitive) and answers with the closest names if it finds none or several. Give `source_id` or `source`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
+    },
     "status": {
       "type": "string",
       "minLength": 1,
       "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
+    },
+    "ticket_type": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"TicketTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `ticket_type`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     }
   },
   "required": [
     "title",
-    "details",
-    "location_id",
-    "type_id",
-    "source_id",
-    "open_date"
+    "details"
   ],
   "additionalProperties": false
 }"#,
@@ -5917,6 +5942,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_accounts_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "assignee_id",
@@ -5924,6 +5950,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_assignees_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "issue_type_id",
@@ -5931,6 +5958,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_issue_types_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "priority_id",
@@ -5938,6 +5966,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_priorities_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "queue_id",
@@ -5945,6 +5974,7 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_queues_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "status_id",
@@ -5952,8 +5982,10 @@ pub static UPDATE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -7150,6 +7182,7 @@ pub static PATCH_KASEYA_BMS_SERVICEDESK_TICKET: crate::catalogue::ToolDef = crat
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8130,6 +8163,7 @@ pub static DELETE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8152,7 +8186,7 @@ pub static DELETE_A_KASEYA_BMS_SERVICEDESK_TICKET_BY_ID: crate::catalogue::ToolD
 pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::catalogue::ToolDef {
     name: "create_a_kaseya_bms_assignticket",
     title: "Assign, re-queue or change status of a ticket",
-    description: r#"Hands a ticket to a technician and/or queue and sets its status in one step, recording a note that explains the change: this is the tool for "assign ticket 9102 to Dana", "move it to the Security queue" or "set it to Waiting on Customer", rather than an update. status_id (from list_all_kaseya_bms_statuses_lookup) is required even when only the assignee changes: pass the ticket's current StatusId to keep it. assignee_id comes from list_all_kaseya_bms_assignees_lookup and queue_id from list_all_kaseya_bms_queues_lookup. The note needs details, is_internal, type_id (a note type ID from list_all_kaseya_bms_system_table_lookup) and note_date. A note with is_internal false is visible to the customer and may be emailed to the ticket's contact; depending on the tenant's settings the new assignee may be notified too. To close a ticket use create_a_kaseya_bms_resolve instead."#,
+    description: r#"Hands a ticket to a technician and/or queue and sets its status in one step, recording a note that explains the change: this is the tool for "assign ticket 9102 to Dana", "move it to the Security queue" or "set it to Waiting on Customer", rather than an update. status_id (from list_all_kaseya_bms_statuses_lookup) is required even when only the assignee changes: pass the ticket's current StatusId to keep it. assignee_id comes from list_all_kaseya_bms_assignees_lookup and queue_id from list_all_kaseya_bms_queues_lookup; each can be given by name instead (status, assignee, queue). The note needs details and is_internal; its type can be named as note_type (the tenant's note types, listed by list_all_kaseya_bms_system_table_lookup with table_name "NoteTypes") or left out for the tenant's default, and note_date defaults to now. A note with is_internal false is visible to the customer and may be emailed to the ticket's contact; depending on the tenant's settings the new assignee may be notified too. To close a ticket use create_a_kaseya_bms_resolve instead."#,
     verb: "create",
     class: crate::catalogue::MethodClass::Write,
     tags: &["servicedesk"],
@@ -8164,12 +8198,6 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
             wire: "ticketId",
             location: crate::catalogue::ArgLocation::Path,
             required: true,
-        },
-        crate::catalogue::ArgBinding {
-            name: "id",
-            wire: "Id",
-            location: crate::catalogue::ArgLocation::Body,
-            required: false,
         },
         crate::catalogue::ArgBinding {
             name: "details",
@@ -8240,6 +8268,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
             lookup: "list_all_kaseya_bms_assignees_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "queue_id",
@@ -8247,6 +8276,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
             lookup: "list_all_kaseya_bms_queues_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
         crate::catalogue::NameResolver {
             id_arg: "status_id",
@@ -8254,6 +8284,21 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: true,
+            default_flag: None,
+        },
+        crate::catalogue::NameResolver {
+            id_arg: "type_id",
+            name_arg: "note_type",
+            lookup: "list_all_kaseya_bms_system_table_lookup",
+            lookup_args: &[("table_name", "NoteTypes")],
+            required: true,
+            default_flag: Some("IsDefault"),
+        },
+    ],
+    defaults: &[
+        crate::catalogue::ArgDefault {
+            arg: "note_date",
+            value: crate::catalogue::DefaultValue::Now,
         },
     ],
     input_schema: r#"{
@@ -8265,12 +8310,6 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
-    },
-    "id": {
-      "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
-      "format": "int32"
     },
     "details": {
       "type": "string",
@@ -8286,7 +8325,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
       "minimum": 0,
       "maximum": 2147483647,
       "format": "int32",
-      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup (the tenant's note types)."
+      "description": "Note type ID, from list_all_kaseya_bms_system_table_lookup with table_name \"NoteTypes\" (the tenant's note types). Leave both out for the default: the lookup's entry with IsDefault true."
     },
     "status_id": {
       "type": "integer",
@@ -8298,7 +8337,7 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
     "note_date": {
       "type": "string",
       "format": "date-time",
-      "description": "Date-time of the note, e.g. 2026-11-26T09:00:00Z (usually now)."
+      "description": "Date-time of the note, e.g. 2026-11-26T09:00:00Z (usually now). Leave out for the current time (UTC)."
     },
     "assignee_id": {
       "type": "integer",
@@ -8375,14 +8414,17 @@ pub static CREATE_A_KASEYA_BMS_ASSIGNTICKET: crate::catalogue::ToolDef = crate::
       "type": "string",
       "minLength": 1,
       "description": "The name instead of `status_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_statuses_lookup (case-insensitive) and answers with the closest names if it finds none or several. Give `status_id` or `status`, not both."
+    },
+    "note_type": {
+      "type": "string",
+      "minLength": 1,
+      "description": "The name instead of `type_id`, e.g. as people say it; the server looks it up with list_all_kaseya_bms_system_table_lookup (table_name = \"NoteTypes\") (case-insensitive) and answers with the closest names if it finds none or several. Give `type_id` or `note_type`, not both. Leave both out for the default: the lookup's entry with IsDefault true."
     }
   },
   "required": [
     "ticket_id",
     "details",
-    "is_internal",
-    "type_id",
-    "note_date"
+    "is_internal"
   ],
   "additionalProperties": false
 }"#,
@@ -8404,12 +8446,6 @@ pub static CREATE_A_KASEYA_BMS_RESOLVE: crate::catalogue::ToolDef = crate::catal
             wire: "ticketId",
             location: crate::catalogue::ArgLocation::Path,
             required: true,
-        },
-        crate::catalogue::ArgBinding {
-            name: "id",
-            wire: "Id",
-            location: crate::catalogue::ArgLocation::Body,
-            required: false,
         },
         crate::catalogue::ArgBinding {
             name: "comment",
@@ -8456,8 +8492,10 @@ pub static CREATE_A_KASEYA_BMS_RESOLVE: crate::catalogue::ToolDef = crate::catal
             lookup: "list_all_kaseya_bms_statuses_lookup",
             lookup_args: &[],
             required: false,
+            default_flag: None,
         },
     ],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8467,12 +8505,6 @@ pub static CREATE_A_KASEYA_BMS_RESOLVE: crate::catalogue::ToolDef = crate::catal
       "maximum": 2147483647,
       "format": "int32",
       "description": "Numeric ticket Id (not the ticket number)."
-    },
-    "id": {
-      "type": "integer",
-      "minimum": -9223372036854775808,
-      "maximum": 9223372036854775807,
-      "format": "int64"
     },
     "comment": {
       "type": "string",
@@ -9435,6 +9467,7 @@ pub static MERGE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9533,6 +9566,7 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9551,13 +9585,13 @@ pub static GET_SINGLE_KASEYA_BMS_SERVICEDESK_TICKET_BATCH_LOG_BY_ID: crate::cata
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32"
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -9727,6 +9761,7 @@ pub static BULK_UPDATE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9855,6 +9890,7 @@ pub static BULK_DELETE_KASEYA_BMS_SERVICEDESK_TICKETS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -9921,6 +9957,7 @@ pub static LIST_ALL_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10068,6 +10105,7 @@ pub static LINK_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate::c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10122,6 +10160,7 @@ pub static UNLINK_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10160,6 +10199,7 @@ pub static COUNT_KASEYA_BMS_RELATED_TICKETS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10213,6 +10253,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_RELATED_ALERTS: crate::catalogue::ToolDef 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10391,6 +10432,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10521,6 +10563,7 @@ pub static LINK_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::cata
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10575,6 +10618,7 @@ pub static UNLINK_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::ca
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10613,6 +10657,7 @@ pub static COUNT_KASEYA_BMS_TICKET_TASKS: crate::catalogue::ToolDef = crate::cat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10666,6 +10711,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_TAB_COUNTS_BY_ID: crate::catalogue::Tool
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10773,6 +10819,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10799,14 +10846,14 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_ACTIVITIES: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -11210,6 +11257,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11228,13 +11276,13 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_AUDIT_LOGS: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32"
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -11383,6 +11431,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11407,13 +11456,13 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_WORKFLOW_LOGS: crate::catalogue::ToolDef =
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32"
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -11509,6 +11558,7 @@ pub static GET_SINGLE_KASEYA_BMS_TICKET_SLA_INFO_BY_ID: crate::catalogue::ToolDe
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11665,6 +11715,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11687,13 +11738,13 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_CCS_LOOKUP: crate::catalogue::ToolDef = cr
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32"
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },
@@ -11826,6 +11877,7 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -11844,13 +11896,13 @@ pub static LIST_ALL_KASEYA_BMS_TICKET_SURVEY_SCORES: crate::catalogue::ToolDef =
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32"
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32"
     },

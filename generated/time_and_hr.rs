@@ -147,6 +147,7 @@ pub static LIST_ALL_KASEYA_BMS_TIME_LOGS: crate::catalogue::ToolDef = crate::cat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -239,14 +240,14 @@ pub static LIST_ALL_KASEYA_BMS_TIME_LOGS: crate::catalogue::ToolDef = crate::cat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -616,6 +617,7 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES: crate::catalogue::ToolDef = crate::cat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -645,14 +647,14 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEES: crate::catalogue::ToolDef = crate::cat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -786,6 +788,7 @@ pub static COUNT_KASEYA_BMS_ASSIGNEES: crate::catalogue::ToolDef = crate::catalo
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {},
@@ -828,6 +831,7 @@ pub static LIST_ALL_KASEYA_BMS_ASSIGNEE_ROLES: crate::catalogue::ToolDef = crate
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -965,6 +969,7 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES: crate::catalogue::ToolDef = crate::cat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -994,14 +999,14 @@ pub static LIST_ALL_KASEYA_BMS_EMPLOYEES: crate::catalogue::ToolDef = crate::cat
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1172,6 +1177,7 @@ pub static CREATE_A_KASEYA_BMS_MY_EXPENSE_SHEET: crate::catalogue::ToolDef = cra
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -67,19 +67,20 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -261,6 +262,7 @@ pub static GET_SINGLE_KASEYA_BMS_WEBHOOK_BY_ID: crate::catalogue::ToolDef = crat
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -435,6 +437,7 @@ pub static CREATE_A_KASEYA_BMS_WEBHOOK: crate::catalogue::ToolDef = crate::catal
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -642,6 +645,7 @@ pub static UPDATE_A_KASEYA_BMS_WEBHOOK_BY_ID: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -816,6 +820,7 @@ pub static DELETE_A_KASEYA_BMS_WEBHOOK_BY_ID: crate::catalogue::ToolDef = crate:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -872,6 +877,7 @@ pub static BULK_UPDATE_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::c
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -949,6 +955,7 @@ pub static BULK_DELETE_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::c
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1049,6 +1056,7 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1061,14 +1069,14 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
     },
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -1219,6 +1227,7 @@ pub static GET_SINGLE_KASEYA_BMS_WEBHOOK_DELIVERY_LOG_BY_ID: crate::catalogue::T
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -1341,6 +1350,7 @@ pub static REDELIVER_KASEYA_BMS_WEBHOOK_DELIVERY: crate::catalogue::ToolDef = cr
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

@@ -67,19 +67,20 @@ pub static SEARCH_KASEYA_BMS_WORKFLOWS: crate::catalogue::ToolDef = crate::catal
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
     "page_size": {
       "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647,
+      "minimum": 1,
+      "maximum": 100,
       "format": "int32",
       "description": "Rows per page, at most 100."
     },
     "page_number": {
       "type": "integer",
-      "minimum": -2147483648,
+      "minimum": 1,
       "maximum": 2147483647,
       "format": "int32",
       "description": "Page to return, starting at 1."
@@ -216,6 +217,7 @@ pub static GET_SINGLE_KASEYA_BMS_WORKFLOW_BY_ID: crate::catalogue::ToolDef = cra
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -2214,6 +2216,7 @@ pub static CREATE_A_KASEYA_BMS_WORKFLOW: crate::catalogue::ToolDef = crate::cata
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5156,6 +5159,7 @@ pub static CLONE_KASEYA_BMS_WORKFLOW: crate::catalogue::ToolDef = crate::catalog
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -5263,6 +5267,7 @@ pub static UPDATE_A_KASEYA_BMS_WORKFLOW_BY_ID: crate::catalogue::ToolDef = crate
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -8242,6 +8247,7 @@ pub static PATCH_KASEYA_BMS_WORKFLOW: crate::catalogue::ToolDef = crate::catalog
         idempotent: false,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10246,6 +10252,7 @@ pub static DELETE_A_KASEYA_BMS_WORKFLOW_BY_ID: crate::catalogue::ToolDef = crate
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10283,6 +10290,7 @@ pub static LIST_ALL_KASEYA_BMS_CUSTOM_FIELD_OPERATORS: crate::catalogue::ToolDef
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10386,6 +10394,7 @@ pub static GET_SINGLE_KASEYA_BMS_LOCATION_WORKING_HOURS_BY_ID: crate::catalogue:
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {
@@ -10497,6 +10506,7 @@ pub static LIST_ALL_KASEYA_BMS_WORKFLOW_AGENT_PROCEDURE_LOGS: crate::catalogue::
         idempotent: true,
     },
     resolvers: &[],
+    defaults: &[],
     input_schema: r#"{
   "type": "object",
   "properties": {

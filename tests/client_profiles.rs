@@ -204,7 +204,7 @@ async fn an_openai_strict_server_lists_strict_schemas_and_reads_null_as_not_give
     assert_eq!(schema["additionalProperties"], false);
     assert_eq!(schema["properties"]["ticket_id"]["type"], "integer");
     assert_eq!(
-        schema["properties"]["type_id"]["type"], "integer",
+        schema["properties"]["is_internal"]["type"], "boolean",
         "required stays required"
     );
     assert_eq!(

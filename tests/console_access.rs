@@ -236,3 +236,34 @@ async fn pages_are_not_cached_framed_or_scripted_from_elsewhere() {
     assert!(header("content-security-policy").contains("script-src 'self'"));
     assert_eq!(header("referrer-policy"), "same-origin");
 }
+
+#[tokio::test]
+async fn a_cookie_copied_before_sign_out_no_longer_works_after_it() {
+    let harness = Harness::start().await;
+    let mut visitor = Visitor::new(&harness);
+    visitor.sign_in(&harness.admin_token().await).await;
+    let mut copy = Visitor::new(&harness);
+    copy.session = visitor.session.clone();
+    copy.csrf = visitor.csrf.clone();
+    assert_eq!(copy.get("/admin/accounts").await.status, 200);
+
+    let signed_out = visitor.post("/admin/sign-out", &[]).await;
+    assert_eq!(signed_out.status, 303, "{}", signed_out.body);
+
+    let page = copy.get("/admin/accounts").await;
+    assert_eq!(page.status, 303, "the copied cookie is sent to sign in");
+    assert_eq!(page.location.as_deref(), Some("/admin/sign-in"));
+    // Its CSRF token is no use either: the POST is refused before any change.
+    let accounts = harness.store.accounts().await.expect("accounts").len();
+    let post = copy
+        .post(
+            &format!("/admin/accounts/{}/remove", harness.account_id),
+            &[],
+        )
+        .await;
+    assert_eq!(post.status, 303);
+    assert_eq!(
+        harness.store.accounts().await.expect("accounts").len(),
+        accounts
+    );
+}

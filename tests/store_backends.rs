@@ -394,3 +394,24 @@ async fn the_sqlite_store_is_in_wal_mode() {
         "a -wal file exists beside the database"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let t = TestStore::new(Backend::Sqlite).await;
+    let dir = t.dir.path().to_owned();
+    drop(t.store.create_account(new_account()).await.unwrap());
+    for file in ["bms-mcp.db", "bms-mcp.db-wal", "bms-mcp.db-shm"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    // A store created by an older version, world-readable, is narrowed when opened.
+    t.store.close().await;
+    let db = dir.join("bms-mcp.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let reopened = t.reopen().await;
+    assert_eq!(mode(&db), 0o600);
+    drop(reopened);
+}

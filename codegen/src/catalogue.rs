@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::conveniences::{self, ResolverModel};
 use crate::error::{GenError, RecordLocation};
 use crate::naming::{MAX_TOOL_NAME_LEN, Verb, arg_name, is_valid_tool_name, tool_name};
-use crate::records::{Record, RecordSet};
+use crate::records::{ArgDefault, Record, RecordSet};
 use crate::schema::{Direction, SchemaConverter, has_type, root_object};
 use crate::spec::{Spec, SpecOperation, json_media_schema};
 
@@ -80,6 +80,8 @@ pub struct ToolModel {
     pub output_schema: Option<Value>,
     /// ID arguments that also take names (see `conveniences`).
     pub resolvers: Vec<ResolverModel>,
+    /// Arguments the server fills in when left out (see `conveniences`).
+    pub defaults: Vec<(String, ArgDefault)>,
 }
 
 /// What became of one spec operation.
@@ -382,7 +384,11 @@ fn build_tool(
     }
 
     let paging = paging_of(&args.args);
-    if paging.is_some() {
+    if let Some(paging) = &paging {
+        // BMS serves at most 100 rows a page; 0 or a negative size would page forever or be
+        // refused upstream, so the schema states the bounds and validation enforces them.
+        args.bound(&paging.page_number, 1, i64::from(i32::MAX));
+        args.bound(&paging.page_size, 1, MAX_PAGE_SIZE);
         args.push_named(
             CURSOR_ARG,
             "",
@@ -390,6 +396,15 @@ fn build_tool(
             false,
             json!({"type": "string", "description": CURSOR_DESCRIPTION}),
         )?;
+    }
+
+    for name in record.omit.keys() {
+        // A lenient build reports records against a new spec; an omitted argument that left
+        // the spec is nothing to report.
+        if lenient && !args.args.iter().any(|a| &a.name == name) {
+            continue;
+        }
+        args.omit(name)?;
     }
 
     for key in record.args.keys() {
@@ -437,8 +452,10 @@ fn build_tool(
         input_schema,
         output_schema,
         resolvers: Vec::new(),
+        defaults: Vec::new(),
     };
     tool.resolvers = conveniences::apply(record, &mut tool)?;
+    tool.defaults = conveniences::apply_defaults(record, &mut tool)?;
     Ok(tool)
 }
 
@@ -505,6 +522,44 @@ impl<'r> ArgList<'r> {
         Ok(())
     }
 
+    /// Narrows the integer bounds of the query or body argument sent as `wire`.
+    fn bound(&mut self, wire: &str, minimum: i64, maximum: i64) {
+        for (arg, schema) in self.args.iter().zip(self.schemas.iter_mut()) {
+            if arg.wire == wire
+                && matches!(arg.location, ArgLocation::Query | ArgLocation::Body)
+                && let Some(schema) = schema.as_object_mut()
+            {
+                schema.insert("minimum".into(), minimum.into());
+                schema.insert("maximum".into(), maximum.into());
+            }
+        }
+    }
+
+    /// Takes an argument out of the tool (`[record.omit]`): it is neither shown nor sent.
+    /// Only optional arguments can go, or BMS would refuse every call.
+    fn omit(&mut self, name: &str) -> Result<(), GenError> {
+        let error = |message: String| GenError::RecordField {
+            at: self.at.clone(),
+            field: "omit",
+            message,
+        };
+        let Some(index) = self.args.iter().position(|a| a.name == name) else {
+            let valid: Vec<&str> = self.args.iter().map(|a| a.name.as_str()).collect();
+            return Err(error(format!(
+                "`{name}` is not an argument of this tool; its arguments are: {}",
+                valid.join(", ")
+            )));
+        };
+        if self.args[index].required {
+            return Err(error(format!(
+                "`{name}` is required by the operation and cannot be omitted"
+            )));
+        }
+        self.args.remove(index);
+        self.schemas.remove(index);
+        Ok(())
+    }
+
     fn input_schema(&self, descriptions: &indexmap::IndexMap<String, String>) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
@@ -538,6 +593,9 @@ fn describe_arg(location: ArgLocation, wire: &str) -> String {
         ArgLocation::WholeBody => "the request body".to_owned(),
     }
 }
+
+/// The most rows BMS returns on one page.
+pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// `PageNumber` and `PageSize`, in the query (list operations) or the body (`POST .../search`).
 fn paging_of(args: &[ArgModel]) -> Option<PagingModel> {

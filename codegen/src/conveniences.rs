@@ -4,13 +4,17 @@
 //!   given as a name (`queue`); the server looks the name up through a lookup tool. The input
 //!   schema shows both forms; neither is then `required` by the schema, and the runtime insists
 //!   on one of them.
+//!   With a `default_flag`, leaving out both forms means the tenant's default entry.
+//! - **Defaults.** `[record.defaults]` names arguments the server fills in when they are left
+//!   out (`note_date = "now"`); the schema no longer requires them and says what is used.
 //! - **`fields`** on list tools: keep only some properties of each item, to save context.
 
 use serde_json::{Value, json};
 
 use crate::catalogue::{ResultShape, ToolModel};
 use crate::error::{GenError, RecordLocation};
-use crate::records::Record;
+use crate::records::{ArgDefault, Record};
+use crate::schema::has_type;
 
 /// The projection argument list tools gain.
 pub const FIELDS_ARG: &str = "fields";
@@ -24,8 +28,12 @@ pub struct ResolverModel {
     pub lookup: String,
     /// Fixed arguments for the lookup (e.g. `table_name = "NoteTypes"`).
     pub lookup_args: Vec<(String, String)>,
-    /// Whether the operation needs the ID: then one of the two forms must be given.
+    /// Whether the operation needs the ID: then one of the two forms must be given, unless
+    /// `default_flag` picks an entry.
     pub required: bool,
+    /// The lookup items' boolean field marking the default entry, used when neither form is
+    /// given.
+    pub default_flag: Option<String>,
     /// The record, for messages.
     pub at: RecordLocation,
 }
@@ -65,12 +73,20 @@ pub fn apply(record: &Record, tool: &mut ToolModel) -> Result<Vec<ResolverModel>
                 "the name argument `{name_arg}` collides with an existing argument; set `name_arg`"
             )));
         }
-        let description = format!(
+        let mut description = format!(
             "The name instead of `{}`, e.g. as people say it; the server looks it up with {} (case-insensitive) and answers with the closest names if it finds none or several. Give `{}` or `{name_arg}`, not both.",
             spec.id_arg,
             spec.lookup_description(),
             spec.id_arg
         );
+        if let Some(flag) = &spec.default_flag {
+            let sentence =
+                format!(" Leave both out for the default: the lookup's entry with {flag} true.");
+            description.push_str(&sentence);
+            if let Some(id_schema) = properties.get_mut(&spec.id_arg) {
+                append_description(id_schema, &sentence);
+            }
+        }
         properties.insert(
             name_arg.clone(),
             json!({"type": "string", "minLength": 1, "description": description}),
@@ -82,6 +98,7 @@ pub fn apply(record: &Record, tool: &mut ToolModel) -> Result<Vec<ResolverModel>
             lookup: spec.tool.clone(),
             lookup_args: spec.args.clone(),
             required,
+            default_flag: spec.default_flag.clone(),
             at: record.at.clone(),
         });
     }
@@ -104,6 +121,49 @@ pub fn apply(record: &Record, tool: &mut ToolModel) -> Result<Vec<ResolverModel>
     Ok(resolvers)
 }
 
+/// Applies `[record.defaults]`: each argument must exist and suit its default; it stops being
+/// required, and its description says what the server sends when it is left out.
+pub fn apply_defaults(
+    record: &Record,
+    tool: &mut ToolModel,
+) -> Result<Vec<(String, ArgDefault)>, GenError> {
+    for (arg, default) in &record.defaults {
+        let error = |message: String| GenError::RecordField {
+            at: record.at.clone(),
+            field: "defaults",
+            message,
+        };
+        let Some(schema) = tool.input_schema["properties"].get_mut(arg) else {
+            return Err(error(format!("`{arg}` is not an argument of this tool")));
+        };
+        let sentence = match default {
+            ArgDefault::Now => {
+                if schema["type"] != "string" || schema["format"] != "date-time" {
+                    return Err(error(format!(
+                        "`{arg}` is not a date-time argument, so it cannot default to now"
+                    )));
+                }
+                " Leave out for the current time (UTC)."
+            }
+        };
+        append_description(schema, sentence);
+        remove_required(&mut tool.input_schema, arg);
+    }
+    Ok(record.defaults.clone())
+}
+
+/// Adds a sentence the runtime makes true to an argument's description (or starts one).
+fn append_description(schema: &mut Value, sentence: &str) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let text = match object.get("description").and_then(Value::as_str) {
+        Some(text) => format!("{text}{sentence}"),
+        None => sentence.trim_start().to_owned(),
+    };
+    object.insert("description".into(), text.into());
+}
+
 /// The property names of a list tool's items, from its output schema.
 pub fn list_item_fields(tool: &ToolModel) -> Vec<String> {
     tool.output_schema
@@ -121,9 +181,43 @@ impl crate::records::ResolveSpec {
         let args: Vec<String> = self
             .args
             .iter()
-            .map(|(k, v)| format!("{k} = {v:?}"))
+            .map(
+                |(k, v)| match v.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                    Some(arg) => format!("{k} = this call's `{arg}`"),
+                    None => format!("{k} = {v:?}"),
+                },
+            )
             .collect();
         format!("{} ({})", self.tool, args.join(", "))
+    }
+}
+
+/// `{arg}` in a resolver's lookup arguments: `arg` must be an argument of the tool. The runtime
+/// resolves plain lookups before keyed ones, so when `arg` is itself resolved from a name, its
+/// own lookup must not be keyed.
+fn check_reference(tool: &ToolModel, resolver: &ResolverModel, arg: &str) -> Result<(), String> {
+    if tool.args.iter().all(|a| a.name != arg) {
+        return Err(format!(
+            "`{{{arg}}}` names no argument of this tool; write `{{argument}}` or a fixed value"
+        ));
+    }
+    if let Some(theirs) = tool.resolvers.iter().find(|r| r.id_arg == arg)
+        && theirs.is_keyed()
+    {
+        return Err(format!(
+            "`{}` is looked up with `{arg}`, whose own lookup is keyed by another argument; only one level is resolved",
+            resolver.id_arg
+        ));
+    }
+    Ok(())
+}
+
+impl ResolverModel {
+    /// Whether the lookup takes a value from another argument (`{arg}`).
+    pub fn is_keyed(&self) -> bool {
+        self.lookup_args
+            .iter()
+            .any(|(_, v)| v.starts_with('{') && v.ends_with('}'))
     }
 }
 
@@ -164,10 +258,25 @@ pub fn check_lookups(tools: &[ToolModel]) -> Result<(), GenError> {
                     lookup.name
                 )));
             }
-            for (key, _) in &resolver.lookup_args {
+            for (key, value) in &resolver.lookup_args {
                 if lookup.args.iter().all(|a| &a.name != key) {
                     return Err(error(format!(
                         "`{key}` is not an argument of `{}`",
+                        lookup.name
+                    )));
+                }
+                if let Some(arg) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                    check_reference(tool, resolver, arg).map_err(error)?;
+                }
+            }
+            if let Some(flag) = &resolver.default_flag {
+                let field = crate::naming::dotnet_camel_case(flag);
+                let items = &lookup.output_schema.as_ref().map_or(Value::Null, |o| {
+                    o["properties"]["items"]["items"]["properties"].clone()
+                });
+                if !has_type(&items[&field], "boolean") {
+                    return Err(error(format!(
+                        "`{}` items have no boolean `{flag}` to mark the default entry",
                         lookup.name
                     )));
                 }
@@ -175,7 +284,7 @@ pub fn check_lookups(tools: &[ToolModel]) -> Result<(), GenError> {
             for arg in lookup.args.iter().filter(|a| a.required) {
                 if resolver.lookup_args.iter().all(|(k, _)| k != &arg.name) {
                     return Err(error(format!(
-                        "`{}` needs `{}`; give it in `args` (only lookups with fixed arguments can resolve names)",
+                        "`{}` needs `{}`; give it in `args`, as a fixed value or as `{{argument}}` of this tool",
                         lookup.name, arg.name
                     )));
                 }

@@ -63,9 +63,13 @@ struct RawRecord {
     args: IndexMap<String, String>,
     #[serde(default)]
     resolve: IndexMap<String, RawResolve>,
+    #[serde(default)]
+    defaults: IndexMap<String, String>,
+    #[serde(default)]
+    omit: IndexMap<String, String>,
 }
 
-/// `id_arg = "lookup_tool"` or `id_arg = { tool, args, name_arg }`.
+/// `id_arg = "lookup_tool"` or `id_arg = { tool, args, name_arg, default_flag }`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum RawResolve {
@@ -75,6 +79,7 @@ enum RawResolve {
         #[serde(default)]
         args: IndexMap<String, String>,
         name_arg: Option<String>,
+        default_flag: Option<String>,
     },
 }
 
@@ -107,6 +112,29 @@ pub struct Record {
     pub args: IndexMap<String, String>,
     /// ID arguments that also take a name, resolved through a lookup tool.
     pub resolve: Vec<ResolveSpec>,
+    /// `[record.defaults]`: arguments the server fills in when the agent leaves them out.
+    pub defaults: Vec<(String, ArgDefault)>,
+    /// `[record.omit]`: argument name → why it is not shown to the agent.
+    pub omit: IndexMap<String, String>,
+}
+
+/// A value the server supplies for an argument the agent left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgDefault {
+    /// The current time, UTC, as an RFC 3339 date-time (`"now"` in a record).
+    Now,
+}
+
+impl ArgDefault {
+    /// The record spelling of every default, for messages.
+    pub const SPELLINGS: &'static [&'static str] = &["now"];
+
+    fn parse(text: &str) -> Option<ArgDefault> {
+        match text {
+            "now" => Some(ArgDefault::Now),
+            _ => None,
+        }
+    }
 }
 
 /// A record's `[record.resolve]` entry: `id_arg` may be given as a name instead, looked up with
@@ -118,6 +146,9 @@ pub struct ResolveSpec {
     pub args: Vec<(String, String)>,
     /// The name argument; by default `id_arg` without its `_id` suffix.
     pub name_arg: Option<String>,
+    /// The lookup items' boolean field that marks the tenant's default entry (`IsDefault`):
+    /// when set, leaving out both forms means that entry.
+    pub default_flag: Option<String>,
 }
 
 /// A record that keeps an operation out of the catalogue on purpose.
@@ -169,6 +200,7 @@ pub fn parse_file(text: &str, path: &Path, set: &mut RecordSet) -> Result<(), Ge
     for record in raw.record {
         let at = locate(path, text, &record.operation);
         let (method, op_path) = split_operation(&at, record.operation.get_ref())?;
+        let defaults = parse_defaults(&at, record.defaults)?;
         let record = Record {
             at,
             group: group.clone(),
@@ -192,19 +224,24 @@ pub fn parse_file(text: &str, path: &Path, set: &mut RecordSet) -> Result<(), Ge
                         tool,
                         args: Vec::new(),
                         name_arg: None,
+                        default_flag: None,
                     },
                     RawResolve::Full {
                         tool,
                         args,
                         name_arg,
+                        default_flag,
                     } => ResolveSpec {
                         id_arg,
                         tool,
                         args: args.into_iter().collect(),
                         name_arg,
+                        default_flag,
                     },
                 })
                 .collect(),
+            defaults,
+            omit: record.omit,
         };
         check_form(&record)?;
         set.records.push(record);
@@ -227,6 +264,25 @@ pub fn parse_file(text: &str, path: &Path, set: &mut RecordSet) -> Result<(), Ge
         });
     }
     Ok(())
+}
+
+fn parse_defaults(
+    at: &RecordLocation,
+    raw: IndexMap<String, String>,
+) -> Result<Vec<(String, ArgDefault)>, GenError> {
+    raw.into_iter()
+        .map(|(arg, text)| match ArgDefault::parse(text.trim()) {
+            Some(default) => Ok((arg, default)),
+            None => Err(field_error(
+                at,
+                "defaults",
+                format!(
+                    "`{arg} = {text:?}`: the server knows these defaults: {}",
+                    ArgDefault::SPELLINGS.join(", ")
+                ),
+            )),
+        })
+        .collect()
 }
 
 fn syntax_message(text: &str, error: &toml::de::Error) -> String {
@@ -380,6 +436,22 @@ fn check_form(record: &Record) -> Result<(), GenError> {
             "body_arg",
             format!("`{body_arg}` must be snake_case"),
         ));
+    }
+    for (name, reason) in &record.omit {
+        if reason.trim().is_empty() {
+            return Err(field_error(
+                at,
+                "omit",
+                format!("say why argument `{name}` is kept from the agent"),
+            ));
+        }
+        if record.args.contains_key(name) {
+            return Err(field_error(
+                at,
+                "omit",
+                format!("argument `{name}` is both described and omitted; keep one"),
+            ));
+        }
     }
     for (name, description) in &record.args {
         if description.trim().is_empty() {

@@ -337,3 +337,180 @@ fn a_spec_error_is_a_message_not_a_panic() {
     let error = Spec::parse("{\"openapi\": 3}", Path::new("bad.json")).expect_err("refused");
     assert!(matches!(error, GenError::SpecParse { .. }), "{error}");
 }
+
+/// Two lookups (groups, and the kinds of one group; items with `Id`, `Name`, `IsDefault`) and
+/// a create operation whose body takes a `GroupId`, a `KindId`, a `NoteDate`, a `Title` and a
+/// server-side `Id`.
+fn lookup_and_create_spec() -> Spec {
+    let list = json!({"200": {"description": "OK", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"Result": {"type": "array", "items": {
+        "type": "object", "properties": {
+            "Id": {"type": "integer"}, "Name": {"type": "string"}, "IsDefault": {"type": "boolean"}
+        }}}}}}}}});
+    let doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "fixture", "version": "1"},
+        "paths": {
+            "/v2/groups/lookup": {"get": {"responses": list}},
+            "/v2/groups/{groupId}/kinds/lookup": {"get": {
+                "parameters": [{"name": "groupId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": list}},
+            "/v2/things": {"post": {
+                "requestBody": body(json!({"type": "object", "properties": {
+                    "Id": {"type": "integer", "format": "int32"},
+                    "GroupId": {"type": "integer", "format": "int32"},
+                    "KindId": {"type": "integer", "format": "int32"},
+                    "NoteDate": {"type": "string", "format": "date-time"},
+                    "Title": {"type": "string"}
+                }, "required": ["KindId", "NoteDate", "Title"], "additionalProperties": false})),
+                "responses": {"200": {"description": "OK"}}}}
+        }
+    });
+    Spec::parse(&doc.to_string(), Path::new("fixture.json")).expect("fixture spec parses")
+}
+
+const KINDS: &str = "list_all_kaseya_bms_kinds_lookup";
+
+fn create_record(extra: &str) -> String {
+    let lookup = |operation: &str, resource: &str| {
+        format!(
+            "[[record]]\noperation = \"{operation}\"\nresource = \"{resource}\"\ntitle = \"T\"\ntags = [\"lookups\"]\ndescription = \"D\"\n"
+        )
+    };
+    format!(
+        "{}{}[[record]]\noperation = \"POST /v2/things\"\nresource = \"thing\"\ntitle = \"T\"\ntags = [\"crm\"]\ndescription = \"D\"\n{extra}\n",
+        lookup("GET /v2/groups/lookup", "groups_lookup"),
+        lookup("GET /v2/groups/{groupId}/kinds/lookup", "kinds_lookup"),
+    )
+}
+
+fn create_tool(text: &str) -> ToolModel {
+    let catalogue = Catalogue::build(&lookup_and_create_spec(), &records(text)).expect("builds");
+    catalogue
+        .tools
+        .into_iter()
+        .find(|t| t.name == "create_a_kaseya_bms_thing")
+        .expect("the create tool")
+}
+
+#[test]
+fn omitted_arguments_are_neither_shown_nor_sent() {
+    let tool = create_tool(&create_record("[record.omit]\nid = \"Assigned by BMS.\""));
+    assert!(tool.args.iter().all(|a| a.name != "id"));
+    assert!(tool.input_schema["properties"].get("id").is_none());
+    let message = build_error(
+        &lookup_and_create_spec(),
+        &create_record("[record.omit]\ntitle = \"Not wanted.\""),
+    );
+    assert!(
+        message
+            .contains("field `omit`: `title` is required by the operation and cannot be omitted"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_defaulted_date_is_no_longer_required_and_says_so() {
+    let tool = create_tool(&create_record(
+        "[record.args]\nnote_date = \"When.\"\n[record.defaults]\nnote_date = \"now\"",
+    ));
+    let required = tool.input_schema["required"].as_array().expect("required");
+    assert!(!required.contains(&json!("note_date")));
+    assert_eq!(
+        tool.input_schema["properties"]["note_date"]["description"],
+        "When. Leave out for the current time (UTC)."
+    );
+    assert_eq!(tool.defaults.len(), 1);
+    let message = build_error(
+        &lookup_and_create_spec(),
+        &create_record("[record.defaults]\ntitle = \"now\""),
+    );
+    assert!(
+        message.contains("`title` is not a date-time argument, so it cannot default to now"),
+        "{message}"
+    );
+    let mut set = RecordSet::default();
+    let message = parse_file(
+        &create_record("[record.defaults]\nnote_date = \"yesterday\""),
+        Path::new("spec/docs/fixture.toml"),
+        &mut set,
+    )
+    .expect_err("an unknown default is refused")
+    .to_string();
+    assert!(
+        message.contains("`note_date = \"yesterday\"`: the server knows these defaults: now"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_default_flag_makes_a_required_id_optional_and_must_exist_on_the_items() {
+    let flagged = |flag: &str| {
+        create_record(&format!(
+            "[record.resolve]\nkind_id = {{ tool = \"{KINDS}\", args = {{ group_id = \"1\" }}, default_flag = \"{flag}\" }}"
+        ))
+    };
+    let tool = create_tool(&flagged("IsDefault"));
+    let resolver = &tool.resolvers[0];
+    assert_eq!(resolver.default_flag.as_deref(), Some("IsDefault"));
+    assert!(
+        resolver.required,
+        "BMS still needs the ID; the server supplies it"
+    );
+    let required = tool.input_schema["required"].as_array().expect("required");
+    assert!(!required.contains(&json!("kind_id")));
+    let described = tool.input_schema["properties"]["kind"]["description"]
+        .as_str()
+        .expect("described");
+    assert!(
+        described
+            .ends_with("Leave both out for the default: the lookup's entry with IsDefault true."),
+        "{described}"
+    );
+    let message = build_error(&lookup_and_create_spec(), &flagged("IsMain"));
+    assert!(
+        message.contains("items have no boolean `IsMain` to mark the default entry"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_lookup_argument_may_name_another_argument_one_level_deep() {
+    let kind = |group: &str| {
+        format!("kind_id = {{ tool = \"{KINDS}\", args = {{ group_id = \"{{{group}}}\" }} }}\n")
+    };
+    let tool = create_tool(&create_record(&format!(
+        "[record.resolve]\ngroup_id = \"list_all_kaseya_bms_groups_lookup\"\n{}",
+        kind("group_id")
+    )));
+    let keyed = tool
+        .resolvers
+        .iter()
+        .find(|r| r.id_arg == "kind_id")
+        .expect("kind resolver");
+    assert_eq!(
+        keyed.lookup_args,
+        [("group_id".to_owned(), "{group_id}".to_owned())]
+    );
+    // group_id's own lookup keyed by kind_id: two levels, refused.
+    let message = build_error(
+        &lookup_and_create_spec(),
+        &create_record(&format!(
+            "[record.resolve]\ngroup_id = {{ tool = \"{KINDS}\", args = {{ group_id = \"{{kind_id}}\" }} }}\n{}",
+            kind("group_id")
+        )),
+    );
+    assert!(
+        message
+            .contains("whose own lookup is keyed by another argument; only one level is resolved"),
+        "{message}"
+    );
+    let message = build_error(
+        &lookup_and_create_spec(),
+        &create_record(&format!("[record.resolve]\n{}", kind("nothing"))),
+    );
+    assert!(
+        message.contains("`{nothing}` names no argument of this tool"),
+        "{message}"
+    );
+}

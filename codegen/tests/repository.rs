@@ -34,6 +34,69 @@ fn the_seed_integrations_tool_names_exist() {
     );
 }
 
+/// The write tools the seed's workflows use: an agent that reads only their schemas must be
+/// able to fill every argument.
+const SEED_WRITE_TOOLS: &[&str] = &[
+    "create_a_kaseya_bms_servicedesk_ticket_note",
+    "create_a_kaseya_bms_assignticket",
+    "create_a_kaseya_bms_resolve",
+    "create_a_kaseya_bms_opportunity_note",
+    "create_a_kaseya_bms_servicedesk_ticket",
+];
+
+#[test]
+fn the_seed_write_tools_describe_every_argument_and_show_no_body_id() {
+    let (_, catalogue) = load_catalogue(&repo_root()).expect("catalogue builds");
+    for name in SEED_WRITE_TOOLS {
+        let tool = catalogue
+            .tools
+            .iter()
+            .find(|t| t.name == *name)
+            .unwrap_or_else(|| panic!("{name} is missing"));
+        let properties = tool.input_schema["properties"]
+            .as_object()
+            .expect("properties");
+        for (arg, schema) in properties {
+            let described = schema["description"]
+                .as_str()
+                .is_some_and(|d| !d.trim().is_empty());
+            assert!(described, "{name}: argument `{arg}` has no description");
+        }
+        assert!(
+            tool.args.iter().all(|a| a.wire != "Id"),
+            "{name} shows the body's `Id` beside its path ID"
+        );
+    }
+}
+
+#[test]
+fn the_seed_write_tools_need_no_numeric_id_without_a_name_or_default() {
+    let (_, catalogue) = load_catalogue(&repo_root()).expect("catalogue builds");
+    for name in SEED_WRITE_TOOLS {
+        let tool = catalogue
+            .tools
+            .iter()
+            .find(|t| t.name == *name)
+            .unwrap_or_else(|| panic!("{name} is missing"));
+        let required: Vec<&str> = tool.input_schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        for arg in required {
+            let schema = &tool.input_schema["properties"][arg];
+            let is_path = tool.args.iter().any(|a| {
+                a.name == arg && a.location == bms_mcp_codegen::catalogue::ArgLocation::Path
+            });
+            // The record object's own ID (ticket, opportunity) comes from the list the agent
+            // read it in; every other required ID is a code list value and must take a name.
+            assert!(
+                schema["type"] != "integer" || is_path,
+                "{name}: `{arg}` is a required ID with no name form or default"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_schema_is_valid_json_schema_without_refs_or_top_level_combinators() {
     let (_, catalogue) = load_catalogue(&repo_root()).expect("catalogue builds");

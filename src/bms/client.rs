@@ -192,12 +192,14 @@ impl BmsClient {
         let limits = ratelimit::parse_upstream(response.headers(), SystemTime::now());
         let endpoint = format!("{} {}", request.method.as_str(), request.endpoint);
         if status == 429 {
-            let tracked = self.budgets.exhaust(&endpoint, Instant::now());
+            let tracked = self
+                .budgets
+                .exhaust(&endpoint, Instant::now(), limits.wait_secs());
             return Err(UpstreamError::RateLimited(ratelimit::combine(
                 &limits, tracked, true,
             )));
         }
-        let tracked = self.budgets.record(&endpoint, Instant::now());
+        let tracked = self.budgets.record(&endpoint, Instant::now(), &limits);
         let rate_limit = ratelimit::combine(&limits, tracked, false);
         if (300..400).contains(&status) {
             return Err(UpstreamError::Redirect { status });
@@ -394,9 +396,9 @@ impl BmsClient {
         let status = response.status().as_u16();
         if status == 429 {
             let limits = ratelimit::parse_upstream(response.headers(), SystemTime::now());
-            let tracked = self
-                .budgets
-                .exhaust(&format!("POST {path}"), Instant::now());
+            let tracked =
+                self.budgets
+                    .exhaust(&format!("POST {path}"), Instant::now(), limits.wait_secs());
             return Err(UpstreamError::RateLimited(ratelimit::combine(
                 &limits, tracked, true,
             )));

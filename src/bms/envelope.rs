@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::quote::{MAX_PART_CHARS, MAX_SUB_ERROR_CHARS, MAX_SUB_ERRORS, quote};
+
 /// A parsed BMS answer body.
 #[derive(Debug, Clone)]
 pub struct Envelope {
@@ -30,16 +32,27 @@ pub struct BmsError {
 }
 
 impl BmsError {
-    /// One line for a person or a model: message, details and sub-errors.
+    /// One line for a person or a model: message, details and sub-errors, each capped and
+    /// with control characters escaped (`quote`), at most `MAX_SUB_ERRORS` sub-errors.
     pub fn summary(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
-        if let Some(message) = self.message.as_deref().filter(|m| !m.is_empty()) {
-            parts.push(message.to_owned());
+        for part in [&self.message, &self.details].into_iter().flatten() {
+            if !part.trim().is_empty() {
+                parts.push(quote(part, MAX_PART_CHARS));
+            }
         }
-        if let Some(details) = self.details.as_deref().filter(|d| !d.is_empty()) {
-            parts.push(details.to_owned());
+        parts.extend(
+            self.sub_errors
+                .iter()
+                .take(MAX_SUB_ERRORS)
+                .map(|sub| quote(sub, MAX_SUB_ERROR_CHARS)),
+        );
+        if self.sub_errors.len() > MAX_SUB_ERRORS {
+            parts.push(format!(
+                "and {} more sub-errors not shown",
+                self.sub_errors.len() - MAX_SUB_ERRORS
+            ));
         }
-        parts.extend(self.sub_errors.iter().cloned());
         if parts.is_empty() {
             "no message".to_owned()
         } else {
@@ -99,6 +112,15 @@ impl Envelope {
     }
 
     /// How many items a list result holds (0 when it is no array), without building them.
+    /// Whether the result is `null` or an empty array, read from its first bytes only.
+    pub fn result_is_empty(&self) -> bool {
+        let text = self.result.get().trim_start();
+        text == "null"
+            || text
+                .strip_prefix('[')
+                .is_some_and(|rest| rest.trim_start().starts_with(']'))
+    }
+
     pub fn result_len(&self) -> usize {
         serde_json::from_str::<Vec<&RawValue>>(self.result.get()).map_or(0, |items| items.len())
     }
@@ -202,6 +224,21 @@ mod tests {
         let error = e.error.expect("error parsed");
         assert_eq!(error.code, Some(42));
         assert_eq!(error.summary(), "Ticket is closed; x");
+    }
+
+    #[test]
+    fn a_hostile_error_is_quoted_capped_and_without_control_characters() {
+        let subs: Vec<String> = (0..5_000).map(|i| format!("\"sub {i}\"")).collect();
+        let body = format!(
+            r#"{{"success": false, "error": {{"message": "{}\r\nInjected\u001b[31m\u0000", "subErrors": [{}]}}}}"#,
+            "m".repeat(5_000_000),
+            subs.join(",")
+        );
+        let summary = read(&body, false).error.expect("error parsed").summary();
+        assert!(summary.len() < 4_000, "{} bytes", summary.len());
+        assert!(summary.contains("more characters not shown"));
+        assert!(summary.contains("sub 9; and 4990 more sub-errors not shown"));
+        assert!(!summary.chars().any(char::is_control), "{summary:?}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod auth;
 mod client;
 mod envelope;
 mod error;
+pub mod quote;
 pub mod ratelimit;
 mod reference;
 

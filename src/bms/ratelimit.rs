@@ -138,7 +138,9 @@ fn retry_after(value: &str, now: SystemTime) -> Option<u64> {
 
 /// Our own count of calls per endpoint in fixed windows, for upstreams that send no headers
 /// (live BMS documents none). Seeded with a configured budget, by default the lower figure
-/// Kaseya has published (500 per hour per endpoint).
+/// Kaseya has published (500 per hour per endpoint). Fresh answers correct it: a figure
+/// upstream sends replaces our count, and an answer that is not a 429 after one proves the
+/// refusal is over, so one 429 never reports "0 remaining" for the rest of an hour.
 #[derive(Debug)]
 pub struct EndpointBudgets {
     limit: u64,
@@ -148,12 +150,17 @@ pub struct EndpointBudgets {
 
 #[derive(Debug, Clone, Copy)]
 struct Window {
-    started: Instant,
+    resets_at: Instant,
     used: u64,
 }
 
 /// The default budget per endpoint and hour.
 pub const DEFAULT_BUDGET_PER_HOUR: u64 = 500;
+
+/// The longest wait reported to a client. BMS counts per hour, so no honest `Retry-After` or
+/// reset is longer; a hostile one (`Retry-After: 18446744073709551615`) would tell an agent to
+/// give up on the account for good.
+pub const MAX_REPORTED_WAIT_SECS: u64 = 3600;
 
 impl EndpointBudgets {
     pub fn new(limit: u64, window: Duration) -> Self {
@@ -164,15 +171,49 @@ impl EndpointBudgets {
         }
     }
 
-    /// Counts one call to `endpoint` and returns the budget left after it.
-    pub fn record(&self, endpoint: &str, now: Instant) -> RateLimitHeaders {
-        self.update(endpoint, now, |w| w.used = w.used.saturating_add(1))
+    /// Counts one call to `endpoint` that BMS answered (not with 429), and returns the budget
+    /// left after it. `upstream` is what that answer said about its limits.
+    pub fn record(
+        &self,
+        endpoint: &str,
+        now: Instant,
+        upstream: &UpstreamLimits,
+    ) -> RateLimitHeaders {
+        let (limit, window) = (self.limit, self.window);
+        self.update(endpoint, now, |w| {
+            if w.used >= limit {
+                // We counted the window spent (a 429, or our guess), yet BMS answered: its
+                // window has moved on. Count afresh from here.
+                *w = Window {
+                    resets_at: now + window,
+                    used: 0,
+                };
+            }
+            w.used = match upstream.remaining {
+                Some(remaining) => limit.saturating_sub(remaining),
+                None => w.used.saturating_add(1),
+            };
+            if let Some(reset) = upstream.reset_secs {
+                w.resets_at = now + Duration::from_secs(reset.min(MAX_REPORTED_WAIT_SECS));
+            }
+        })
     }
 
-    /// Upstream refused with 429: the window is spent, whatever we counted.
-    pub fn exhaust(&self, endpoint: &str, now: Instant) -> RateLimitHeaders {
+    /// Upstream refused with 429: the window is spent until `wait_secs` from now when upstream
+    /// said how long to wait (capped at `MAX_REPORTED_WAIT_SECS`), else until it ends.
+    pub fn exhaust(
+        &self,
+        endpoint: &str,
+        now: Instant,
+        wait_secs: Option<u64>,
+    ) -> RateLimitHeaders {
         let limit = self.limit;
-        self.update(endpoint, now, |w| w.used = w.used.max(limit))
+        self.update(endpoint, now, |w| {
+            w.used = w.used.max(limit);
+            if let Some(wait) = wait_secs {
+                w.resets_at = now + Duration::from_secs(wait.min(MAX_REPORTED_WAIT_SECS));
+            }
+        })
     }
 
     fn update(
@@ -185,28 +226,37 @@ impl EndpointBudgets {
             .windows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let window = windows.entry(endpoint.to_owned()).or_insert(Window {
-            started: now,
+        let fresh = Window {
+            resets_at: now + self.window,
             used: 0,
-        });
-        if now.duration_since(window.started) >= self.window {
-            *window = Window {
-                started: now,
-                used: 0,
-            };
+        };
+        let window = windows.entry(endpoint.to_owned()).or_insert(fresh);
+        if now >= window.resets_at {
+            *window = fresh;
         }
         change(window);
-        let elapsed = now.duration_since(window.started);
         RateLimitHeaders {
             limit: self.limit,
             remaining: self.limit.saturating_sub(window.used),
-            reset_secs: self.window.saturating_sub(elapsed).as_secs().max(1),
+            reset_secs: window
+                .resets_at
+                .saturating_duration_since(now)
+                .as_secs()
+                .max(1),
         }
     }
 }
 
+impl UpstreamLimits {
+    /// How long upstream asked us to wait: `Retry-After`, else its reset.
+    pub fn wait_secs(&self) -> Option<u64> {
+        self.retry_after_secs.or(self.reset_secs)
+    }
+}
+
 /// What the client is told after an answer: upstream's figures where it gave them, bounded by
-/// our tracker so the quota never looks more permissive than either says.
+/// our tracker so the quota never looks more permissive than either says, with waits capped at
+/// `MAX_REPORTED_WAIT_SECS` and `remaining` never above `limit`.
 pub fn combine(
     upstream: &UpstreamLimits,
     tracked: RateLimitHeaders,
@@ -234,6 +284,8 @@ pub fn combine(
             headers.reset_secs = headers.reset_secs.max(retry);
         }
     }
+    headers.reset_secs = headers.reset_secs.min(MAX_REPORTED_WAIT_SECS);
+    headers.remaining = headers.remaining.min(headers.limit);
     headers
 }
 
@@ -309,16 +361,17 @@ mod tests {
     fn the_budget_counts_down_and_resets_with_its_window() {
         let budgets = EndpointBudgets::new(3, Duration::from_secs(60));
         let start = Instant::now();
-        assert_eq!(budgets.record("GET /x", start).remaining, 2);
-        assert_eq!(budgets.record("GET /x", start).remaining, 1);
+        let none = UpstreamLimits::default();
+        assert_eq!(budgets.record("GET /x", start, &none).remaining, 2);
+        assert_eq!(budgets.record("GET /x", start, &none).remaining, 1);
         assert_eq!(
-            budgets.record("GET /y", start).remaining,
+            budgets.record("GET /y", start, &none).remaining,
             2,
             "endpoints count apart"
         );
         assert_eq!(
             budgets
-                .record("GET /x", start + Duration::from_secs(61))
+                .record("GET /x", start + Duration::from_secs(61), &none)
                 .remaining,
             2
         );
@@ -328,10 +381,50 @@ mod tests {
     fn a_refusal_spends_the_window() {
         let budgets = EndpointBudgets::new(500, Duration::from_secs(3600));
         let start = Instant::now();
-        budgets.record("GET /x", start);
-        let after = budgets.exhaust("GET /x", start + Duration::from_secs(600));
+        budgets.record("GET /x", start, &UpstreamLimits::default());
+        let after = budgets.exhaust("GET /x", start + Duration::from_secs(600), None);
         assert_eq!(after.remaining, 0);
         assert_eq!(after.reset_secs, 3000);
+    }
+
+    #[test]
+    fn an_answer_after_a_refusal_restores_the_budget() {
+        let budgets = EndpointBudgets::new(500, Duration::from_secs(3600));
+        let start = Instant::now();
+        let refused = budgets.exhaust("GET /x", start, Some(30));
+        assert_eq!((refused.remaining, refused.reset_secs), (0, 30));
+        let later = start + Duration::from_secs(31);
+        let answered = budgets.record("GET /x", later, &UpstreamLimits::default());
+        assert_eq!((answered.remaining, answered.reset_secs), (499, 3600));
+        let told = UpstreamLimits {
+            remaining: Some(42),
+            ..Default::default()
+        };
+        let synced = budgets.record("GET /x", later, &told);
+        assert_eq!(synced.remaining, 42, "upstream's fresh count replaces ours");
+    }
+
+    #[test]
+    fn a_hostile_wait_is_capped_and_remaining_never_exceeds_limit() {
+        let budgets = EndpointBudgets::new(500, Duration::from_secs(3600));
+        let upstream = parse_upstream(
+            &headers(&[
+                ("retry-after", "18446744073709551615"),
+                ("x-ratelimit-limit", "10"),
+                ("x-ratelimit-remaining", "99999"),
+            ]),
+            now(),
+        );
+        let tracked = budgets.exhaust("GET /x", Instant::now(), upstream.wait_secs());
+        assert_eq!(tracked.reset_secs, MAX_REPORTED_WAIT_SECS);
+        let told = combine(&upstream, tracked, true);
+        assert_eq!(told.reset_secs, MAX_REPORTED_WAIT_SECS);
+        let answered = combine(
+            &upstream,
+            budgets.record("GET /y", Instant::now(), &upstream),
+            false,
+        );
+        assert!(answered.remaining <= answered.limit, "{answered:?}");
     }
 
     #[test]

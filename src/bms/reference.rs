@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// One lookup item: its ID and its name.
+/// One lookup item: its ID, its name, and the names of its boolean fields that are true
+/// (lowercased: `isdefault`, `ismain`), which is how a tenant marks its default entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupItem {
     pub id: Value,
     pub name: String,
+    pub flags: Vec<String>,
 }
 
 /// How long lookup answers are reused unless configured otherwise.

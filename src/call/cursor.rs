@@ -55,6 +55,18 @@ impl CursorCodec {
         CursorCodec { key }
     }
 
+    /// The codec for one MCP server's cursors: its key is derived from this one and the
+    /// server's id, so a cursor issued through one MCP server (one tenant, one scope) is
+    /// refused by every other, even on the same tool.
+    pub fn for_server(&self, server_id: &str) -> CursorCodec {
+        let mut mac = self.mac();
+        mac.update(b"mcp server\0");
+        mac.update(server_id.as_bytes());
+        CursorCodec {
+            key: mac.finalize().into_bytes().into(),
+        }
+    }
+
     pub fn encode(&self, state: &CursorState) -> String {
         let payload = serde_json::to_vec(state).unwrap_or_default();
         let tag = self.tag(&payload);
@@ -116,6 +128,24 @@ mod tests {
             size: 25,
             args,
         }
+    }
+
+    #[test]
+    fn a_cursor_from_one_mcp_server_is_refused_by_another() {
+        let codec = CursorCodec::new([7; 32]);
+        let cursor = codec.for_server("server-a").encode(&state());
+        assert_eq!(
+            codec.for_server("server-a").decode(&cursor, "list_all_x"),
+            Ok(state())
+        );
+        assert_eq!(
+            codec.for_server("server-b").decode(&cursor, "list_all_x"),
+            Err(CursorError::Invalid)
+        );
+        assert_eq!(
+            codec.decode(&cursor, "list_all_x"),
+            Err(CursorError::Invalid)
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! One `tools/call`: arguments checked, paging cursor expanded, one BMS request, one result.
 
+mod bounds;
 mod cursor;
+mod defaults;
 mod fields;
 mod outcome;
 mod request;
@@ -61,7 +63,8 @@ pub async fn call_tool(
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
-    let args = without_nulls(tool, args);
+    let mut args = without_nulls(tool, args);
+    defaults::fill(tool, &mut args);
     let args = match tool.def.paging {
         Some(paging) => match with_paging(tool, paging, args, cursors) {
             Ok(args) => args,
@@ -208,7 +211,9 @@ fn next_cursor(
     answer: &crate::bms::BmsAnswer,
     cursors: &CursorCodec,
 ) -> Option<String> {
-    if !answer.envelope.success {
+    // An empty page ends paging whatever the total says: a cursor for it would only lead to
+    // more empty pages, each one upstream call.
+    if !answer.envelope.success || answer.envelope.result_is_empty() {
         return None;
     }
     let number = arg_name_for(tool, paging.page_number);

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::bms::{BmsAnswer, RateLimitHeaders, UpstreamError};
 use crate::catalogue::{ResultShape, Tool};
 
+use super::bounds;
 use super::request::ArgProblem;
 
 /// A finished tool call, ready to serialise as `CallToolResult`.
@@ -136,6 +137,13 @@ pub fn from_answer(
     }
     let total_records = envelope.total_records;
     let raw = envelope.result.get();
+    if bounds::nests_deeper_than(raw, bounds::MAX_RESULT_DEPTH) {
+        return ToolOutcome::error(format!(
+            "{} reached BMS, but BMS's answer nests more than {} levels deep, which no BMS record does and many clients cannot parse, so it was not forwarded. If this was a write, check its effect with a read tool before repeating it.",
+            tool.name(),
+            bounds::MAX_RESULT_DEPTH
+        ));
+    }
     let text = match (tool.def.result, first_byte(raw)) {
         (ResultShape::Object, b'{') => raw.to_owned(),
         (ResultShape::Object, b'n') => "{}".to_owned(),
@@ -173,10 +181,13 @@ pub fn from_answer(
             wrapped
         }
     };
-    // BMS's text is passed on as it came; only a list too large for a model's context is
-    // built into values, to be cut at an item boundary.
-    if text.len() > super::fields::MAX_ANSWER_BYTES && tool.def.result == ResultShape::List {
-        return from_value(envelope.result_value(), total_records, next_cursor, fields);
+    // BMS's text is passed on as it came; only an answer too large for a model's context is
+    // built into values, to be cut: a list at an item boundary, anything else by `bounds`.
+    if text.len() > super::fields::MAX_ANSWER_BYTES {
+        if tool.def.result == ResultShape::List {
+            return from_value(envelope.result_value(), total_records, next_cursor, fields);
+        }
+        return fit_oversized(&text);
     }
     ToolOutcome {
         text,
@@ -184,6 +195,20 @@ pub fn from_answer(
         is_error: false,
         error_details: None,
     }
+}
+
+/// An object (or wrapped scalar) answer cut to fit a model's context, marked `truncated` with
+/// a note of what was cut.
+fn fit_oversized(text: &str) -> ToolOutcome {
+    let Ok(mut object) = serde_json::from_str::<Map<String, Value>>(text) else {
+        return ToolOutcome::error("BMS's answer could not be read back as an object");
+    };
+    let budget = super::fields::MAX_ANSWER_BYTES - 1_000;
+    if let Some(note) = bounds::fit_object(&mut object, budget) {
+        object.insert("truncated".into(), true.into());
+        object.insert("truncation_note".into(), note.into());
+    }
+    ToolOutcome::structured(&Value::Object(object))
 }
 
 /// The first byte of a JSON text that is not whitespace.

@@ -93,6 +93,7 @@ pub fn build(tool: &Tool, args: &Map<String, Value>) -> Result<UpstreamRequest, 
             ArgLocation::WholeBody => whole_body = Some(value.clone()),
         }
     }
+    check_request_target(&path, &query, def.args)?;
     let body = match whole_body {
         Some(body) => Some(body),
         None if has_body => Some(Value::Object(body_fields)),
@@ -105,6 +106,58 @@ pub fn build(tool: &Tool, args: &Map<String, Value>) -> Result<UpstreamRequest, 
         query,
         body,
     })
+}
+
+/// The longest request target (path and query) sent to BMS: the request-line limit of
+/// ASP.NET Core's server (Kestrel), which answers longer ones with 414 or drops them.
+pub const MAX_REQUEST_TARGET_BYTES: usize = 8_192;
+
+/// Refuses, before anything is sent, a request whose path and encoded query would exceed
+/// `MAX_REQUEST_TARGET_BYTES`, naming the argument that takes most of it.
+fn check_request_target(
+    path: &str,
+    query: &[(&str, String)],
+    bindings: &[crate::catalogue::ArgBinding],
+) -> Result<(), ArgProblem> {
+    let pairs = query.iter().map(|(wire, value)| {
+        (
+            *wire,
+            form_encoded_len(wire) + 1 + form_encoded_len(value) + 1,
+        )
+    });
+    let length = path.len() + pairs.clone().map(|(_, len)| len).sum::<usize>();
+    if length <= MAX_REQUEST_TARGET_BYTES {
+        return Ok(());
+    }
+    let longest = pairs
+        .max_by_key(|(_, len)| *len)
+        .filter(|(_, len)| *len > path.len());
+    let arg = longest.and_then(|(wire, _)| bindings.iter().find(|b| b.wire == wire));
+    let limit = format!(
+        "the request to BMS would be {length} bytes long once URL-encoded, over the {MAX_REQUEST_TARGET_BYTES} bytes BMS accepts in a request line"
+    );
+    Err(match arg {
+        Some(binding) => ArgProblem {
+            path: format!("/{}", binding.name),
+            message: format!(
+                "is too long: {limit}. Shorten it: fewer values, or a narrower filter"
+            ),
+        },
+        None => ArgProblem {
+            path: String::new(),
+            message: format!("The path arguments are too long: {limit}"),
+        },
+    })
+}
+
+/// The length of `text` once `application/x-www-form-urlencoded`, as reqwest encodes queries.
+fn form_encoded_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' | b' ' => 1,
+            _ => 3,
+        })
+        .sum()
 }
 
 fn path_segment(tool: &Tool, wire: &str, args: &Map<String, Value>) -> Result<String, ArgProblem> {

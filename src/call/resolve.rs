@@ -1,6 +1,7 @@
 //! Names for IDs: an agent may say `"queue": "Security"` where BMS wants `queue_id`. The
 //! record names the lookup tool; the server calls it (or reuses its recent answer), matches the
-//! name, and answers with the closest names when none or several match.
+//! name, and answers with the closest names when none or several match. Where the record names
+//! a default flag (`IsDefault`), leaving out both forms means the tenant's default entry.
 
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ pub fn pair_problems(tool: &Tool, args: &Map<String, Value>) -> Vec<ArgProblem> 
         let (has_name, has_id) = (args.contains_key(r.name_arg), args.contains_key(r.id_arg));
         let message = match (has_name, has_id) {
             (true, true) => format!("give `{}` or `{}`, not both", r.id_arg, r.name_arg),
-            (false, false) if r.required => {
+            (false, false) if r.required && r.default_flag.is_none() => {
                 format!("is required: give the ID, or its name as `{}`", r.name_arg)
             }
             _ => continue,
@@ -56,6 +57,20 @@ pub enum ResolveError {
         candidates: String,
         id_arg: &'static str,
     },
+    #[error(
+        "no {what} is marked as the default (no entry with {flag} true); give `{id_arg}` or `{name_arg}`"
+    )]
+    NoDefault {
+        what: String,
+        flag: &'static str,
+        id_arg: &'static str,
+        name_arg: &'static str,
+    },
+    #[error("`{name_arg}` is looked up with `{needed}`: give `{needed}` (or its name) too")]
+    NeedsArgument {
+        name_arg: &'static str,
+        needed: &'static str,
+    },
     #[error("could not look up `{name_arg}` with {lookup}: {reason}")]
     Lookup {
         name_arg: &'static str,
@@ -64,28 +79,70 @@ pub enum ResolveError {
     },
 }
 
-/// Replaces every name argument in `args` by the ID it names. Run after validation and
-/// [`pair_problems`], so each pair holds at most one form and names are strings.
+/// Replaces every name argument in `args` by the ID it names, and fills in the default entry
+/// where neither form was given and the record names a default flag. Run after validation and
+/// [`pair_problems`], so each pair holds at most one form and names are strings. Plain lookups
+/// run first, so a lookup keyed by another argument (an account's locations, keyed by
+/// `{account_id}`) sees that argument already resolved; the generator allows one level only.
 pub async fn resolve_names(
     tool: &Tool,
     args: &mut Map<String, Value>,
     client: &BmsClient,
 ) -> Result<(), ResolveError> {
-    for resolver in tool.def.resolvers {
-        if let Some(Value::String(name)) = args.remove(resolver.name_arg) {
-            let id = resolve(resolver, &name, client).await?;
-            args.insert(resolver.id_arg.to_owned(), id);
-        }
+    let (plain, keyed): (Vec<&NameResolver>, Vec<&NameResolver>) =
+        tool.def.resolvers.iter().partition(|r| !is_keyed(r));
+    for resolver in plain.into_iter().chain(keyed) {
+        let id = match args.remove(resolver.name_arg) {
+            Some(Value::String(name)) => resolve(resolver, &name, args, client).await?,
+            _ => match resolver.default_flag {
+                Some(flag) if !args.contains_key(resolver.id_arg) => {
+                    default_entry(resolver, flag, args, client).await?
+                }
+                _ => continue,
+            },
+        };
+        args.insert(resolver.id_arg.to_owned(), id);
     }
     Ok(())
+}
+
+fn is_keyed(resolver: &NameResolver) -> bool {
+    resolver
+        .lookup_args
+        .iter()
+        .any(|(_, v)| v.starts_with('{') && v.ends_with('}'))
+}
+
+/// The ID of the one entry the tenant flags as its default.
+async fn default_entry(
+    resolver: &NameResolver,
+    flag: &'static str,
+    args: &Map<String, Value>,
+    client: &BmsClient,
+) -> Result<Value, ResolveError> {
+    let items = lookup_items(resolver, args, client).await?;
+    let wanted = flag.to_ascii_lowercase();
+    // Several flagged entries would be a tenant misconfiguration; the first is what BMS's own
+    // forms preselect, so it is the least surprising choice.
+    items
+        .iter()
+        .find(|i| i.flags.contains(&wanted))
+        .map(|i| i.id.clone())
+        .ok_or_else(|| ResolveError::NoDefault {
+            what: resolver.name_arg.replace('_', " "),
+            flag,
+            id_arg: resolver.id_arg,
+            name_arg: resolver.name_arg,
+        })
 }
 
 async fn resolve(
     resolver: &NameResolver,
     name: &str,
+    args: &Map<String, Value>,
     client: &BmsClient,
 ) -> Result<Value, ResolveError> {
-    let items = lookup_items(resolver, client).await?;
+    let items = lookup_items(resolver, args, client).await?;
     let wanted = normalise(name);
     let exact: Vec<&LookupItem> = items
         .iter()
@@ -116,9 +173,11 @@ async fn resolve(
 /// The lookup's items: from the account's reference cache, or from BMS.
 async fn lookup_items(
     resolver: &NameResolver,
+    call_args: &Map<String, Value>,
     client: &BmsClient,
 ) -> Result<Arc<Vec<LookupItem>>, ResolveError> {
-    let key = format!("{}{:?}", resolver.lookup, resolver.lookup_args);
+    let fixed = fixed_args(resolver, call_args)?;
+    let key = format!("{}{:?}", resolver.lookup, fixed);
     if let Some(items) = client.reference().get(&key) {
         return Ok(items);
     }
@@ -137,7 +196,7 @@ async fn lookup_items(
         1
     };
     for page in 1..=pages {
-        let args = lookup_args(lookup, resolver, page);
+        let args = lookup_args(lookup, &fixed, page);
         let request = build(lookup, &args).map_err(|p| failed(p.to_string()))?;
         let answer = client
             .call(&request)
@@ -169,12 +228,31 @@ async fn lookup_items(
     Ok(items)
 }
 
-fn lookup_args(lookup: &Tool, resolver: &NameResolver, page: u64) -> Map<String, Value> {
-    let mut args: Map<String, Value> = resolver
-        .lookup_args
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
-        .collect();
+/// The lookup's arguments: literal values as written, and `{arg}` replaced by the call's own
+/// (already resolved) value of `arg`.
+fn fixed_args(
+    resolver: &NameResolver,
+    call_args: &Map<String, Value>,
+) -> Result<Map<String, Value>, ResolveError> {
+    let mut fixed = Map::new();
+    for &(key, value) in resolver.lookup_args {
+        let value = match value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+            Some(arg) => call_args
+                .get(arg)
+                .cloned()
+                .ok_or(ResolveError::NeedsArgument {
+                    name_arg: resolver.name_arg,
+                    needed: arg,
+                })?,
+            None => Value::String(value.to_owned()),
+        };
+        fixed.insert(key.to_owned(), value);
+    }
+    Ok(fixed)
+}
+
+fn lookup_args(lookup: &Tool, fixed: &Map<String, Value>, page: u64) -> Map<String, Value> {
+    let mut args = fixed.clone();
     if let Some(paging) = lookup.def.paging {
         let name_of = |wire: &str| {
             lookup
@@ -204,6 +282,11 @@ fn item_of(row: &Value) -> Option<LookupItem> {
     Some(LookupItem {
         id: field("id")?.clone(),
         name: field("name")?.as_str()?.to_owned(),
+        flags: object
+            .iter()
+            .filter(|(_, v)| **v == Value::Bool(true))
+            .map(|(k, _)| k.to_ascii_lowercase())
+            .collect(),
     })
 }
 
@@ -254,6 +337,7 @@ mod tests {
             .map(|(i, n)| LookupItem {
                 id: json!(101 + i),
                 name: (*n).to_owned(),
+                flags: Vec::new(),
             })
             .collect()
     }
@@ -270,5 +354,40 @@ mod tests {
             "; did you mean \"Security\" (id 103)?"
         );
         assert!(suggestions(&items(), "zzz").starts_with("; the names are: \"Triage\" (id 101)"));
+    }
+
+    const LOCATIONS: NameResolver = NameResolver {
+        id_arg: "location_id",
+        name_arg: "location",
+        lookup: "list_all_kaseya_bms_account_locations_lookup",
+        lookup_args: &[("account_id", "{account_id}"), ("kind", "site")],
+        required: true,
+        default_flag: Some("IsMain"),
+    };
+
+    #[test]
+    fn keyed_lookup_arguments_take_the_calls_value_and_say_when_it_is_missing() {
+        let call = json!({"account_id": 7})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let fixed = fixed_args(&LOCATIONS, &call).expect("account_id given");
+        assert_eq!(
+            Value::Object(fixed),
+            json!({"account_id": 7, "kind": "site"})
+        );
+        let missing = fixed_args(&LOCATIONS, &Map::new()).expect_err("account_id missing");
+        assert_eq!(
+            missing.to_string(),
+            "`location` is looked up with `account_id`: give `account_id` (or its name) too"
+        );
+        assert!(is_keyed(&LOCATIONS));
+    }
+
+    #[test]
+    fn an_items_true_flags_are_kept_lowercased_for_the_default_entry() {
+        let row = json!({"Id": 3, "Name": "HQ", "IsMain": true, "IsActive": false});
+        let item = item_of(&row).expect("an item");
+        assert_eq!(item.flags, ["ismain"]);
     }
 }

@@ -23,6 +23,8 @@ pub struct ToolDef {
     pub annotations: ToolAnnotations,
     /// ID arguments that may also be given as names.
     pub resolvers: &'static [NameResolver],
+    /// Arguments the server fills in when the agent leaves them out.
+    pub defaults: &'static [ArgDefault],
     /// JSON Schema of the flat arguments, self-contained.
     pub input_schema: &'static str,
     /// JSON Schema of `structuredContent`, where the result has a known shape.
@@ -128,6 +130,23 @@ pub struct NameResolver {
     pub lookup: &'static str,
     /// Fixed arguments for the lookup.
     pub lookup_args: &'static [(&'static str, &'static str)],
-    /// Whether one of the two forms must be given.
+    /// Whether one of the two forms must be given (unless `default_flag` picks an entry).
     pub required: bool,
+    /// The lookup items' boolean field marking the tenant's default entry (`IsDefault`): when
+    /// neither form is given, the server uses that entry.
+    pub default_flag: Option<&'static str>,
+}
+
+/// An argument the server fills in when the agent leaves it out.
+#[derive(Debug, Clone, Copy)]
+pub struct ArgDefault {
+    pub arg: &'static str,
+    pub value: DefaultValue,
+}
+
+/// What a left-out argument becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// The current time, UTC, as an RFC 3339 date-time.
+    Now,
 }

@@ -19,8 +19,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use serde_json::{Value, json};
 
 pub use def::{
-    ArgBinding, ArgLocation, HttpMethod, MethodClass, NameResolver, Paging, ResultShape,
-    ToolAnnotations, ToolDef,
+    ArgBinding, ArgDefault, ArgLocation, DefaultValue, HttpMethod, MethodClass, NameResolver,
+    Paging, ResultShape, ToolAnnotations, ToolDef,
 };
 pub use filter::ToolFilter;
 pub use generated::SPEC_SHA256;

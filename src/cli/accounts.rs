@@ -95,7 +95,8 @@ pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
                 .await?;
             println!(
                 "Added integrated account {} ({}).",
-                account.id, account.name
+                account.id,
+                super::shown(&account.name)
             );
             println!(
                 "Give it an MCP server: bms-mcp mcp create --account {} --name NAME",
@@ -115,7 +116,11 @@ pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
                     };
                     println!(
                         "{}  {}  ({}, {}@{})",
-                        account.id, account.name, location, account.username, account.tenant
+                        account.id,
+                        super::shown(&account.name),
+                        location,
+                        super::shown(&account.username),
+                        super::shown(&account.tenant)
                     );
                 }
             }

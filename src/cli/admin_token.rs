@@ -29,8 +29,8 @@ pub async fn run(args: AdminTokenArgs) -> anyhow::Result<()> {
     let (store, _) = args.store.open().await?;
     match args.command {
         AdminTokenCommand::Create { name } => {
-            if name.trim().is_empty() {
-                anyhow::bail!("--name must not be empty");
+            if let Err(invalid) = crate::store::check_line("--name", &name, 200) {
+                anyhow::bail!("{invalid}");
             }
             let (admin, token) = store.create_admin_token(&name).await?;
             store
@@ -39,7 +39,8 @@ pub async fn run(args: AdminTokenArgs) -> anyhow::Result<()> {
             println!("Admin token: {token}");
             println!(
                 "id {} ({}). Shown only now: only its hash is stored. Send it as Authorization: Bearer <token>.",
-                admin.id, admin.name
+                admin.id,
+                super::shown(&admin.name)
             );
         }
         AdminTokenCommand::List => {
@@ -47,7 +48,7 @@ pub async fn run(args: AdminTokenArgs) -> anyhow::Result<()> {
                 println!(
                     "{}  {}  created {}",
                     admin.id,
-                    admin.name,
+                    super::shown(&admin.name),
                     rfc3339(admin.created_at)
                 );
             }

@@ -104,7 +104,8 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
                 println!("MCP URL: {url}");
                 println!(
                     "MCP server {} ({}). Shown only now: only the token's hash is stored.",
-                    server.id, server.name
+                    server.id,
+                    super::shown(&server.name)
                 );
             }
         }
@@ -122,7 +123,7 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
                     println!(
                         "{}  {}  account {}  methods [{}] tags [{}]  {expiry}",
                         server.id,
-                        server.name,
+                        super::shown(&server.name),
                         server.account_id,
                         server.config.methods.join(","),
                         server.config.tags.join(",")

@@ -129,6 +129,12 @@ pub(crate) fn init_tracing() {
 }
 
 /// Splits comma-separated flag values: `--tags crm,lookups` and `--tags crm --tags lookups`.
+/// A stored name as the CLI prints it: control characters escaped, so a name stored before
+/// names were checked (or edited in the database) cannot drive the terminal.
+pub(crate) fn shown(text: &str) -> String {
+    crate::bms::quote::quote(text, usize::MAX)
+}
+
 pub(crate) fn split_list(values: &[String]) -> Vec<String> {
     values
         .iter()

@@ -1,6 +1,5 @@
 //! `bms-mcp serve`: MCP over HTTP for every MCP server in the store, and the admin API.
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +13,7 @@ use crate::call::CursorCodec;
 use crate::config::{self, ConfigError};
 use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler, McpScope, ToolExposure};
 use crate::server::directory::Directory;
+use crate::server::listener::{self, ConnectionLimits};
 use crate::server::metrics::Metrics;
 use crate::server::upstreams::Upstreams;
 use crate::server::{AppState, DEFAULT_BODY_LIMIT, app};
@@ -43,6 +43,17 @@ pub struct ServeArgs {
     /// Largest request body in bytes; larger ones get 413.
     #[arg(long, env = "BMS_MCP_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Seconds a connection may take to send a request's headers; also how long an idle
+    /// keep-alive connection is kept.
+    #[arg(long, env = "BMS_MCP_HEADER_READ_TIMEOUT_SECONDS", default_value_t = ConnectionLimits::DEFAULT_HEADER_READ_TIMEOUT_SECS)]
+    header_read_timeout_seconds: u64,
+    /// Seconds a request body may stall, or a client may stop reading its answer, before the
+    /// connection is closed.
+    #[arg(long, env = "BMS_MCP_IDLE_TIMEOUT_SECONDS", default_value_t = ConnectionLimits::DEFAULT_IDLE_TIMEOUT_SECS)]
+    idle_timeout_seconds: u64,
+    /// Connections served at once; further ones wait in the listen backlog.
+    #[arg(long, env = "BMS_MCP_MAX_CONNECTIONS", default_value_t = ConnectionLimits::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
     /// Tools per tools/list page.
     #[arg(long, env = "BMS_MCP_LIST_PAGE_SIZE", default_value_t = DEFAULT_LIST_PAGE_SIZE)]
     list_page_size: usize,
@@ -97,12 +108,17 @@ pub(super) fn preflight(args: &ServeArgs) -> Result<Checked, ConfigError> {
             ));
         }
     }
-    if args.body_limit == 0 || args.list_page_size == 0 {
-        let key = if args.body_limit == 0 {
-            "body_limit"
-        } else {
-            "list_page_size"
-        };
+    let counts = [
+        ("body_limit", args.body_limit as u64),
+        ("list_page_size", args.list_page_size as u64),
+        (
+            "header_read_timeout_seconds",
+            args.header_read_timeout_seconds,
+        ),
+        ("idle_timeout_seconds", args.idle_timeout_seconds),
+        ("max_connections", args.max_connections as u64),
+    ];
+    if let Some((key, _)) = counts.iter().find(|(_, value)| *value == 0) {
         return Err(ConfigError::value(key, "must be at least 1"));
     }
     args.account.explicit()?;
@@ -245,7 +261,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
 
     let grace = Duration::from_secs(args.shutdown_grace_seconds);
-    serve_until_stopped(listener, app(state, guard, args.body_limit), grace).await?;
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
+        idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
+        max_connections: args.max_connections,
+    };
+    serve_until_stopped(listener, app(state, guard, args.body_limit), limits, grace).await;
     reaper.abort();
     retention.abort();
     // Bounded too: a request abandoned after the grace period may still hold a connection.
@@ -274,8 +295,9 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    limits: ConnectionLimits,
     grace: Duration,
-) -> anyhow::Result<()> {
+) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -284,18 +306,15 @@ async fn serve_until_stopped(
     let signalled = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
-    let serving = axum::serve(listener, router)
-        .with_graceful_shutdown(signalled(stopped.clone()))
-        .into_future();
+    let serving = listener::serve(listener, router, limits, signalled(stopped.clone()));
     let deadline = async {
         signalled(stopped).await;
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        served = serving => served.context("serving HTTP"),
+        () = serving => {}
         () = deadline => {
             tracing::warn!("requests still in flight after {grace:?}; exiting without them");
-            Ok(())
         }
     }
 }
@@ -428,7 +447,8 @@ async fn first_run_output(
         .await?;
     println!(
         "First run: created an admin token and the MCP server \"default\" for the integrated account \"{}\" ({}).",
-        account.name, account.id
+        super::shown(&account.name),
+        account.id
     );
     println!("Tools in scope: {tool_count}{offered}");
     println!("MCP URL: {public_url}/mcp/{token}");

@@ -1,8 +1,10 @@
-//! Console sessions. Signing in with an admin API token sets one cookie holding the token, a
-//! CSRF token and an expiry, sealed (XChaCha20-Poly1305, so signed and unreadable) with the
-//! store's data key under its own associated data: every replica sharing the store accepts
-//! it, and it survives restarts. Each request opens it and looks the admin token up again
-//! (cached like the admin API's bearer tokens), so revoking the token ends its sessions.
+//! Console sessions. Signing in with an admin API token records a session in the store and
+//! sets one cookie holding the session id, the token, a CSRF token and an expiry, sealed
+//! (XChaCha20-Poly1305, so signed and unreadable) with the store's data key under its own
+//! associated data: every replica sharing the store accepts it, and it survives restarts.
+//! Each request opens it, looks the admin token up again (cached like the admin API's bearer
+//! tokens) and checks the session is still recorded, so revoking the token ends its sessions
+//! and signing out ends that one, even for a copy of the cookie taken before.
 //!
 //! The cookie is `HttpOnly`, `SameSite=Strict`, scoped to `/admin`, and `Secure` when the
 //! public URL is https. Every POST carries the session's CSRF token in a form field
@@ -30,11 +32,22 @@ pub const CSRF_FIELD: &str = "csrf";
 /// How long a session lasts, in seconds, whatever happens in it.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 /// Binds sealed cookies to this use, so no other sealed value of the store opens as one.
-const SEAL_CONTEXT: &str = "admin console session v1";
+/// (v2: the cookie names a session recorded in the store; v1 cookies no longer open.)
+const SEAL_CONTEXT: &str = "admin console session v2";
 
 /// A signed-in admin: the admin token the session holds (looked up afresh) and its CSRF token.
 pub struct Session {
     pub admin: AdminToken,
+    pub csrf: String,
+    /// The id of the session's row in the store, which sign-out deletes.
+    pub id: String,
+}
+
+/// What a sealed session cookie holds.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Sealed {
+    pub session_id: String,
+    pub admin_token: String,
     pub csrf: String,
 }
 
@@ -53,22 +66,36 @@ pub fn new_csrf_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-/// The sealed cookie value for a session of `admin_token`.
-pub fn seal(store: &Store, admin_token: &str, csrf: &str, now: i64) -> String {
-    let expires = now + SESSION_SECONDS;
-    store
-        .secrets()
-        .seal(&format!("{expires}\n{csrf}\n{admin_token}"), SEAL_CONTEXT)
+/// A new random session id.
+pub fn new_session_id() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-/// The admin token and CSRF token of a sealed cookie that opens and has not expired.
-pub fn open(store: &Store, sealed: &str, now: i64) -> Option<(String, String)> {
+/// The sealed cookie value for a session; it expires `SESSION_SECONDS` after `now`.
+pub fn seal(store: &Store, session: &Sealed, now: i64) -> String {
+    let expires = now + SESSION_SECONDS;
+    store.secrets().seal(
+        &format!(
+            "{expires}\n{}\n{}\n{}",
+            session.csrf, session.session_id, session.admin_token
+        ),
+        SEAL_CONTEXT,
+    )
+}
+
+/// What a sealed cookie that opens and has not expired holds.
+pub fn open(store: &Store, sealed: &str, now: i64) -> Option<Sealed> {
     let plain = store.secrets().open(sealed, SEAL_CONTEXT).ok()?;
-    let mut lines = plain.splitn(3, '\n');
+    let mut lines = plain.splitn(4, '\n');
     let expires: i64 = lines.next()?.parse().ok()?;
     let csrf = lines.next()?.to_owned();
-    let token = lines.next()?.to_owned();
-    (now < expires).then_some((token, csrf))
+    let session_id = lines.next()?.to_owned();
+    let admin_token = lines.next()?.to_owned();
+    (now < expires).then_some(Sealed {
+        session_id,
+        admin_token,
+        csrf,
+    })
 }
 
 /// A cookie's value from the request's `Cookie` headers.
@@ -112,11 +139,21 @@ impl FromRequestParts<AppState> for Session {
     ) -> Result<Self, Self::Rejection> {
         let sealed = cookie(&parts.headers, SESSION_COOKIE).ok_or(ConsoleError::SignIn)?;
         let store = state.directory.store();
-        let (token, csrf) = open(store, sealed, unix_now()).ok_or(ConsoleError::SignIn)?;
-        match state.directory.admin_token(&token).await? {
-            Some(admin) => Ok(Session { admin, csrf }),
-            None => Err(ConsoleError::SignIn),
+        let opened = open(store, sealed, unix_now()).ok_or(ConsoleError::SignIn)?;
+        let Some(admin) = state.directory.admin_token(&opened.admin_token).await? else {
+            return Err(ConsoleError::SignIn);
+        };
+        if !store
+            .console_session_is_live(&opened.session_id, &admin.id)
+            .await?
+        {
+            return Err(ConsoleError::SignIn);
         }
+        Ok(Session {
+            admin,
+            csrf: opened.csrf,
+            id: opened.session_id,
+        })
     }
 }
 

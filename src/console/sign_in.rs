@@ -78,7 +78,16 @@ pub async fn submit(
         ));
     };
     let store = state.directory.store();
-    let sealed = session::seal(store, &token, &session::new_csrf_token(), unix_now());
+    let now = unix_now();
+    let opened = session::Sealed {
+        session_id: session::new_session_id(),
+        admin_token: token,
+        csrf: session::new_csrf_token(),
+    };
+    store
+        .create_console_session(&opened.session_id, &admin.id, now + SESSION_SECONDS)
+        .await?;
+    let sealed = session::seal(store, &opened, now);
     let secure = session::secure_cookies(&state);
     let actor = crate::store::Actor {
         id: Some(admin.id.clone()),
@@ -101,13 +110,26 @@ pub async fn submit(
         .into_response())
 }
 
-/// `POST /admin/sign-out`: forgets the cookie. (The admin token stays valid: revoke it with
+/// `POST /admin/sign-out`: ends the session in the store, so no copy of its cookie works any
+/// more, and deletes the cookie. (The admin token stays valid: revoke it with
 /// `bms-mcp admin-token revoke` to end every session made with it.)
-pub async fn sign_out(State(state): State<AppState>, _posted: Posted) -> Response {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, ConsoleError> {
+    let store = state.directory.store();
+    store.end_console_session(&posted.session.id).await?;
+    super::audit(
+        store,
+        &posted.session.actor(),
+        "admin_console.sign_out",
+        None,
+    )
+    .await;
     let cookie = session::set_cookie(SESSION_COOKIE, "", 0, session::secure_cookies(&state));
-    (
+    Ok((
         [(header::SET_COOKIE, cookie)],
         Redirect::to("/admin/sign-in"),
     )
-        .into_response()
+        .into_response())
 }

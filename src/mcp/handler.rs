@@ -471,7 +471,8 @@ impl Handler {
             .await
         {
             Ok(()) => {
-                call::call_tool(tool, arguments, &endpoint.client, &self.cursors)
+                let cursors = self.cursors.for_server(&endpoint.server_id);
+                call::call_tool(tool, arguments, &endpoint.client, &cursors)
                     .instrument(span.clone())
                     .await
             }

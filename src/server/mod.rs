@@ -2,6 +2,7 @@
 //! `/metrics`, the admin API).
 
 pub mod directory;
+pub mod listener;
 pub mod metrics;
 pub mod readiness;
 pub mod upstreams;
@@ -117,7 +118,7 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-/// The router. Layers, outermost first: the Host/Origin guard (nothing runs for a refused
+/// The router. Layers, outermost first: exactly one `Host` (every route), the Host/Origin guard (nothing runs for a refused
 /// request), then the body limit (413 before any parsing), for MCP and admin routes alike.
 /// `/healthz` and `/readyz` are added after the layers, outside the guard: load balancers
 /// probe them by IP address, and they tell nothing a DNS-rebinding page could use.
@@ -152,6 +153,7 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
         ))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", readyz)
+        .layer(axum::middleware::from_fn(guard::require_one_host))
 }
 
 async fn render_metrics(

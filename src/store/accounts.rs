@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Invalid, Store, StoreError, new_id, unix_now};
+use super::{Invalid, Store, StoreError, check_line, new_id, unix_now};
 
 /// Where an account's BMS API is: a named region, or a base URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +78,19 @@ pub fn check_location(location: &BmsLocation, regions: &[String]) -> Result<(), 
     }
 }
 
+/// The longest account field accepted.
+const MAX_FIELD_BYTES: usize = 1024;
+
+/// A secret: any characters, as BMS may accept them.
 fn required(field: &str, value: &str) -> Result<(), Invalid> {
     if value.trim().is_empty() {
         return Err(Invalid::new(field, "must not be empty"));
     }
-    if value.len() > 1024 {
-        return Err(Invalid::new(field, "is longer than 1024 bytes"));
+    if value.len() > MAX_FIELD_BYTES {
+        return Err(Invalid::new(
+            field,
+            format!("is longer than {MAX_FIELD_BYTES} bytes"),
+        ));
     }
     Ok(())
 }
@@ -106,11 +113,11 @@ fn check_totp(secret: &str) -> Result<(), Invalid> {
 impl NewAccount {
     /// Every field checked, naming the first one that is wrong.
     pub fn validate(&self, regions: &[String]) -> Result<(), Invalid> {
-        required("name", &self.name)?;
+        check_line("name", &self.name, MAX_FIELD_BYTES)?;
         check_location(&self.location, regions)?;
-        required("username", &self.username)?;
+        check_line("username", &self.username, MAX_FIELD_BYTES)?;
         required("password", &self.password)?;
-        required("tenant", &self.tenant)?;
+        check_line("tenant", &self.tenant, MAX_FIELD_BYTES)?;
         if let Some(secret) = &self.totp_secret {
             check_totp(secret)?;
         }
@@ -123,12 +130,14 @@ impl AccountChanges {
         for (field, value) in [
             ("name", &self.name),
             ("username", &self.username),
-            ("password", &self.password),
             ("tenant", &self.tenant),
         ] {
             if let Some(value) = value {
-                required(field, value)?;
+                check_line(field, value, MAX_FIELD_BYTES)?;
             }
+        }
+        if let Some(password) = &self.password {
+            required("password", password)?;
         }
         if let Some(location) = &self.location {
             check_location(location, regions)?;

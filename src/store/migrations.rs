@@ -8,11 +8,18 @@ use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 /// (version, description, SQL), in order. A shipped migration is never edited: add a new one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "management plane",
-    include_str!("../../migrations/0001_management_plane.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "management plane",
+        include_str!("../../migrations/0001_management_plane.sql"),
+    ),
+    (
+        2,
+        "console sessions",
+        include_str!("../../migrations/0002_console_sessions.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded;

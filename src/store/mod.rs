@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin_tokens;
 pub mod audit;
+mod console_sessions;
 pub mod crypto;
 mod migrations;
 pub mod servers;
@@ -70,6 +71,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot create the store file {path} readable by its owner only (0600): {source}")]
+    DataFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "unsupported database URL `{0}`: give a postgres:// URL, or none for the SQLite file under --data-dir"
     )]
@@ -111,6 +117,35 @@ impl Invalid {
     }
 }
 
+/// Checks one line of text a person gave (a name, a user, a tenant): not blank, at most
+/// `max_bytes`, and without control characters or bidirectional overrides. Listings print
+/// these as they are: an ESC would be obeyed by the terminal showing `accounts list`, and a
+/// line break would forge a row of it.
+pub fn check_line(field: &str, value: &str, max_bytes: usize) -> Result<(), Invalid> {
+    if value.trim().is_empty() {
+        return Err(Invalid::new(field, "must not be empty"));
+    }
+    if value.len() > max_bytes {
+        return Err(Invalid::new(
+            field,
+            format!("is longer than {max_bytes} bytes"),
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    {
+        return Err(Invalid::new(
+            field,
+            format!(
+                "contains the control character U+{:04X}; use printable characters only",
+                u32::from(c)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The store: a connection pool and the key secrets are sealed with. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -136,6 +171,7 @@ impl Store {
                 if let Some(dir) = path.parent() {
                     create_private_dir(dir)?;
                 }
+                make_private_file(path)?;
                 (sqlite_url(path), 4)
             }
             StoreLocation::Postgres(url) => (url.clone(), 8),
@@ -270,6 +306,40 @@ fn sqlite_url(path: &Path) -> String {
         "sqlite://{}?mode=rwc",
         utf8_percent_encode(&path.to_string_lossy(), PATH)
     )
+}
+
+/// Creates the SQLite file readable by its owner only (0600), or narrows an existing one and
+/// its journal files to that. SQLite gives the `-wal` and `-shm` files it creates the database
+/// file's mode, so they follow. The store holds token hashes and sealed secrets: nobody else
+/// on the machine should read them, as with `data.key`.
+fn make_private_file(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let failed = |source| StoreError::DataFile {
+            path: path.to_owned(),
+            source,
+        };
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(failed)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            match std::fs::metadata(&file) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                        .map_err(failed)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), StoreError> {

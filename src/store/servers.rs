@@ -112,12 +112,7 @@ pub fn check_name_and_expiry(
     now: i64,
 ) -> Result<(), Invalid> {
     if let Some(name) = name {
-        if name.trim().is_empty() {
-            return Err(Invalid::new("name", "must not be empty"));
-        }
-        if name.len() > 200 {
-            return Err(Invalid::new("name", "is longer than 200 bytes"));
-        }
+        super::check_line("name", name, 200)?;
     }
     if let Some(at) = expires_at
         && at <= now

@@ -84,6 +84,23 @@ fn strip_port(host: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request that has no `Host` or more than
+/// one. Applied to every route, probes included: a request whose target host is ambiguous is
+/// refused before any check reads the first of several.
+pub async fn require_one_host(request: Request, next: Next) -> Response {
+    let hosts = request.headers().get_all(header::HOST).iter().count();
+    let needs_host = request.version() >= axum::http::Version::HTTP_11;
+    match hosts {
+        0 if needs_host => (
+            StatusCode::BAD_REQUEST,
+            "an HTTP/1.1 request needs a Host header",
+        )
+            .into_response(),
+        0 | 1 => next.run(request).await,
+        _ => (StatusCode::BAD_REQUEST, "more than one Host header").into_response(),
+    }
+}
+
 /// axum middleware applying the guard.
 pub async fn enforce(
     State(guard): State<Arc<HostGuard>>,

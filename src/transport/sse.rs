@@ -104,7 +104,9 @@ pub async fn open(
         let _alive = &guard;
         Ok::<_, Infallible>(Event::default().event("message").data(message))
     });
-    let stream = futures_util::stream::once(async { Ok::<_, Infallible>(first) }).chain(messages);
+    let stream = futures_util::stream::once(async { Ok::<_, Infallible>(first) })
+        .chain(messages)
+        .take_until(super::revoked(state.clone(), token));
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()

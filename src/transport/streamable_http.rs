@@ -100,7 +100,8 @@ pub async fn post(
     let dispatched = tokio::select! {
         dispatched = &mut answering => dispatched,
         Some(question) = questions.recv() => {
-            return questions_then_result(question, questions, answering);
+            let revoked = super::revoked(state.clone(), token);
+            return questions_then_result(question, questions, answering, revoked);
         }
     };
     respond(&state, &endpoint, &accepts, dispatched)
@@ -138,12 +139,15 @@ fn respond(
 
 /// The event stream of a POST whose call asked the client something: that question, any
 /// later ones, then the result. The call runs inside the stream, not on a task of its own,
-/// so it still ends when the client hangs up. Its rate-limit figures cannot be headers any
-/// more (those were sent with the first event); a 429 result carries them in its content.
+/// so it still ends when the client hangs up, and when the URL is revoked while the user
+/// thinks (a yes then would reach BMS through a revoked URL). Its rate-limit figures cannot
+/// be headers any more (those were sent with the first event); a 429 result carries them in
+/// its content.
 fn questions_then_result(
     first: String,
     questions: mpsc::Receiver<String>,
     answering: impl std::future::Future<Output = Dispatched> + Send + 'static,
+    revoked: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Response {
     let event =
         |message: String| Ok::<_, Infallible>(Event::default().event("message").data(message));
@@ -154,13 +158,13 @@ fn questions_then_result(
     let result = futures_util::stream::once(answering)
         .filter_map(|dispatched| async move { dispatched.reply })
         .map(event);
-    Sse::new(futures_util::stream::select(asked, result))
+    Sse::new(futures_util::stream::select(asked, result).take_until(revoked))
         .keep_alive(KeepAlive::default())
         .into_response()
 }
 
 /// `GET /mcp/{token}`: an event stream for server-initiated messages. We send none, so it
-/// only carries keep-alive comments until the client closes it.
+/// only carries keep-alive comments until the client closes it or the URL is revoked.
 pub async fn get(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -182,7 +186,8 @@ pub async fn get(
     if let Err(response) = live_session(&state, &endpoint, &headers) {
         return response;
     }
-    let idle = futures_util::stream::pending::<Result<Event, Infallible>>();
+    let idle = futures_util::stream::pending::<Result<Event, Infallible>>()
+        .take_until(super::revoked(state.clone(), token));
     Sse::new(idle)
         .keep_alive(KeepAlive::default())
         .into_response()

@@ -14,6 +14,7 @@ use bms_mcp::call::CursorCodec;
 use bms_mcp::catalogue::ToolFilter;
 use bms_mcp::mcp::{Handler, ToolExposure};
 use bms_mcp::server::directory::Directory;
+use bms_mcp::server::listener::{self, ConnectionLimits};
 use bms_mcp::server::metrics::Metrics;
 use bms_mcp::server::upstreams::Upstreams;
 use bms_mcp::server::{AppState, app};
@@ -48,6 +49,7 @@ pub struct Options {
     pub exposure: ToolExposure,
     pub body_limit: usize,
     pub backend: backends::Backend,
+    pub limits: ConnectionLimits,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             exposure: ToolExposure::All,
             body_limit: 64 * 1024,
             backend: backends::Backend::Sqlite,
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -97,9 +100,12 @@ impl Harness {
             public_url: format!("http://{addr}").into(),
         };
         let router = app(state, HostGuard::new(&[], &[]), options.body_limit);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        tokio::spawn(listener::serve(
+            listener,
+            router,
+            options.limits,
+            std::future::pending(),
+        ));
         let mut harness = Harness {
             addr,
             token: String::new(),

@@ -93,8 +93,11 @@ async def test_a_bad_argument_is_named_and_nothing_is_sent(mcp_url, sandbox):
         missing = await client.call_tool("create_a_kaseya_bms_servicedesk_ticket_note", {"ticket_id": 50001})
         extra = await client.call_tool("list_all_kaseya_bms_queues_lookup", {"queue": "Security"})
     assert result.is_error and "ticket_id" in result.content[0].text and "integer" in result.content[0].text
-    for field in ["details", "is_internal", "note_date", "type_id"]:
+    # note_date and the note type have defaults (now, the tenant's default note type).
+    for field in ["details", "is_internal"]:
         assert field in missing.content[0].text, missing.content[0].text
+    for field in ["note_date", "type_id"]:
+        assert field not in missing.content[0].text, missing.content[0].text
     assert extra.is_error and "queue" in extra.content[0].text
     assert sandbox.requests() == [], "invalid calls never reach BMS"
 
