@@ -10,7 +10,6 @@ use super::ToolDef;
 /// The standard `tools/list` entry, as compact JSON text.
 pub fn standard_listing(def: &ToolDef) -> String {
     let text = |s: &str| Value::from(s).to_string();
-    let a = def.annotations;
     let mut out = String::with_capacity(
         def.input_schema.len()
             + def.output_schema.map_or(0, str::len)
@@ -30,18 +29,22 @@ pub fn standard_listing(def: &ToolDef) -> String {
         push_compact(&mut out, output);
     }
     out.push_str(",\"annotations\":");
-    out.push_str(
-        &json!({
-            "title": def.title,
-            "readOnlyHint": a.read_only,
-            "destructiveHint": a.destructive,
-            "idempotentHint": a.idempotent,
-            "openWorldHint": true,
-        })
-        .to_string(),
-    );
+    out.push_str(&annotations(def).to_string());
     out.push('}');
     out
+}
+
+/// A tool's MCP annotations: its title and the four hints. Every tool is open-world: it
+/// reaches a BMS tenant.
+pub fn annotations(def: &ToolDef) -> Value {
+    let a = def.annotations;
+    json!({
+        "title": def.title,
+        "readOnlyHint": a.read_only,
+        "destructiveHint": a.destructive,
+        "idempotentHint": a.idempotent,
+        "openWorldHint": true,
+    })
 }
 
 /// The same entry parsed into a map, for profiles that rewrite parts of it.

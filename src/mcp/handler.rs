@@ -419,6 +419,8 @@ impl Handler {
                     "name": profile.tool_name(tool.def),
                     "description": profile.text(tool.def.description),
                     "inputSchema": profile.adapt_schema(&tool.input_schema()),
+                    // In discovery the model sees no listing: the hints say what a call does.
+                    "annotations": crate::catalogue::annotations(tool.def),
                 })),
                 None => ToolOutcome::error(
                     "No tool by that name in this server's scope; find names with search_tools",
