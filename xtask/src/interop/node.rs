@@ -97,6 +97,9 @@ pub fn inspector_suites(
                 "--",
                 &binary,
                 "stdio",
+                // Lint the catalogue, not the three discovery tools stdio starts with.
+                "--tool-exposure",
+                "all",
                 "--client",
                 profile,
             ],
@@ -176,6 +179,9 @@ fn stdio_call(
         "--",
         binary,
         "stdio",
+        // Tools are called by name: list them all rather than through discovery.
+        "--tool-exposure",
+        "all",
     ];
     args.extend_from_slice(stdio_args);
     node.run("inspector", &args)
