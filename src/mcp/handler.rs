@@ -119,15 +119,6 @@ pub struct ClientContext {
 }
 
 impl ClientContext {
-    /// A client the server cannot ask anything, presented in `profile`.
-    pub fn unreachable(profile: ClientProfile) -> ClientContext {
-        ClientContext {
-            profile,
-            elicitation: false,
-            link: None,
-        }
-    }
-
     /// Whether a question can reach this client for a message of this era.
     fn reach(&self, modern: bool) -> Reach {
         match &self.link {
