@@ -13,7 +13,7 @@
 mod chart;
 pub mod crash;
 mod figures;
-mod http;
+pub(crate) mod http;
 mod load;
 mod processes;
 mod procfs;
