@@ -7,6 +7,7 @@ mod handler;
 pub mod jsonrpc;
 pub mod peer;
 pub mod protocol;
+mod search;
 
 pub use handler::{
     ClientContext, DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint, McpScope, Reply, ToolExposure,
