@@ -183,7 +183,7 @@ async fn invalid_json_is_a_parse_error_and_garbage_messages_are_invalid_requests
     assert_eq!(reply["error"]["code"], -32600);
     assert_eq!(reply["id"], 7);
     let reply: Value = h
-        .post_raw(r#"{"jsonrpc":"2.0","id":1,"method":"resources/list"}"#)
+        .post_raw(r#"{"jsonrpc":"2.0","id":1,"method":"sampling/createMessage"}"#)
         .await
         .json()
         .await

@@ -46,6 +46,16 @@ pub fn classify(request: &Value, headers: Option<&MirroredHeaders>) -> Result<Er
     let header_modern = headers
         .and_then(|h| h.protocol_version.as_deref())
         .is_some_and(protocol::is_modern);
+    if method == "initialize" && header_modern {
+        // 2026-07-28 has no handshake. A client that negotiates sends `initialize` without
+        // that header (the version goes in its params); one that sends it already speaks the
+        // modern revision, which answers a method it lacks with -32601 and 404.
+        return Err(RpcError::new(
+            code::METHOD_NOT_FOUND,
+            "Method not found: initialize is not a method of protocol version 2026-07-28; send each request with params._meta (see server/discover), or negotiate an earlier version without the MCP-Protocol-Version header",
+        )
+        .with_status(404));
+    }
     let modern = method != "initialize"
         && (body_version.is_some() || method == "server/discover" || header_modern);
     if !modern {
@@ -170,6 +180,19 @@ mod tests {
             Ok(Era::Legacy),
             "initialize always opens a legacy session"
         );
+    }
+
+    #[test]
+    fn initialize_under_the_modern_header_is_an_unknown_method() {
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2026-07-28"}});
+        let h = headers("2026-07-28", "initialize", None);
+        let error = classify(&init, Some(&h)).expect_err("refused");
+        assert_eq!(
+            (error.code, error.http_status),
+            (code::METHOD_NOT_FOUND, Some(404))
+        );
+        let earlier = headers("2025-11-25", "initialize", None);
+        assert_eq!(classify(&init, Some(&earlier)), Ok(Era::Legacy));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::era::{Era, SERVER_INFO_KEY};
 use super::jsonrpc::{self, Incoming, RpcError, code};
 use super::peer::{ClientLink, PendingRequests};
 use super::protocol;
+use super::{prompts, resources};
 use crate::bms::{BmsClient, RateLimitHeaders};
 use crate::call::{self, CallReport, CursorCodec, ToolOutcome};
 use crate::catalogue::{Catalogue, ClientChoice, ClientProfile, Tool, ToolFilter};
@@ -146,8 +147,10 @@ pub struct Handler {
     confirm_timeout: Duration,
 }
 
-/// How many tools one `tools/list` page holds by default.
-pub const DEFAULT_LIST_PAGE_SIZE: usize = 100;
+/// How many tools one `tools/list` page holds by default: more than the whole catalogue, so
+/// every scope is one page. Clients of the 1.x SDKs that open a session per call (LangChain's
+/// adapters) read only the first page, and could then neither find nor check a tool beyond it.
+pub const DEFAULT_LIST_PAGE_SIZE: usize = 1000;
 
 impl Handler {
     pub fn new(cursors: CursorCodec, list_page_size: usize, metrics: Arc<Metrics>) -> Handler {
@@ -218,13 +221,32 @@ impl Handler {
                     .as_ref()
                     .and_then(|p| p.get("protocolVersion"))
                     .and_then(Value::as_str);
-                let version = protocol::negotiate(requested);
-                reply.negotiated = Some(version);
-                Ok(protocol::initialize_result(version))
+                match requested {
+                    Some(requested) => {
+                        let version = protocol::negotiate(Some(requested));
+                        reply.negotiated = Some(version);
+                        Ok(protocol::initialize_result(version))
+                    }
+                    None => Err(RpcError::invalid_params(
+                        "initialize needs params.protocolVersion: the latest protocol version the client supports, e.g. \"2025-11-25\"",
+                    )),
+                }
             }
             // 2026-07-28 removed ping; discovery replaced the handshake.
             "ping" if !modern => Ok(json!({})),
             "server/discover" if modern => Ok(protocol::discover_result()),
+            "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
+            "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
+            "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
+            "resources/templates/list" => Ok(cacheable(resources::templates(), modern)),
+            "resources/read" => self
+                .read_resource(endpoint, params.as_ref(), &client, modern)
+                .await
+                .map(|read| cacheable(read, modern)),
+            "completion/complete" => {
+                self.complete(endpoint, params.as_ref(), &client, modern)
+                    .await
+            }
             "tools/list" => {
                 // Served from the listings serialised at start-up, joined as text.
                 match self.list_tools(endpoint, params.as_ref(), modern, client.profile) {
@@ -439,7 +461,7 @@ impl Handler {
         (Ok(outcome), None)
     }
 
-    async fn run(
+    pub(super) async fn run(
         &self,
         endpoint: &McpEndpoint,
         tool: &'static Tool,
@@ -545,6 +567,16 @@ fn modern_members() -> serde_json::Map<String, Value> {
         json!({ SERVER_INFO_KEY: protocol::server_info() }),
     );
     members
+}
+
+/// A list or read result with the caching hints a modern client may use (the answer depends
+/// on the URL, so `private`).
+fn cacheable(mut value: Value, modern: bool) -> Value {
+    if modern && let Some(object) = value.as_object_mut() {
+        object.insert("ttlMs".into(), protocol::LIST_TTL_MS.into());
+        object.insert("cacheScope".into(), "private".into());
+    }
+    value
 }
 
 /// A modern result: `resultType` and our identity in `_meta` (no result carries a `_meta`

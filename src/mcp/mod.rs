@@ -6,7 +6,9 @@ pub mod era;
 mod handler;
 pub mod jsonrpc;
 pub mod peer;
+mod prompts;
 pub mod protocol;
+mod resources;
 mod search;
 
 pub use handler::{

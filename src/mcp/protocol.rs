@@ -54,7 +54,7 @@ pub fn server_info() -> Value {
 pub fn discover_result() -> Value {
     json!({
         "supportedVersions": all_versions(),
-        "capabilities": {"tools": {}},
+        "capabilities": capabilities(),
         "instructions": INSTRUCTIONS,
         "ttlMs": LIST_TTL_MS,
         "cacheScope": "private",
@@ -64,13 +64,22 @@ pub fn discover_result() -> Value {
 /// How to work with this server, for the model (`instructions` in the initialize result).
 pub const INSTRUCTIONS: &str = "Tools for Kaseya BMS, the PSA of a managed service provider: service desk tickets, CRM accounts, contacts and opportunities, IT Glue documentation, QuickBooks sync and reference-data lookups. BMS wants numeric IDs where people use names: find IDs with the `..._lookup` tools first (queues, statuses, priorities, issue types, assignees, accounts). List tools answer one page; when an answer has `next_cursor`, pass it back unchanged as `cursor` to get the next page. Write tools change the live service desk, and some notify customers: say what you will change before you do it.";
 
+/// What we serve: tools, the workflows as prompts, the reference data as resources, and
+/// completions for prompt arguments. None of the lists changes while a server runs.
+pub fn capabilities() -> Value {
+    json!({
+        "tools": {"listChanged": false},
+        "prompts": {"listChanged": false},
+        "resources": {"listChanged": false, "subscribe": false},
+        "completions": {},
+    })
+}
+
 /// The `initialize` result for a negotiated version.
 pub fn initialize_result(version: &str) -> Value {
     json!({
         "protocolVersion": version,
-        "capabilities": {
-            "tools": {"listChanged": false},
-        },
+        "capabilities": capabilities(),
         "serverInfo": server_info(),
         "instructions": INSTRUCTIONS,
     })

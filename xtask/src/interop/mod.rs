@@ -54,6 +54,7 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     outcomes.extend(node::inspector_suites(&node, &binary, &server)?);
     outcomes.push(node::rate_limited_call(&node, &server)?);
     outcomes.push(node::mcp_remote_suite(&node, &server)?);
+    outcomes.extend(node::supergateway_suite(&node, &server)?);
     outcomes.push(node::conformance_suite(&node, &server)?);
     outcomes.push(console::browser_suite(root, &python, &binary, &server)?);
     drop(server);

