@@ -173,7 +173,7 @@ pub static LIST_ALL_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cata
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -181,7 +181,7 @@ pub static LIST_ALL_KASEYA_BMS_INVOICES: crate::catalogue::ToolDef = crate::cata
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1772,9 +1772,9 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     defaults: &[],
@@ -1827,7 +1827,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1835,7 +1835,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_LINE_ITEMS: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2096,9 +2096,9 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     defaults: &[],
@@ -2151,7 +2151,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2159,7 +2159,7 @@ pub static SEARCH_KASEYA_BMS_INVOICE_DISCOUNT_LINES: crate::catalogue::ToolDef =
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

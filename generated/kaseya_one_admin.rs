@@ -94,7 +94,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_MODULES: crate::catalogue::ToolDef = c
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1565,7 +1565,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_ACCESS_GROUPS: crate::catalogue::ToolD
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1651,7 +1651,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_GROUP_MAPPINGS: crate::catalogue::Tool
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2121,9 +2121,9 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     defaults: &[],
@@ -2164,7 +2164,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2172,7 +2172,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_USERS: crate::catalogue::ToolDef = crate
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2369,7 +2369,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2377,7 +2377,7 @@ pub static LIST_ALL_KASEYA_BMS_KASEYA_ONE_PRODUCT_ORGS: crate::catalogue::ToolDe
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -2530,9 +2530,9 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     defaults: &[],
@@ -2592,7 +2592,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2600,7 +2600,7 @@ pub static SEARCH_KASEYA_BMS_KASEYA_ONE_ORG_MAPPINGS: crate::catalogue::ToolDef 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

@@ -54,7 +54,7 @@ pub static LIST_ALL_KASEYA_BMS_RMM_INTEGRATIONS: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -865,7 +865,7 @@ pub static RESOLVE_KASEYA_BMS_RMM_ALERT_TICKETS: crate::catalogue::ToolDef = cra
     result: crate::catalogue::ResultShape::Object,
     annotations: crate::catalogue::ToolAnnotations {
         read_only: false,
-        destructive: false,
+        destructive: true,
         idempotent: false,
     },
     resolvers: &[],
@@ -2269,7 +2269,7 @@ pub static LIST_ALL_KASEYA_BMS_RMM_MAPPINGS: crate::catalogue::ToolDef = crate::
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     }
   },
   "required": [
@@ -2705,7 +2705,7 @@ pub static LIST_ALL_KASEYA_BMS_VSA_AGENT_TICKETS: crate::catalogue::ToolDef = cr
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -2713,7 +2713,7 @@ pub static LIST_ALL_KASEYA_BMS_VSA_AGENT_TICKETS: crate::catalogue::ToolDef = cr
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [
@@ -3487,7 +3487,7 @@ pub static LIST_ALL_KASEYA_BMS_AGENT_PROCEDURES: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [

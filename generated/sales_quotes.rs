@@ -133,7 +133,7 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -141,7 +141,7 @@ pub static LIST_ALL_KASEYA_BMS_QUOTES: crate::catalogue::ToolDef = crate::catalo
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1500,7 +1500,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1508,7 +1508,7 @@ pub static LIST_ALL_KASEYA_BMS_PRODUCT_QUOTES: crate::catalogue::ToolDef = crate
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1790,9 +1790,9 @@ pub static SEARCH_KASEYA_BMS_ETILIZE_PRODUCTS: crate::catalogue::ToolDef = crate
     }),
     result: crate::catalogue::ResultShape::Object,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     defaults: &[],
@@ -1873,7 +1873,7 @@ pub static SEARCH_KASEYA_BMS_ETILIZE_PRODUCTS: crate::catalogue::ToolDef = crate
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     }
   },
   "additionalProperties": false
@@ -2471,7 +2471,7 @@ pub static LIST_ALL_KASEYA_BMS_ETILIZE_DISTRIBUTOR_PRICES: crate::catalogue::Too
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -2599,7 +2599,7 @@ pub static LIST_ALL_KASEYA_BMS_DISTRIBUTOR_INTEGRATION_STATUSES: crate::catalogu
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

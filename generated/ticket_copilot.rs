@@ -513,7 +513,7 @@ pub static LIST_ALL_KASEYA_BMS_COPILOT_SETTINGS: crate::catalogue::ToolDef = cra
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false

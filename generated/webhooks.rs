@@ -62,9 +62,9 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     defaults: &[],
@@ -112,7 +112,7 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -120,7 +120,7 @@ pub static SEARCH_KASEYA_BMS_WEBHOOKS: crate::catalogue::ToolDef = crate::catalo
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "additionalProperties": false
@@ -1051,9 +1051,9 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
     }),
     result: crate::catalogue::ResultShape::List,
     annotations: crate::catalogue::ToolAnnotations {
-        read_only: false,
+        read_only: true,
         destructive: false,
-        idempotent: false,
+        idempotent: true,
     },
     resolvers: &[],
     defaults: &[],
@@ -1126,7 +1126,7 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
     },
     "cursor": {
       "type": "string",
-      "description": "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given."
+      "description": "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored)."
     },
     "fields": {
       "type": "array",
@@ -1134,7 +1134,7 @@ pub static SEARCH_KASEYA_BMS_WEBHOOK_DELIVERY_LOGS: crate::catalogue::ToolDef = 
         "type": "string"
       },
       "uniqueItems": true,
-      "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones."
+      "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"]."
     }
   },
   "required": [

@@ -60,6 +60,8 @@ pub enum Kind {
     /// An array of strings (or one string of comma-separated items).
     List,
     Choice(&'static [&'static str]),
+    /// `true` or `false` (a TOML boolean).
+    Bool,
 }
 
 const fn key(
@@ -137,10 +139,12 @@ pub static KEYS: &[Key] = &[
         "First run's MCP server: method classes (`read`, `write`, `custom`) or verbs"),
     key("tags", "BMS_MCP_TAGS", true, KeyDefault::Unset("all"), Kind::List,
         "First run's MCP server: tags (`servicedesk`, `crm`, ...)"),
-    key("tool_exposure", "BMS_MCP_TOOL_EXPOSURE", true, KeyDefault::Value("all"), Kind::Choice(&["all", "discovery"]),
-        "First run's MCP server: `all` tools listed, or `discovery` (three meta-tools)"),
+    key("tool_exposure", "BMS_MCP_TOOL_EXPOSURE", true, KeyDefault::Value("discovery"), Kind::Choice(&["all", "discovery"]),
+        "First run's MCP server: `discovery` (three meta-tools, small enough for any model's context) or `all` tools in scope listed"),
     key("client", "BMS_MCP_CLIENT", true, KeyDefault::Value("auto"), Kind::Choice(&ClientChoice::VALUES),
         "First run's MCP server: client profile (`auto` picks one from the client's name; see README)"),
+    key("confirm_writes", "BMS_MCP_CONFIRM_WRITES", true, KeyDefault::Unset("`false`"), Kind::Bool,
+        "First run's MCP server: ask the user (MCP elicitation) before calls that change or notify; refused when the client cannot be asked"),
 ];
 
 /// A key by its file name.
@@ -316,6 +320,11 @@ fn file_value(key: &Key, value: &toml::Value) -> Result<String, String> {
             .collect::<Option<Vec<_>>>()
             .map(|items| items.join(","))
             .ok_or_else(|| "must be an array of strings, e.g. [\"a\", \"b\"]".to_owned()),
+        (Kind::Bool, Value::Boolean(b)) => Ok(b.to_string()),
+        (Kind::Bool, other) => Err(format!(
+            "must be true or false without quotes, not {}",
+            other.type_str()
+        )),
         (_, Value::String(text)) => check_text(key, text).map(|()| text.clone()),
         (_, other) => Err(format!("must be a string, not {}", other.type_str())),
     }

@@ -609,3 +609,42 @@ async fn invalid_requests_are_refused_naming_the_field_never_with_a_500() {
         "nothing was created"
     );
 }
+
+#[tokio::test]
+async fn confirm_writes_is_set_and_cleared_through_config() {
+    let h = Harness::start().await;
+    let admin = h.admin_token().await;
+    let created = create_server(
+        &h,
+        &admin,
+        &h.account_id,
+        json!({"name": "careful", "config": {"confirm_writes": true}}),
+    )
+    .await;
+    assert_eq!(created["config"]["confirm_writes"], true, "{created}");
+    let url = created["url"].as_str().expect("url");
+    let id = created["id"].as_str().expect("id");
+    let note = json!({"name": "create_a_kaseya_bms_servicedesk_ticket_note", "arguments": {
+        "ticket_id": 50001, "details": "Hello.", "is_internal": false, "type_id": 601,
+        "note_date": "2026-11-26T10:00:00Z"}});
+    let (_, refused) = h.mcp_at(url, None, "tools/call", note.clone()).await;
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    assert!(
+        refused["result"]["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("was not called")),
+        "{refused}"
+    );
+    let (status, _, patched) = h
+        .admin(
+            Method::PATCH,
+            &format!("/integrated-account/{}/mcp/{id}", h.account_id),
+            Some(&admin),
+            Some(json!({"config": {"confirm_writes": false}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["config"]["confirm_writes"], false);
+    let (_, sent) = h.mcp_at(url, None, "tools/call", note).await;
+    assert_eq!(sent["result"]["isError"], false, "{sent}");
+}

@@ -43,11 +43,25 @@ async fn first_run_then_restart(database_url: Option<&str>) {
     );
     let (status, _) = rpc(&mcp_url, None, "initialize", json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})).await;
     assert_eq!(status, 200);
+    // The first run's server is in discovery mode: three meta-tools a model can hold, and
+    // every tool behind them.
+    let (_, listed) = rpc(&mcp_url, None, "tools/list", json!({})).await;
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["search_tools", "get_tool_schema", "call_tool"],
+        "{listed}"
+    );
     let (_, called) = rpc(
         &mcp_url,
         None,
         "tools/call",
-        json!({"name": "list_all_kaseya_bms_crm_accounts", "arguments": {}}),
+        json!({"name": "call_tool", "arguments": {"name": "list_all_kaseya_bms_crm_accounts", "arguments": {}}}),
     )
     .await;
     assert_eq!(called["result"]["isError"], false, "{called}");
@@ -85,7 +99,7 @@ async fn first_run_then_restart(database_url: Option<&str>) {
         &restarted,
         None,
         "tools/call",
-        json!({"name": "list_all_kaseya_bms_crm_accounts", "arguments": {}}),
+        json!({"name": "call_tool", "arguments": {"name": "list_all_kaseya_bms_crm_accounts", "arguments": {}}}),
     )
     .await;
     assert_eq!(called["result"]["isError"], false, "{called}");

@@ -395,3 +395,51 @@ async fn the_last_tool_call_shows_as_last_used() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_create_form_starts_in_discovery_and_stores_confirm_writes() {
+    let harness = Harness::start().await;
+    let (visitor, _) = signed_in(&harness).await;
+    let form = visitor
+        .get(&format!(
+            "/admin/accounts/{}/servers/new",
+            harness.account_id
+        ))
+        .await;
+    assert_eq!(form.status, 200);
+    let discovery = form
+        .body
+        .split("<input")
+        .find(|input| input.contains("id=\"tool_exposure-discovery\""))
+        .expect("a discovery radio");
+    assert!(discovery.contains("checked"), "{discovery}");
+    assert!(form.body.contains("name=\"confirm_writes\""));
+
+    let path = format!("/admin/accounts/{}/servers", harness.account_id);
+    let created = visitor
+        .post(
+            &path,
+            &[
+                ("name", "careful"),
+                ("tool_exposure", "discovery"),
+                ("confirm_writes", "true"),
+                ("expires_at", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let (_, listed) = harness
+        .mcp_at(&mcp_url_in(&created.body), None, "tools/list", json!({}))
+        .await;
+    assert_eq!(listed["result"]["tools"].as_array().map(Vec::len), Some(3));
+    let servers = harness
+        .store
+        .mcp_servers(Some(&harness.account_id))
+        .await
+        .expect("store answers");
+    let careful = servers
+        .iter()
+        .find(|s| s.name == "careful")
+        .expect("stored");
+    assert!(careful.config.confirm_writes);
+}

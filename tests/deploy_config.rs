@@ -166,7 +166,7 @@ async fn serve_runs_with_the_files_values_under_the_environment() {
         &dir,
         "config.toml",
         &format!(
-            "listen = \"127.0.0.1:1\"\npublic_url = \"https://mcp.example.com/\"\nlist_page_size = 5\ndata_dir = {:?}\ntags = [\"lookups\"]\n",
+            "listen = \"127.0.0.1:1\"\npublic_url = \"https://mcp.example.com/\"\nlist_page_size = 5\ntool_exposure = \"all\"\ndata_dir = {:?}\ntags = [\"lookups\"]\n",
             dir.path().join("data").display().to_string()
         ),
     );

@@ -70,7 +70,8 @@ async fn serve_with_sandbox(
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
-        .args(["--shutdown-grace-seconds", &grace_seconds.to_string()]);
+        .args(["--shutdown-grace-seconds", &grace_seconds.to_string()])
+        .args(["--tool-exposure", "all"]);
     let mut serve = Serve::start(command).await;
     let url = serve.value_after("MCP URL: ").await;
     let sandbox = serve.value_after("BMS: built-in sandbox at ").await;

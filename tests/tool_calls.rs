@@ -182,6 +182,14 @@ async fn discovery_mode_offers_three_meta_tools_within_the_scope() {
         schema["structuredContent"]["inputSchema"]["required"],
         json!(["id", "note"])
     );
+    assert_eq!(
+        schema["structuredContent"]["annotations"]["readOnlyHint"], false,
+        "the hints travel with the schema in discovery: {schema}"
+    );
+    assert_eq!(
+        schema["structuredContent"]["annotations"]["openWorldHint"],
+        true
+    );
     let called = h.call("call_tool", json!({"name": "create_a_kaseya_bms_opportunity_note", "arguments": {"id": 80001, "note": "x"}})).await;
     assert_eq!(called["isError"], false, "{called}");
     let outside = h

@@ -299,3 +299,48 @@ async fn a_401_with_refresh_and_sign_in_refused_is_one_readable_error_not_a_retr
     );
     assert_eq!(sent.len(), 12, "nothing else: {sent:#?}");
 }
+
+#[tokio::test]
+async fn a_429_gives_the_model_the_delay_and_budget_as_structured_content() {
+    let h = Harness::start().await;
+    h.sandbox_post(
+        "/_sandbox/faults",
+        json!({"rate_limit": "2/hour", "rate_limit_headers": "retry-after"}),
+    )
+    .await;
+    for _ in 0..2 {
+        let result = h.call("list_all_kaseya_bms_queues_lookup", json!({})).await;
+        assert_eq!(result["isError"], false, "{result}");
+    }
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "list_all_kaseya_bms_queues_lookup", "arguments": {}}});
+    let response = h.post_raw(body.to_string()).await;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("header {name}"))
+    };
+    let (limit, remaining, reset) = (
+        header("ratelimit-limit"),
+        header("ratelimit-remaining"),
+        header("ratelimit-reset"),
+    );
+    let reply: Value = response.json().await.expect("JSON reply");
+    let result = &reply["result"];
+    assert_eq!(result["isError"], true, "{result}");
+    let details = &result["structuredContent"];
+    assert_eq!(details["error"], "rate_limited", "{result}");
+    assert_eq!(details["retry_after_seconds"], reset);
+    assert_eq!(details["limit"], limit);
+    assert_eq!(details["remaining"], remaining);
+    assert_eq!(remaining, 0);
+    assert!(reset > 0 && limit > 0, "{details}");
+    let text = Harness::text(result);
+    assert!(
+        text.contains(&format!("Retry after {reset} seconds")),
+        "{text}"
+    );
+}

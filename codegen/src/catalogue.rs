@@ -15,7 +15,8 @@ use crate::spec::{Spec, SpecOperation, json_media_schema};
 
 /// The argument every paged list tool gains, and its description.
 pub const CURSOR_ARG: &str = "cursor";
-const CURSOR_DESCRIPTION: &str = "Opaque cursor from a previous answer's `next_cursor`. Pass it back unchanged to get the next page; it carries the filters and page size of the first call, so other arguments are ignored when it is given.";
+// Repeated on every paged list: kept short, it is part of every model's context.
+const CURSOR_DESCRIPTION: &str = "The previous answer's `next_cursor`, unchanged, for the next page; it keeps that call's filters and page size (other arguments are ignored).";
 
 /// Where an argument goes in the HTTP request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,8 @@ pub struct ToolModel {
     pub tags: Vec<String>,
     pub method: String,
     pub path: String,
+    /// The record's `destructive` hint, when it overrides the method's.
+    pub destructive: Option<bool>,
     /// The record file stem this tool came from (the generated module).
     pub group: String,
     pub args: Vec<ArgModel>,
@@ -441,6 +444,7 @@ fn build_tool(
         tags: record.tags.clone(),
         method: op.method.to_owned(),
         path: op.path.to_owned(),
+        destructive: record.destructive,
         group: record.group.clone(),
         args: args.args,
         paging,

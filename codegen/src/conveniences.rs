@@ -113,7 +113,8 @@ pub fn apply(record: &Record, tool: &mut ToolModel) -> Result<Vec<ResolverModel>
                 "type": "array",
                 "items": {"type": "string"},
                 "uniqueItems": true,
-                "description": "Keep only these properties of each item, to save context, e.g. [\"id\", \"name\"]. Names as in the answer's items; an unknown name is refused with the list of valid ones.",
+                // Repeated on every list tool: kept short, it is part of every model's context.
+                "description": "Only these properties of each item (names as in the answer's items), e.g. [\"id\", \"name\"].",
             }),
         );
     }

@@ -127,7 +127,7 @@ fn tool_static(tool: &ToolModel) -> TokenStream {
             ResultShape::Unknown => "Unknown",
         }
     );
-    let (read_only, destructive, idempotent) = annotations(&tool.method);
+    let (read_only, destructive, idempotent) = annotations(tool);
     let input_schema = raw_string(&pretty(&tool.input_schema));
     let output_schema = match &tool.output_schema {
         Some(schema) => {
@@ -163,9 +163,23 @@ fn tool_static(tool: &ToolModel) -> TokenStream {
     }
 }
 
-/// MCP annotation hints from the HTTP method: GET reads; POST only adds; PUT, PATCH and
-/// DELETE change or remove what exists; GET, PUT and DELETE can be repeated safely.
-fn annotations(method: &str) -> (bool, bool, bool) {
+/// MCP annotation hints (read-only, destructive, idempotent) from the HTTP method: GET reads;
+/// POST only adds; PUT, PATCH and DELETE change or remove what exists; GET, PUT and DELETE can
+/// be repeated safely. A POST of the read class (searches with a body) reads like a GET, and a
+/// record's `destructive` marks POSTs that change or end what exists (resolve, merge).
+fn annotations(tool: &ToolModel) -> (bool, bool, bool) {
+    if tool.class == "read" {
+        return (true, false, true);
+    }
+    let (read_only, destructive, idempotent) = method_annotations(&tool.method);
+    (
+        read_only,
+        tool.destructive.unwrap_or(destructive),
+        idempotent,
+    )
+}
+
+fn method_annotations(method: &str) -> (bool, bool, bool) {
     match method {
         "GET" => (true, false, true),
         "POST" => (false, false, false),

@@ -58,6 +58,7 @@ struct RawRecord {
     tags: Vec<String>,
     description: String,
     body_arg: Option<String>,
+    destructive: Option<bool>,
     #[serde(default)]
     args: IndexMap<String, String>,
     #[serde(default)]
@@ -104,6 +105,9 @@ pub struct Record {
     pub tags: Vec<String>,
     pub description: String,
     pub body_arg: Option<String>,
+    /// `destructive = true` marks a POST that changes or ends what exists (resolve, merge),
+    /// which the HTTP method alone would call additive.
+    pub destructive: Option<bool>,
     /// Argument name → description, in the order written.
     pub args: IndexMap<String, String>,
     /// ID arguments that also take a name, resolved through a lookup tool.
@@ -209,6 +213,7 @@ pub fn parse_file(text: &str, path: &Path, set: &mut RecordSet) -> Result<(), Ge
             tags: record.tags,
             description: record.description.trim().to_owned(),
             body_arg: record.body_arg,
+            destructive: record.destructive,
             args: record.args,
             resolve: record
                 .resolve
@@ -371,6 +376,32 @@ fn check_form(record: &Record) -> Result<(), GenError> {
             ),
         ));
     }
+    // The hint may only say more than the method: a read is never destructive and a DELETE
+    // always is.
+    match (record.method.as_str(), record.destructive) {
+        ("GET", Some(true)) => {
+            return Err(field_error(
+                at,
+                "destructive",
+                "a GET only reads; remove `destructive`",
+            ));
+        }
+        (_, Some(true)) if record.class.as_deref() == Some("read") => {
+            return Err(field_error(
+                at,
+                "destructive",
+                "a tool of the read class only reads; remove `destructive` or the class",
+            ));
+        }
+        ("DELETE", Some(false)) => {
+            return Err(field_error(
+                at,
+                "destructive",
+                "a DELETE removes data, so it is always destructive; remove `destructive`",
+            ));
+        }
+        _ => {}
+    }
     if record.title.trim().is_empty() {
         return Err(field_error(
             at,
@@ -527,6 +558,28 @@ reason = "Clear-text password."
             message.contains("line 14") && message.contains("field `reason`"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_destructive_hint_that_contradicts_the_method_is_refused() {
+        let text = GOOD.replace("title =", "destructive = true\ntitle =");
+        let message = parse(&text).expect_err("refused").to_string();
+        assert!(message.contains("a GET only reads"), "{message}");
+        let text = GOOD
+            .replace(
+                "\"GET /v2/servicedesk/tickets\"",
+                "\"DELETE /v2/servicedesk/tickets\"",
+            )
+            .replace("title =", "destructive = false\ntitle =");
+        let message = parse(&text).expect_err("refused").to_string();
+        assert!(message.contains("always destructive"), "{message}");
+        let text = GOOD
+            .replace(
+                "\"GET /v2/servicedesk/tickets\"",
+                "\"POST /v2/servicedesk/tickets\"",
+            )
+            .replace("title =", "destructive = true\ntitle =");
+        assert!(parse(&text).is_ok(), "a POST may say it is destructive");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub struct ConfigBody {
     require_api_token_auth: Option<bool>,
     tool_exposure: Option<ToolExposure>,
     client: Option<ClientChoice>,
+    confirm_writes: Option<bool>,
 }
 
 impl ConfigBody {
@@ -61,6 +62,9 @@ impl ConfigBody {
         }
         if let Some(client) = self.client {
             config.client = client;
+        }
+        if let Some(confirm) = self.confirm_writes {
+            config.confirm_writes = confirm;
         }
         config.validate()?;
         Ok(config)

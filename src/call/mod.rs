@@ -34,7 +34,8 @@ pub struct CallReport {
 }
 
 impl CallReport {
-    fn not_sent(outcome: ToolOutcome) -> CallReport {
+    /// A call answered without a BMS request.
+    pub fn not_sent(outcome: ToolOutcome) -> CallReport {
         CallReport {
             outcome,
             rate_limit: None,
@@ -123,6 +124,19 @@ pub async fn call_tool(
             }
         }
     }
+}
+
+/// Whether `arguments` would pass the checks `call_tool` makes before sending anything
+/// (object, schema, ID/name pairs), without resolving names or sending.
+pub fn arguments_valid(tool: &Tool, arguments: Option<&Value>) -> bool {
+    let args = match arguments {
+        None => Map::new(),
+        Some(Value::Object(args)) => args.clone(),
+        Some(_) => return false,
+    };
+    let args = without_nulls(tool, args);
+    let pairs_ok = resolve::pair_problems(tool, &args).is_empty();
+    pairs_ok && (tool.def.paging.is_some() || validate(tool, &Value::Object(args)).is_ok())
 }
 
 /// Drops `null` members: to BMS (ASP.NET) a null and an absent property are the same, and the

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::bms::{BmsAnswer, UpstreamError};
+use crate::bms::{BmsAnswer, RateLimitHeaders, UpstreamError};
 use crate::catalogue::{ResultShape, Tool};
 
 use super::bounds;
@@ -18,6 +18,9 @@ pub struct ToolOutcome {
     /// Whether `text` is a JSON object to send as `structuredContent` as well.
     pub structured: bool,
     pub is_error: bool,
+    /// `structuredContent` of an error whose text is prose for the model, such as a rate
+    /// limit's figures (JSON object text). Never set together with `structured`.
+    pub error_details: Option<String>,
 }
 
 impl ToolOutcome {
@@ -27,6 +30,7 @@ impl ToolOutcome {
             text: value.to_string(),
             structured: true,
             is_error: false,
+            error_details: None,
         }
     }
 
@@ -41,6 +45,9 @@ impl ToolOutcome {
         if self.structured {
             out.push_str(",\"structuredContent\":");
             out.push_str(&self.text);
+        } else if let Some(details) = &self.error_details {
+            out.push_str(",\"structuredContent\":");
+            out.push_str(details);
         }
         out.push_str(if self.is_error {
             ",\"isError\":true"
@@ -63,6 +70,7 @@ impl ToolOutcome {
             text: message.into(),
             structured: false,
             is_error: true,
+            error_details: None,
         }
     }
 
@@ -75,16 +83,35 @@ impl ToolOutcome {
         ))
     }
 
+    /// A failure to get an answer from BMS. A rate limit also carries its figures as
+    /// `structuredContent`, so a model (or the agent around it) can wait without parsing prose.
     pub fn upstream(error: &UpstreamError) -> ToolOutcome {
-        let mut text = format!("BMS call failed (status {}): {error}", error.status());
-        if let UpstreamError::RateLimited(limits) = error {
-            text = format!(
-                "BMS rate limit reached (HTTP 429) for this endpoint. Retry after {} seconds; the call was not retried. Limit {} per window, {} remaining.",
-                limits.reset_secs, limits.limit, limits.remaining
-            );
-        }
-        ToolOutcome::error(text)
+        let UpstreamError::RateLimited(limits) = error else {
+            return ToolOutcome::error(format!(
+                "BMS call failed (status {}): {error}",
+                error.status()
+            ));
+        };
+        let mut outcome = ToolOutcome::error(format!(
+            "BMS rate limit reached (HTTP 429) for this endpoint. Retry after {} seconds; the call was not retried. Limit {} per window, {} remaining.",
+            limits.reset_secs, limits.limit, limits.remaining
+        ));
+        outcome.error_details = Some(rate_limit_details(limits).to_string());
+        outcome
     }
+}
+
+/// The `structuredContent` of a 429. Its members are top-level and named so that they cannot
+/// clash with a BMS output schema: TypeScript clients (the MCP Inspector) check an error's
+/// structured content against the tool's `outputSchema` too, and those schemas require no
+/// member and allow extra ones (a test holds every output schema to accepting it).
+pub fn rate_limit_details(limits: &RateLimitHeaders) -> Value {
+    serde_json::json!({
+        "error": "rate_limited",
+        "retry_after_seconds": limits.reset_secs,
+        "limit": limits.limit,
+        "remaining": limits.remaining,
+    })
 }
 
 /// Turns a readable BMS answer into the tool result. `next_cursor` is given for list tools
@@ -166,6 +193,7 @@ pub fn from_answer(
         text,
         structured: true,
         is_error: false,
+        error_details: None,
     }
 }
 
@@ -226,6 +254,7 @@ fn from_value(
         text,
         structured: true,
         is_error: false,
+        error_details: None,
     }
 }
 
@@ -313,6 +342,56 @@ mod tests {
             result,
             json!({"content": [{"type": "text", "text": "BMS said \"no\"\n"}], "isError": true})
         );
+    }
+
+    fn refused(limits: RateLimitHeaders) -> Value {
+        let outcome = ToolOutcome::upstream(&UpstreamError::RateLimited(limits));
+        serde_json::from_str(&outcome.into_result_json(None)).expect("valid JSON")
+    }
+
+    #[test]
+    fn a_rate_limit_carries_its_figures_as_structured_content_and_text() {
+        let result = refused(RateLimitHeaders {
+            limit: 500,
+            remaining: 0,
+            reset_secs: 42,
+        });
+        assert_eq!(result["isError"], true);
+        assert_eq!(
+            result["structuredContent"],
+            json!({"error": "rate_limited", "retry_after_seconds": 42, "limit": 500, "remaining": 0})
+        );
+        let text = result["content"][0]["text"].as_str().expect("text content");
+        assert!(
+            text.contains("Retry after 42 seconds") && text.contains("Limit 500"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_output_schema_accepts_a_rate_limit_error() {
+        // Clients built on the TypeScript SDK validate an error's structured content against
+        // the tool's output schema; an error they reject would hide the delay from the model.
+        let details = rate_limit_details(&RateLimitHeaders {
+            limit: 500,
+            remaining: 0,
+            reset_secs: 42,
+        });
+        for tool in crate::catalogue::Catalogue::global().tools() {
+            let Some(schema) = tool.output_schema() else {
+                continue;
+            };
+            let validator = jsonschema::validator_for(&schema).expect("output schema compiles");
+            assert!(
+                validator.is_valid(&details),
+                "{}: {:?}",
+                tool.name(),
+                validator
+                    .iter_errors(&details)
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,6 @@ use super::ToolDef;
 /// The standard `tools/list` entry, as compact JSON text.
 pub fn standard_listing(def: &ToolDef) -> String {
     let text = |s: &str| Value::from(s).to_string();
-    let a = def.annotations;
     let mut out = String::with_capacity(
         def.input_schema.len()
             + def.output_schema.map_or(0, str::len)
@@ -30,18 +29,22 @@ pub fn standard_listing(def: &ToolDef) -> String {
         push_compact(&mut out, output);
     }
     out.push_str(",\"annotations\":");
-    out.push_str(
-        &json!({
-            "title": def.title,
-            "readOnlyHint": a.read_only,
-            "destructiveHint": a.destructive,
-            "idempotentHint": a.idempotent,
-            "openWorldHint": true,
-        })
-        .to_string(),
-    );
+    out.push_str(&annotations(def).to_string());
     out.push('}');
     out
+}
+
+/// A tool's MCP annotations: its title and the four hints. Every tool is open-world: it
+/// reaches a BMS tenant.
+pub fn annotations(def: &ToolDef) -> Value {
+    let a = def.annotations;
+    json!({
+        "title": def.title,
+        "readOnlyHint": a.read_only,
+        "destructiveHint": a.destructive,
+        "idempotentHint": a.idempotent,
+        "openWorldHint": true,
+    })
 }
 
 /// The same entry parsed into a map, for profiles that rewrite parts of it.
@@ -91,6 +94,59 @@ mod tests {
             "{\n  \"a b\": [1, \"x \\\" y\\\\\" ],\n  \"c\":\t{ }\n}",
         );
         assert_eq!(out, r#"{"a b":[1,"x \" y\\"],"c":{}}"#);
+    }
+
+    #[test]
+    fn every_tool_in_every_profile_has_all_four_hints_consistent_with_its_method() {
+        use crate::catalogue::{ClientProfile, HttpMethod, MethodClass};
+        for tool in Catalogue::global().tools() {
+            let def = tool.def;
+            for profile in ClientProfile::ALL {
+                let listing: Value =
+                    serde_json::from_str(&tool.listing_for(profile)).expect("listing is JSON");
+                let hints = &listing["annotations"];
+                let hint = |name: &str| {
+                    hints[name].as_bool().unwrap_or_else(|| {
+                        panic!("{} ({profile:?}) has no boolean {name}", def.name)
+                    })
+                };
+                let (read_only, destructive, idempotent) = (
+                    hint("readOnlyHint"),
+                    hint("destructiveHint"),
+                    hint("idempotentHint"),
+                );
+                assert!(hint("openWorldHint"), "{}: BMS is an open world", def.name);
+                let reads = def.method == HttpMethod::Get || def.class == MethodClass::Read;
+                assert_eq!(read_only, reads, "{}: readOnlyHint", def.name);
+                if reads {
+                    assert!(!destructive && idempotent, "{}: a read", def.name);
+                    continue;
+                }
+                match def.method {
+                    HttpMethod::Delete => assert!(destructive && idempotent, "{}", def.name),
+                    HttpMethod::Put => assert!(destructive && idempotent, "{}", def.name),
+                    HttpMethod::Patch => assert!(destructive && !idempotent, "{}", def.name),
+                    // Additive unless its record says it changes what exists.
+                    HttpMethod::Post => assert!(!idempotent, "{}", def.name),
+                    HttpMethod::Get => unreachable!("handled as a read"),
+                }
+            }
+        }
+        for name in [
+            "create_a_kaseya_bms_resolve",
+            "merge_kaseya_bms_servicedesk_tickets",
+            "resolve_kaseya_bms_rmm_alert_tickets",
+        ] {
+            let tool = Catalogue::global().get(name).expect("tool exists");
+            assert!(
+                tool.def.annotations.destructive,
+                "{name} changes what exists"
+            );
+        }
+        let create = Catalogue::global()
+            .get("create_a_kaseya_bms_servicedesk_ticket")
+            .expect("tool exists");
+        assert!(!create.def.annotations.destructive, "a create only adds");
     }
 
     #[test]

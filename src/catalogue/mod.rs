@@ -24,6 +24,7 @@ pub use def::{
 };
 pub use filter::ToolFilter;
 pub use generated::SPEC_SHA256;
+pub use listing::annotations;
 pub use profile::{ClientChoice, ClientProfile, short_name};
 
 /// One catalogue entry: the generated definition plus what is derived from it once.

@@ -52,13 +52,18 @@ pub struct ScopeArgs {
     /// Tags (servicedesk, crm, lookups, itglue, quickbooks, ...), comma-separated; default all.
     #[arg(long, env = "BMS_MCP_TAGS", value_name = "LIST")]
     tags: Vec<String>,
-    /// `all` lists every tool in scope; `discovery` lists three meta-tools (search, schema, call).
-    #[arg(long, env = "BMS_MCP_TOOL_EXPOSURE", value_enum, default_value_t = Exposure::All)]
+    /// `discovery` (the default) lists three meta-tools (search, schema, call), about 1,000
+    /// tokens; `all` lists every tool in scope (the whole catalogue is about 300,000 tokens).
+    #[arg(long, env = "BMS_MCP_TOOL_EXPOSURE", value_enum, default_value_t = Exposure::Discovery)]
     tool_exposure: Exposure,
     /// Client profile: `auto` (from the client's name), `standard`, `short-names`,
     /// `openai-strict` or `gemini`.
     #[arg(long, env = "BMS_MCP_CLIENT", value_name = "PROFILE", default_value = "auto", value_parser = parse_client)]
     client: ClientChoice,
+    /// Ask the user (MCP elicitation) before calls that change or notify (destructive tools,
+    /// customer-visible notes); such calls are refused when the client cannot be asked.
+    #[arg(long, env = "BMS_MCP_CONFIRM_WRITES")]
+    confirm_writes: bool,
 }
 
 fn parse_client(text: &str) -> Result<ClientChoice, String> {
@@ -89,7 +94,9 @@ impl ScopeArgs {
             Exposure::All => ToolExposure::All,
             Exposure::Discovery => ToolExposure::Discovery,
         };
-        Ok(McpScope::new(filter, exposure).with_client(self.client))
+        Ok(McpScope::new(filter, exposure)
+            .with_client(self.client)
+            .with_confirm_writes(self.confirm_writes))
     }
 
     /// The same scope as a stored MCP server's config.
@@ -101,6 +108,7 @@ impl ScopeArgs {
             require_api_token_auth: false,
             tool_exposure: scope.exposure,
             client: scope.client,
+            confirm_writes: scope.confirm_writes,
         })
     }
 }

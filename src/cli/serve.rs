@@ -11,7 +11,7 @@ use super::store_args::{StoreArgs, describe};
 use crate::bms::http_client;
 use crate::call::CursorCodec;
 use crate::config::{self, ConfigError};
-use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler, McpScope};
+use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler, McpScope, ToolExposure};
 use crate::server::directory::Directory;
 use crate::server::listener::{self, ConnectionLimits};
 use crate::server::metrics::Metrics;
@@ -422,6 +422,12 @@ async fn first_run_output(
     let tool_count = McpScope::new(config.filter(), config.tool_exposure)
         .tools()
         .len();
+    let offered = match config.tool_exposure {
+        ToolExposure::Discovery => {
+            " (discovery: listed as search_tools, get_tool_schema and call_tool, so a model's context holds them; `--tool-exposure all` lists every one)"
+        }
+        ToolExposure::All => "",
+    };
     let (admin, admin_token) = store.create_admin_token("first run").await?;
     let (server, token) = store
         .create_mcp_server(NewMcpServer {
@@ -444,7 +450,7 @@ async fn first_run_output(
         super::shown(&account.name),
         account.id
     );
-    println!("Tools in scope: {tool_count}");
+    println!("Tools in scope: {tool_count}{offered}");
     println!("MCP URL: {public_url}/mcp/{token}");
     println!("Admin token: {admin_token}");
     println!("Admin console: {public_url}/admin (sign in with the admin token)");

@@ -1,6 +1,7 @@
 //! The "Create MCP Server" form: method classes and verbs, tags with the number of tools each
 //! yields (updated live by `console.js`, or by the "Count tools" button without it), tool
-//! exposure, the client profile, the admin-token requirement and an expiry.
+//! exposure, the client profile, confirmation of writes, the admin-token requirement and an
+//! expiry.
 
 use maud::{Markup, html};
 
@@ -21,12 +22,22 @@ pub struct ServerForm {
     pub tags: Vec<String>,
     pub exposure: ToolExposure,
     pub client: ClientChoice,
+    pub confirm_writes: bool,
     pub require_api_token_auth: bool,
     /// `YYYY-MM-DDTHH:MM` in UTC, as a `datetime-local` input sends it; empty for never.
     pub expires: String,
 }
 
 impl ServerForm {
+    /// The form a new server starts from: discovery, because the whole catalogue listed is
+    /// about 300,000 tokens, more than most models' context (`cargo xtask bench --weight`).
+    pub fn new_server() -> ServerForm {
+        ServerForm {
+            exposure: ToolExposure::Discovery,
+            ..ServerForm::default()
+        }
+    }
+
     pub fn read(form: &FormFields) -> ServerForm {
         ServerForm {
             name: form.text("name").unwrap_or_default(),
@@ -40,6 +51,7 @@ impl ServerForm {
                 .get("client")
                 .and_then(ClientChoice::parse)
                 .unwrap_or_default(),
+            confirm_writes: form.checked("confirm_writes"),
             require_api_token_auth: form.checked("require_api_token_auth"),
             expires: form.text("expires_at").unwrap_or_default(),
         }
@@ -55,6 +67,7 @@ impl ServerForm {
             require_api_token_auth: self.require_api_token_auth,
             tool_exposure: self.exposure,
             client: self.client,
+            confirm_writes: self.confirm_writes,
         };
         config.validate()?;
         Ok((self.name.clone(), config, expires_at))
@@ -182,6 +195,13 @@ pub fn form_page(
                     }
                 }
                 p id="client_help" class="help" { "How tool names and argument schemas are shown. Calls are checked the same way whatever you pick." }
+            }
+            div class="field" {
+                span class="check" {
+                    input type="checkbox" id="confirm_writes" name="confirm_writes" value="true" checked[form.confirm_writes] aria-describedby="confirm_writes_help";
+                    label for="confirm_writes" { "Confirm writes: ask the user before calls that change or notify" }
+                }
+                p id="confirm_writes_help" class="help" { "Resolving, merging, deleting, updating and customer-visible notes wait for the user's yes in the MCP client (elicitation). Clients that cannot ask are refused those calls." }
             }
             div class="field" {
                 span class="check" {

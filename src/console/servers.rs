@@ -130,6 +130,7 @@ fn server_row(session: &Session, server: &McpServer, last_used: Option<i64>) -> 
                 @if config.require_api_token_auth { br; small { "requires an admin token" } }
                 @if config.tool_exposure == ToolExposure::Discovery { br; small { "discovery tools" } }
                 @if config.client != ClientChoice::Auto { br; small { (config.client.as_str()) " client profile" } }
+                @if config.confirm_writes { br; small { "confirms writes" } }
             }
             td { (list_or_all(&config.methods)) }
             td { (list_or_all(&config.tags)) }
@@ -153,7 +154,7 @@ pub async fn new(
     session: Session,
 ) -> Result<Page, ConsoleError> {
     let account = account(&state, &id).await?;
-    let form = ServerForm::default();
+    let form = ServerForm::new_server();
     Ok(server_form::form_page(&session, &account, &form, None))
 }
 

@@ -2,16 +2,18 @@
 //! HTTP, legacy SSE and stdio all call `Handler::handle`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
+use super::confirm::{self, NotConfirmed, Reach};
 use super::discovery;
 use super::era::{Era, SERVER_INFO_KEY};
 use super::jsonrpc::{self, Incoming, RpcError, code};
+use super::peer::{ClientLink, PendingRequests};
 use super::protocol;
 use super::{prompts, resources};
 use crate::bms::{BmsClient, RateLimitHeaders};
@@ -38,6 +40,8 @@ pub struct McpScope {
     pub exposure: ToolExposure,
     /// How tools are presented to each client.
     pub client: ClientChoice,
+    /// Whether calls that change or notify wait for the user's confirmation (elicitation).
+    pub confirm_writes: bool,
     tools: Vec<&'static Tool>,
 }
 
@@ -52,8 +56,15 @@ impl McpScope {
             filter,
             exposure,
             client: ClientChoice::Auto,
+            confirm_writes: false,
             tools,
         }
+    }
+
+    /// The same scope, asking the user before calls that change or notify when `confirm`.
+    pub fn with_confirm_writes(mut self, confirm: bool) -> McpScope {
+        self.confirm_writes = confirm;
+        self
     }
 
     /// The same scope presented with `client`'s profile.
@@ -98,10 +109,29 @@ pub struct Reply {
 }
 
 /// What the transport knows of the client a message comes from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ClientContext {
     /// The profile the client's tools are presented in.
     pub profile: ClientProfile,
+    /// Whether the client declared the `elicitation` capability in its `initialize`.
+    pub elicitation: bool,
+    /// The way back to the client's session, when the transport has one for this message.
+    pub link: Option<ClientLink>,
+}
+
+impl ClientContext {
+    /// Whether a question can reach this client for a message of this era.
+    fn reach(&self, modern: bool) -> Reach {
+        match &self.link {
+            _ if modern => Reach::Stateless,
+            // Without a session nothing is known of the client, and no answer could be
+            // matched to it.
+            None => Reach::NoChannel,
+            Some(_) if !self.elicitation => Reach::NotDeclared,
+            Some(link) if link.outbound.is_some() => Reach::Elicit,
+            Some(_) => Reach::NoChannel,
+        }
+    }
 }
 
 /// Answers MCP messages.
@@ -111,6 +141,10 @@ pub struct Handler {
     metrics: Arc<Metrics>,
     /// The audit log's tool-call queue, when calls are audited.
     call_log: Option<ToolCallLog>,
+    /// Confirmation requests sent to clients, waiting for their answers.
+    pending: PendingRequests,
+    /// How long a confirmation waits for the user.
+    confirm_timeout: Duration,
 }
 
 /// How many tools one `tools/list` page holds by default: more than the whole catalogue, so
@@ -131,7 +165,20 @@ impl Handler {
             list_page_size: list_page_size.max(1),
             metrics,
             call_log: None,
+            pending: PendingRequests::default(),
+            confirm_timeout: confirm::DEFAULT_CONFIRM_TIMEOUT,
         }
+    }
+
+    /// How long a confirmation waits for the user before the call is refused.
+    pub fn with_confirm_timeout(mut self, timeout: Duration) -> Handler {
+        self.confirm_timeout = timeout;
+        self
+    }
+
+    /// Confirmation requests waiting for an answer.
+    pub fn pending(&self) -> &PendingRequests {
+        &self.pending
     }
 
     /// Records every tool call in the audit log (time, server, tool, status, latency).
@@ -159,9 +206,18 @@ impl Handler {
         era: Era,
         client: ClientContext,
     ) -> Reply {
-        let Incoming::Request { id, method, params } = incoming else {
-            // Notifications (initialized, cancelled) and stray responses need no answer.
-            return Reply::default();
+        let (id, method, params) = match incoming {
+            Incoming::Request { id, method, params } => (id, method, params),
+            Incoming::Response { id, answer } => {
+                // An answer to one of our questions; from another session it is ignored, as
+                // is a stray one.
+                if let Some(link) = &client.link {
+                    self.pending.deliver(&link.owner, &id, answer);
+                }
+                return Reply::default();
+            }
+            // Notifications (initialized, cancelled) need no answer.
+            Incoming::Notification { .. } => return Reply::default(),
         };
         let modern = matches!(era, Era::Modern(_));
         let mut reply = Reply::default();
@@ -190,10 +246,13 @@ impl Handler {
             "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
             "resources/templates/list" => Ok(cacheable(resources::templates(), modern)),
             "resources/read" => self
-                .read_resource(endpoint, params.as_ref())
+                .read_resource(endpoint, params.as_ref(), &client, modern)
                 .await
                 .map(|read| cacheable(read, modern)),
-            "completion/complete" => self.complete(endpoint, params.as_ref()).await,
+            "completion/complete" => {
+                self.complete(endpoint, params.as_ref(), &client, modern)
+                    .await
+            }
             "tools/list" => {
                 // Served from the listings serialised at start-up, joined as text.
                 match self.list_tools(endpoint, params.as_ref(), modern, client.profile) {
@@ -206,7 +265,7 @@ impl Handler {
                 return reply;
             }
             "tools/call" => {
-                let (result, rate_limit) = self.call_tool(endpoint, params, client.profile).await;
+                let (result, rate_limit) = self.call_tool(endpoint, params, &client, modern).await;
                 reply.rate_limit = rate_limit;
                 // Written as text: the structured content is serialised once, not once into
                 // the text content and again with the whole result.
@@ -317,7 +376,8 @@ impl Handler {
         &self,
         endpoint: &McpEndpoint,
         params: Option<Value>,
-        profile: ClientProfile,
+        client: &ClientContext,
+        modern: bool,
     ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
         let Some(Value::Object(mut params)) = params else {
             return (
@@ -337,12 +397,12 @@ impl Handler {
         let scope = &endpoint.scope;
         if scope.exposure == ToolExposure::Discovery {
             return self
-                .call_meta_tool(endpoint, &name, arguments, profile)
+                .call_meta_tool(endpoint, &name, arguments, client, modern)
                 .await;
         }
         match scope.find(&name) {
             Some(tool) => {
-                let report = self.run(endpoint, tool, arguments).await;
+                let report = self.run(endpoint, tool, arguments, client, modern).await;
                 (Ok(report.outcome), report.rate_limit)
             }
             None => (Err(unknown_tool(&name)), None),
@@ -354,8 +414,10 @@ impl Handler {
         endpoint: &McpEndpoint,
         name: &str,
         arguments: Option<Value>,
-        profile: ClientProfile,
+        client: &ClientContext,
+        modern: bool,
     ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
+        let profile = client.profile;
         let scope = &endpoint.scope;
         let args = arguments.unwrap_or_else(|| json!({}));
         let text_arg = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -383,6 +445,8 @@ impl Handler {
                     "name": profile.tool_name(tool.def),
                     "description": profile.text(tool.def.description),
                     "inputSchema": profile.adapt_schema(&tool.input_schema()),
+                    // In discovery the model sees no listing: the hints say what a call does.
+                    "annotations": crate::catalogue::annotations(tool.def),
                 })),
                 None => ToolOutcome::error(
                     "No tool by that name in this server's scope; find names with search_tools",
@@ -391,7 +455,13 @@ impl Handler {
             discovery::CALL_TOOL => match text_arg("name").and_then(|n| scope.find(&n)) {
                 Some(tool) => {
                     let report = self
-                        .run(endpoint, tool, args.get("arguments").cloned())
+                        .run(
+                            endpoint,
+                            tool,
+                            args.get("arguments").cloned(),
+                            client,
+                            modern,
+                        )
                         .await;
                     return (Ok(report.outcome), report.rate_limit);
                 }
@@ -409,6 +479,8 @@ impl Handler {
         endpoint: &McpEndpoint,
         tool: &'static Tool,
         arguments: Option<Value>,
+        client: &ClientContext,
+        modern: bool,
     ) -> CallReport {
         // One span per call: what was called for which MCP server, and how BMS answered.
         // Never arguments, results or secrets.
@@ -422,10 +494,18 @@ impl Handler {
         );
         let started = Instant::now();
         let _in_flight = self.metrics.call_started();
-        let cursors = self.cursors.for_server(&endpoint.server_id);
-        let report = call::call_tool(tool, arguments, &endpoint.client, &cursors)
-            .instrument(span.clone())
-            .await;
+        let report = match self
+            .confirmed(endpoint, tool, arguments.as_ref(), client, modern)
+            .await
+        {
+            Ok(()) => {
+                let cursors = self.cursors.for_server(&endpoint.server_id);
+                call::call_tool(tool, arguments, &endpoint.client, &cursors)
+                    .instrument(span.clone())
+                    .await
+            }
+            Err(refused) => CallReport::not_sent(refused),
+        };
         self.metrics.record_call(tool.name(), &report);
         if let Some(status) = report.upstream_status {
             span.record("upstream_status", status);
@@ -447,6 +527,47 @@ impl Handler {
             });
         }
         report
+    }
+}
+
+impl Handler {
+    /// Asks the user to confirm the call when the scope wants it and the call changes or
+    /// notifies; the refusal result when no clear yes came back. Invalid arguments are not
+    /// asked about: the call refuses them without sending anything anyway.
+    async fn confirmed(
+        &self,
+        endpoint: &McpEndpoint,
+        tool: &'static Tool,
+        arguments: Option<&Value>,
+        client: &ClientContext,
+        modern: bool,
+    ) -> Result<(), ToolOutcome> {
+        if !endpoint.scope.confirm_writes || !call::arguments_valid(tool, arguments) {
+            return Ok(());
+        }
+        let Some(reason) = confirm::reason(tool, arguments) else {
+            return Ok(());
+        };
+        let answer = match (client.reach(modern), &client.link) {
+            (Reach::Elicit, Some(link)) => {
+                confirm::ask(
+                    &self.pending,
+                    link,
+                    tool,
+                    arguments,
+                    reason,
+                    self.confirm_timeout,
+                )
+                .await
+            }
+            (Reach::Stateless, _) => Err(NotConfirmed::Stateless),
+            (Reach::NotDeclared, _) => Err(NotConfirmed::NotDeclared),
+            (Reach::Elicit | Reach::NoChannel, _) => Err(NotConfirmed::NoChannel),
+        };
+        answer.map_err(|refused| {
+            tracing::info!(tool = tool.name(), %refused, "call not confirmed");
+            refused.outcome(tool, reason)
+        })
     }
 }
 

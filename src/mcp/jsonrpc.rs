@@ -63,8 +63,12 @@ pub enum Incoming {
         method: String,
         params: Option<Value>,
     },
-    /// A reply to a server-initiated request; we send none, so it is acknowledged and dropped.
-    Response,
+    /// A reply to a server-initiated request (`elicitation/create`): its `result`, or its
+    /// `error` object.
+    Response {
+        id: Value,
+        answer: Result<Value, Value>,
+    },
 }
 
 impl Incoming {
@@ -73,7 +77,7 @@ impl Incoming {
             Incoming::Request { method, .. } | Incoming::Notification { method, .. } => {
                 Some(method)
             }
-            Incoming::Response => None,
+            Incoming::Response { .. } => None,
         }
     }
 }
@@ -139,8 +143,12 @@ pub fn classify(value: Value) -> Result<Incoming, (Value, RpcError)> {
                 "Invalid Request: `method` must be a string",
             ),
         )),
-        (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => {
-            Ok(Incoming::Response)
+        (None, Some(id)) if object.contains_key("result") || object.contains_key("error") => {
+            let answer = match object.remove("result") {
+                Some(result) => Ok(result),
+                None => Err(object.remove("error").unwrap_or(Value::Null)),
+            };
+            Ok(Incoming::Response { id, answer })
         }
         (None, _) => Err((
             id_for_error,
@@ -217,7 +225,17 @@ mod tests {
         );
         check(
             r#"{"jsonrpc":"2.0","id":"a","result":{}}"#,
-            Ok(Incoming::Response),
+            Ok(Incoming::Response {
+                id: json!("a"),
+                answer: Ok(json!({})),
+            }),
+        );
+        check(
+            r#"{"jsonrpc":"2.0","id":"b","error":{"code":-1,"message":"no"}}"#,
+            Ok(Incoming::Response {
+                id: json!("b"),
+                answer: Err(json!({"code": -1, "message": "no"})),
+            }),
         );
     }
 

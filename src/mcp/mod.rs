@@ -1,9 +1,11 @@
 //! The MCP protocol: JSON-RPC framing, version negotiation, and the methods we serve.
 
+mod confirm;
 mod discovery;
 pub mod era;
 mod handler;
 pub mod jsonrpc;
+pub mod peer;
 mod prompts;
 pub mod protocol;
 mod resources;

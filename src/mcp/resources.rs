@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::handler::{Handler, McpEndpoint, McpScope};
+use super::handler::{ClientContext, Handler, McpEndpoint, McpScope};
 use super::jsonrpc::RpcError;
 use super::prompts;
 use crate::catalogue::Tool;
@@ -102,6 +102,8 @@ impl Handler {
         &self,
         endpoint: &McpEndpoint,
         params: Option<&Value>,
+        client: &ClientContext,
+        modern: bool,
     ) -> Result<Value, RpcError> {
         let uri = params
             .and_then(|p| p.get("uri"))
@@ -115,7 +117,9 @@ impl Handler {
             .with_data(json!({ "uri": uri })));
         };
         let (tool, arguments) = lookup_call(&endpoint.scope, resource)?;
-        let report = self.run(endpoint, tool, Some(arguments)).await;
+        let report = self
+            .run(endpoint, tool, Some(arguments), client, modern)
+            .await;
         if report.outcome.is_error {
             return Err(RpcError::new(
                 super::jsonrpc::code::INTERNAL_ERROR,
@@ -133,6 +137,8 @@ impl Handler {
         &self,
         endpoint: &McpEndpoint,
         params: Option<&Value>,
+        client: &ClientContext,
+        modern: bool,
     ) -> Result<Value, RpcError> {
         let reference = params.and_then(|p| p.get("ref"));
         let argument = params.and_then(|p| p.get("argument"));
@@ -169,7 +175,10 @@ impl Handler {
             }
         };
         let values = match lookup.and_then(|tool| endpoint.scope.find(tool)) {
-            Some(tool) => self.names_from(endpoint, tool, &typed).await,
+            Some(tool) => {
+                self.names_from(endpoint, tool, &typed, client, modern)
+                    .await
+            }
             None => Vec::new(),
         };
         let total = values.len();
@@ -185,13 +194,21 @@ impl Handler {
         endpoint: &McpEndpoint,
         tool: &'static Tool,
         typed: &str,
+        client: &ClientContext,
+        modern: bool,
     ) -> Vec<String> {
         let mut arguments = Map::new();
         if tool.def.args.iter().any(|a| a.name == "filter_name") && !typed.is_empty() {
             arguments.insert("filter_name".into(), typed.into());
         }
         let report = self
-            .run(endpoint, tool, Some(Value::Object(arguments)))
+            .run(
+                endpoint,
+                tool,
+                Some(Value::Object(arguments)),
+                client,
+                modern,
+            )
             .await;
         if report.outcome.is_error {
             return Vec::new();

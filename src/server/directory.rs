@@ -167,7 +167,8 @@ impl Directory {
                 server_id: server.id.as_str().into(),
                 scope: Arc::new(
                     McpScope::new(server.config.filter(), server.config.tool_exposure)
-                        .with_client(server.config.client),
+                        .with_client(server.config.client)
+                        .with_confirm_writes(server.config.confirm_writes),
                 ),
                 client,
             },

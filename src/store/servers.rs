@@ -27,6 +27,10 @@ pub struct McpServerConfig {
     /// How tools are presented: per client (`auto`) or one fixed profile.
     #[serde(default)]
     pub client: ClientChoice,
+    /// When true, calls that change or notify (destructive tools, customer-visible notes)
+    /// wait for the user's yes through MCP elicitation, and are refused when none comes.
+    #[serde(default)]
+    pub confirm_writes: bool,
 }
 
 impl McpServerConfig {

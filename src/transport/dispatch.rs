@@ -6,7 +6,26 @@ use crate::bms::RateLimitHeaders;
 use crate::catalogue::{ClientChoice, ClientProfile};
 use crate::mcp::era::{self, CLIENT_INFO_KEY, Era, MirroredHeaders};
 use crate::mcp::jsonrpc::{self, RpcError, code};
+use crate::mcp::peer::ClientLink;
 use crate::mcp::{ClientContext, Handler, McpEndpoint};
+
+/// What a session remembers of its client from `initialize` (later messages of a legacy
+/// client do not say who sent them or what it can do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionClient {
+    pub profile: ClientProfile,
+    /// Whether it declared the `elicitation` capability.
+    pub elicitation: bool,
+}
+
+/// The session a body arrived in, as its transport knows it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSession {
+    /// What the session's `initialize` settled on.
+    pub remembered: Option<SessionClient>,
+    /// The way back to the client, when the transport has a session for this body.
+    pub link: Option<ClientLink>,
+}
 
 /// What came of one body.
 #[derive(Debug, Default)]
@@ -23,21 +42,21 @@ pub struct Dispatched {
     pub http_status: Option<u16>,
     /// The era of the (single) message; batches are legacy.
     pub era: Option<Era>,
-    /// Set by `initialize`: the client's profile, for the transport to remember with the
-    /// session (later messages of a legacy client do not say who sent them).
-    pub client: Option<ClientProfile>,
+    /// Set by `initialize`: what the transport should remember of the client with the
+    /// session.
+    pub client: Option<SessionClient>,
 }
 
 /// Parses and answers one body. `allow_batch` is true for revisions before 2025-06-18;
 /// `headers` are the HTTP headers mirroring a modern request (`None` without HTTP);
-/// `remembered` is the client profile the session's `initialize` settled on.
+/// `session` is what the transport knows of the session the body came in.
 pub async fn dispatch(
     handler: &Handler,
     endpoint: &McpEndpoint,
     body: &[u8],
     allow_batch: bool,
     headers: Option<&MirroredHeaders>,
-    remembered: Option<ClientProfile>,
+    session: &ClientSession,
 ) -> Dispatched {
     let value = match jsonrpc::parse(body) {
         Ok(value) => value,
@@ -50,7 +69,7 @@ pub async fn dispatch(
             let mut out = Dispatched::default();
             let mut replies = Vec::new();
             for item in items {
-                let one = dispatch_one(handler, endpoint, item, headers, remembered).await;
+                let one = dispatch_one(handler, endpoint, item, headers, session).await;
                 out.had_request |= one.had_request;
                 out.client = one.client.or(out.client);
                 out.rate_limit = one.rate_limit.or(out.rate_limit);
@@ -68,7 +87,7 @@ pub async fn dispatch(
             );
             refused(&Value::Null, &error)
         }
-        single => dispatch_one(handler, endpoint, single, headers, remembered).await,
+        single => dispatch_one(handler, endpoint, single, headers, session).await,
     }
 }
 
@@ -77,11 +96,17 @@ async fn dispatch_one(
     endpoint: &McpEndpoint,
     value: Value,
     headers: Option<&MirroredHeaders>,
-    remembered: Option<ClientProfile>,
+    session: &ClientSession,
 ) -> Dispatched {
     let era = era::classify(&value, headers);
     let initialize = value.get("method").and_then(Value::as_str) == Some("initialize");
-    let profile = client_profile(endpoint.scope.client, &value, remembered);
+    let remembered = session.remembered;
+    let profile = client_profile(endpoint.scope.client, &value, remembered.map(|r| r.profile));
+    let elicitation = if initialize {
+        declares_elicitation(&value)
+    } else {
+        remembered.is_some_and(|r| r.elicitation)
+    };
     let id = value.get("id").cloned().unwrap_or(Value::Null);
     let incoming = match (jsonrpc::classify(value), era) {
         (Err((id, error)), _) => return refused(&id, &error),
@@ -90,13 +115,20 @@ async fn dispatch_one(
     };
     let (incoming, era) = incoming;
     let had_request = matches!(incoming, jsonrpc::Incoming::Request { .. });
-    let reply = handler
-        .handle(endpoint, incoming, era, ClientContext { profile })
-        .await;
+    let client = ClientContext {
+        profile,
+        elicitation,
+        // A modern request belongs to no session: nothing may come back through one.
+        link: session.link.clone().filter(|_| matches!(era, Era::Legacy)),
+    };
+    let reply = handler.handle(endpoint, incoming, era, client).await;
     Dispatched {
         reply: reply.message,
         rate_limit: reply.rate_limit,
-        client: (initialize && reply.negotiated.is_some()).then_some(profile),
+        client: (initialize && reply.negotiated.is_some()).then_some(SessionClient {
+            profile,
+            elicitation,
+        }),
         negotiated: reply.negotiated,
         had_request,
         http_status: reply.http_status,
@@ -122,6 +154,18 @@ fn client_profile(
         (ClientChoice::Auto, None, Some(profile)) => profile,
         _ => choice.resolve(named),
     }
+}
+
+/// Whether an `initialize` declares the `elicitation` client capability in form mode, the
+/// mode we ask in: 2025-11-25 reads an empty object as form mode only, and a client may name
+/// `form` and/or `url`.
+fn declares_elicitation(initialize: &Value) -> bool {
+    let declared = initialize
+        .get("params")
+        .and_then(|p| p.get("capabilities"))
+        .and_then(|c| c.get("elicitation"))
+        .and_then(Value::as_object);
+    declared.is_some_and(|modes| modes.is_empty() || modes.contains_key("form"))
 }
 
 fn refused(id: &Value, error: &RpcError) -> Dispatched {

@@ -2,9 +2,9 @@
 //! for, so any replica with the same key accepts it and no id works with another server's URL.
 //! Only terminated ids are remembered, so sessions cost no memory while they live. An id carries
 //! its issue time and lives `SESSION_LIFETIME`: a terminated id is remembered until then and
-//! refused for its age after, so forgetting it never brings it back. The client
-//! profile `initialize` settled on travels inside the id, so every replica presents the tools
-//! the same way for the whole session.
+//! refused for its age after, so forgetting it never brings it back. The client profile
+//! `initialize` settled on, and whether the client can be asked to confirm a call
+//! (elicitation), travel inside the id, so every replica treats the session the same way.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,10 +15,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::dispatch::SessionClient;
 use crate::catalogue::ClientProfile;
 
 /// Random bytes at the start of every id.
 const NONCE_BYTES: usize = 16;
+
+/// The flag bit for a client that declared the `elicitation` capability.
+const ELICITATION_FLAG: u8 = 1;
 
 /// How long a session id is accepted after it was issued; clients start a new session with
 /// `initialize` when theirs is refused (404).
@@ -48,13 +52,19 @@ impl Sessions {
         }
     }
 
-    /// A new session id for the MCP server `server_id`, carrying the client's profile.
-    pub fn issue(&self, server_id: &str, client: Option<ClientProfile>) -> String {
+    /// A new session id for the MCP server `server_id`, carrying what it remembers of the
+    /// client.
+    pub fn issue(&self, server_id: &str, client: Option<SessionClient>) -> String {
         let nonce: [u8; NONCE_BYTES] = rand::random();
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&unix_seconds().to_be_bytes());
-        if let Some(profile) = client {
-            bytes.push(u8::try_from(profile.index()).unwrap_or(0));
+        if let Some(client) = client {
+            bytes.push(u8::try_from(client.profile.index()).unwrap_or(0));
+            bytes.push(if client.elicitation {
+                ELICITATION_FLAG
+            } else {
+                0
+            });
         }
         let payload = URL_SAFE_NO_PAD.encode(bytes);
         let tag = URL_SAFE_NO_PAD.encode(self.tag(server_id, &payload));
@@ -85,12 +95,20 @@ impl Sessions {
         Some(issued.saturating_add(SESSION_LIFETIME.as_secs()))
     }
 
-    /// The client profile a live id carries (check `is_live` first: this only reads it).
-    pub fn client(&self, id: &str) -> Option<ClientProfile> {
+    /// What a live id carries of its client (check `is_live` first: this only reads it). Ids
+    /// issued before the flags byte existed read as a client that cannot be asked.
+    pub fn client(&self, id: &str) -> Option<SessionClient> {
         let (payload, _) = id.split_once('.')?;
         let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
         let index = *bytes.get(NONCE_BYTES + ISSUED_BYTES)?;
-        ClientProfile::ALL.get(usize::from(index)).copied()
+        let flags = bytes
+            .get(NONCE_BYTES + ISSUED_BYTES + 1)
+            .copied()
+            .unwrap_or(0);
+        Some(SessionClient {
+            profile: ClientProfile::ALL.get(usize::from(index)).copied()?,
+            elicitation: flags & ELICITATION_FLAG != 0,
+        })
     }
 
     /// Ends a session. Returns false when the id was not live.
@@ -164,11 +182,17 @@ mod tests {
     }
 
     #[test]
-    fn an_id_carries_the_clients_profile() {
+    fn an_id_carries_the_clients_profile_and_elicitation() {
         let sessions = Sessions::new([1; 32]);
-        let id = sessions.issue("srv_a", Some(ClientProfile::ShortNames));
-        assert!(sessions.is_live("srv_a", &id));
-        assert_eq!(sessions.client(&id), Some(ClientProfile::ShortNames));
+        for elicitation in [false, true] {
+            let client = SessionClient {
+                profile: ClientProfile::ShortNames,
+                elicitation,
+            };
+            let id = sessions.issue("srv_a", Some(client));
+            assert!(sessions.is_live("srv_a", &id));
+            assert_eq!(sessions.client(&id), Some(client));
+        }
         assert_eq!(sessions.client(&sessions.issue("srv_a", None)), None);
     }
 

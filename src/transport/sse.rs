@@ -18,20 +18,23 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::dispatch::dispatch;
+use super::dispatch::{ClientSession, Dispatched, SessionClient, dispatch};
 use super::streamable_http::{add_rate_limit_headers, plain};
-use crate::catalogue::ClientProfile;
+use crate::mcp::peer::ClientLink;
 use crate::server::AppState;
 
 /// How many replies may wait on one stream before the sender waits.
 const STREAM_BUFFER: usize = 64;
 
+/// Questions to the client one call may have waiting to be forwarded to the stream.
+const QUESTION_BUFFER: usize = 4;
+
 /// One open legacy stream: which MCP server it belongs to, and where its replies go.
 struct OpenStream {
     server_id: Arc<str>,
     sender: mpsc::Sender<String>,
-    /// The client profile the session's `initialize` settled on.
-    client: Option<ClientProfile>,
+    /// What the session's `initialize` settled on.
+    client: Option<SessionClient>,
 }
 
 /// Open legacy SSE streams by session id.
@@ -137,7 +140,32 @@ pub async fn message(
             );
         }
     };
-    let dispatched = dispatch(&state.handler, &endpoint, &body, true, None, remembered).await;
+    // Questions to the client (confirmations) go out on the session's stream, like replies;
+    // the client answers them in later POSTs of the same session.
+    let (outbound, mut questions) = mpsc::channel::<String>(QUESTION_BUFFER);
+    let session = ClientSession {
+        remembered,
+        link: Some(ClientLink {
+            owner: query.session_id.as_str().into(),
+            outbound: Some(outbound),
+        }),
+    };
+    let mut answering = Box::pin({
+        let (state, endpoint) = (state.clone(), endpoint.clone());
+        async move { dispatch(&state.handler, &endpoint, &body, true, None, &session).await }
+    });
+    let dispatched = tokio::select! {
+        dispatched = &mut answering => dispatched,
+        Some(question) = questions.recv() => {
+            // Clients send one POST at a time and would not send the answer while this one
+            // is open, so it is acknowledged now and the call finishes on the stream.
+            if sender.send(question).await.is_err() {
+                return plain(StatusCode::GONE, "the event stream for this session has closed");
+            }
+            tokio::spawn(finish_on_stream(answering, questions, sender));
+            return StatusCode::ACCEPTED.into_response();
+        }
+    };
     if let Some(client) = dispatched.client
         && let Some(stream) = state.sse.lock().get_mut(&query.session_id)
     {
@@ -154,4 +182,31 @@ pub async fn message(
     let mut response = StatusCode::ACCEPTED.into_response();
     add_rate_limit_headers(response.headers_mut(), dispatched.rate_limit);
     response
+}
+
+/// Drives a call that asked the client something after its POST was answered: its further
+/// questions and its result go to the stream. The call is dropped (and with it its BMS
+/// request) as soon as the stream closes, so it still lives no longer than its client's
+/// connection.
+async fn finish_on_stream(
+    mut answering: std::pin::Pin<Box<impl std::future::Future<Output = Dispatched>>>,
+    mut questions: mpsc::Receiver<String>,
+    stream: mpsc::Sender<String>,
+) {
+    loop {
+        tokio::select! {
+            dispatched = &mut answering => {
+                if let Some(reply) = dispatched.reply {
+                    let _ = stream.send(reply).await;
+                }
+                return;
+            }
+            Some(question) = questions.recv() => {
+                if stream.send(question).await.is_err() {
+                    return;
+                }
+            }
+            () = stream.closed() => return,
+        }
+    }
 }

@@ -1,9 +1,12 @@
 //! Streamable HTTP (MCP 2025-03-26 and later) at `/mcp/{token}`.
 //!
 //! POST carries one message; requests are answered as `application/json`, or as a one-event
-//! `text/event-stream` when the client accepts only that. GET opens an idle event stream (we
-//! send no server-initiated messages). DELETE ends a session. A session id is issued on
-//! `initialize` but never required: clients that send none are served statelessly.
+//! `text/event-stream` when the client accepts only that. A call that asks the client a
+//! question (a confirmation, `elicitation/create`) answers as an event stream instead: the
+//! question, then the result; the client's answer comes in a POST of its own with the same
+//! session id, so it must reach this process. GET opens an idle event stream (we send nothing
+//! unrelated to a request). DELETE ends a session. A session id is issued on `initialize` but
+//! never required: clients that send none are served statelessly, and cannot be asked.
 
 use std::convert::Infallible;
 
@@ -13,10 +16,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
-use super::dispatch::dispatch;
+use super::dispatch::{ClientSession, Dispatched, SessionClient, dispatch};
 use crate::bms::RateLimitHeaders;
-use crate::catalogue::ClientProfile;
 use crate::mcp::McpEndpoint;
 use crate::mcp::era::{self, MirroredHeaders};
 use crate::mcp::jsonrpc;
@@ -25,6 +29,9 @@ use crate::server::AppState;
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
+
+/// Questions to the client one call may have waiting to be written.
+const QUESTION_BUFFER: usize = 4;
 
 /// `POST /mcp/{token}`.
 pub async fn post(
@@ -56,25 +63,57 @@ pub async fn post(
     };
     // 2026-07-28 has no sessions: a modern request's session header is ignored.
     let modern = protocol::is_modern(version);
-    let remembered = if modern {
+    let live = if modern {
         None
     } else {
-        match check_session(&state, &endpoint, &headers) {
-            Ok(remembered) => remembered,
+        match live_session(&state, &endpoint, &headers) {
+            Ok(live) => live,
             Err(response) => return response,
         }
     };
     let allow_batch = matches!(version, "2025-03-26" | "2024-11-05");
     let mirrored = mirrored_headers(&headers);
-    let dispatched = dispatch(
-        &state.handler,
-        &endpoint,
-        &body,
-        allow_batch,
-        Some(&mirrored),
-        remembered,
-    )
-    .await;
+    // Within a session, a call may ask the client a question on this POST's event stream
+    // (when the client accepts one); answers to earlier questions are matched to the session.
+    let (outbound, mut questions) = mpsc::channel::<String>(QUESTION_BUFFER);
+    let session = ClientSession {
+        remembered: live.as_ref().and_then(|l| l.client),
+        link: live.map(|l| crate::mcp::peer::ClientLink {
+            owner: l.id.into(),
+            outbound: accepts.event_stream.then_some(outbound),
+        }),
+    };
+    let mut answering = Box::pin({
+        let (state, endpoint) = (state.clone(), endpoint.clone());
+        async move {
+            dispatch(
+                &state.handler,
+                &endpoint,
+                &body,
+                allow_batch,
+                Some(&mirrored),
+                &session,
+            )
+            .await
+        }
+    });
+    let dispatched = tokio::select! {
+        dispatched = &mut answering => dispatched,
+        Some(question) = questions.recv() => {
+            let revoked = super::revoked(state.clone(), token);
+            return questions_then_result(question, questions, answering, revoked);
+        }
+    };
+    respond(&state, &endpoint, &accepts, dispatched)
+}
+
+/// The answer to a POST whose call ran to the end without asking anything.
+fn respond(
+    state: &AppState,
+    endpoint: &McpEndpoint,
+    accepts: &Accepts,
+    dispatched: Dispatched,
+) -> Response {
     let Some(reply) = dispatched.reply else {
         return StatusCode::ACCEPTED.into_response();
     };
@@ -98,6 +137,32 @@ pub async fn post(
     response
 }
 
+/// The event stream of a POST whose call asked the client something: that question, any
+/// later ones, then the result. The call runs inside the stream, not on a task of its own,
+/// so it still ends when the client hangs up, and when the URL is revoked while the user
+/// thinks (a yes then would reach BMS through a revoked URL). Its rate-limit figures cannot
+/// be headers any more (those were sent with the first event); a 429 result carries them in
+/// its content.
+fn questions_then_result(
+    first: String,
+    questions: mpsc::Receiver<String>,
+    answering: impl std::future::Future<Output = Dispatched> + Send + 'static,
+    revoked: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Response {
+    let event =
+        |message: String| Ok::<_, Infallible>(Event::default().event("message").data(message));
+    // The question stream ends when the call's end drops the sender it holds.
+    let asked = futures_util::stream::once(async move { first })
+        .chain(ReceiverStream::new(questions))
+        .map(event);
+    let result = futures_util::stream::once(answering)
+        .filter_map(|dispatched| async move { dispatched.reply })
+        .map(event);
+    Sse::new(futures_util::stream::select(asked, result).take_until(revoked))
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
 /// `GET /mcp/{token}`: an event stream for server-initiated messages. We send none, so it
 /// only carries keep-alive comments until the client closes it or the URL is revoked.
 pub async fn get(
@@ -118,7 +183,7 @@ pub async fn get(
     if let Err(response) = header_version(&headers, &[]) {
         return response;
     }
-    if let Err(response) = check_session(&state, &endpoint, &headers) {
+    if let Err(response) = live_session(&state, &endpoint, &headers) {
         return response;
     }
     let idle = futures_util::stream::pending::<Result<Event, Infallible>>()
@@ -151,18 +216,26 @@ pub async fn delete(
     }
 }
 
-/// Refuses an unknown or ended session id; a live one yields the client profile it carries.
-fn check_session(
+/// A live session a request names.
+struct LiveSession {
+    id: String,
+    /// What its id carries of the client.
+    client: Option<SessionClient>,
+}
+
+/// Refuses an unknown or ended session id; a live one yields what it carries.
+fn live_session(
     state: &AppState,
     endpoint: &McpEndpoint,
     headers: &HeaderMap,
-) -> Result<Option<ClientProfile>, Response> {
+) -> Result<Option<LiveSession>, Response> {
     match headers.get(SESSION_HEADER) {
         None => Ok(None),
         Some(value) => match value.to_str() {
-            Ok(id) if state.sessions.is_live(&endpoint.server_id, id) => {
-                Ok(state.sessions.client(id))
-            }
+            Ok(id) if state.sessions.is_live(&endpoint.server_id, id) => Ok(Some(LiveSession {
+                id: id.to_owned(),
+                client: state.sessions.client(id),
+            })),
             _ => Err(plain(
                 StatusCode::NOT_FOUND,
                 "unknown or ended session; initialize a new one",

@@ -159,6 +159,9 @@ def test_create_use_and_revoke_an_mcp_server_from_the_console(serve, browser):
     fill(browser, "name", "CRM read-only")
     browser.find_element(By.ID, "methods-read").click()
     browser.find_element(By.ID, "tags-crm").click()
+    # Discovery is the default (a scope any model's context holds); this server lists its tools.
+    assert browser.find_element(By.ID, "tool_exposure-discovery").is_selected()
+    browser.find_element(By.ID, "tool_exposure-all").click()
     wait.until(lambda d: d.find_element(By.ID, "tool-count").text == str(len(crm)))
     assert len(crm) < everything
     shot(browser, "04-create-server")

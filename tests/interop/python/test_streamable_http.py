@@ -133,6 +133,10 @@ def test_a_429_is_passed_back_at_once_with_ietf_headers(mcp_url, sandbox, style)
     assert headers["ratelimit-remaining"] == "0"
     assert int(headers["ratelimit-limit"]) > 0
     assert int(headers["ratelimit-reset"]) > 0
+    details = result["structuredContent"]
+    assert details["error"] == "rate_limited"
+    assert details["retry_after_seconds"] == int(headers["ratelimit-reset"])
+    assert details["limit"] == int(headers["ratelimit-limit"]) and details["remaining"] == 0
     reached = sandbox.requests()
     assert len(reached) == 1 and reached[0]["status"] == 429, "exactly one upstream request, never retried"
 

@@ -120,6 +120,8 @@ pub struct Figures {
     pub gen_runs: usize,
     /// Lines worth a reader's attention (errors seen under load, skipped parts).
     pub remarks: Vec<String>,
+    /// `tools/list` weight per scope and client profile.
+    pub weights: Vec<super::weight::WeightRow>,
 }
 
 impl Figures {

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick]`: the per-call cost of bms-mcp against a direct BMS call and
+//! `cargo xtask bench [--quick | --weight]`: the per-call cost of bms-mcp against a direct BMS call and
 //! against `FastMCP.from_openapi`, measured side by side on one sandbox in one run.
 //!
 //! It builds the release binary and the minimal proxy (the `bench-floor` crate), installs wrk
@@ -7,12 +7,13 @@
 //! with wrk (warm-up first, fixed durations), reads CPU time and memory from `/proc`, and
 //! writes the table, `BENCHMARKS.md` and `docs/bench.svg` (a `--quick` run writes them under
 //! `target/bench/` instead, so it never replaces a full run). Everything goes to 127.0.0.1,
-//! and every process it starts is killed when it ends, also on failure.
+//! and every process it starts is killed when it ends, also on failure. `--weight` measures
+//! only the context weight of `tools/list` (`weight.rs`), which needs no quiet machine.
 
 mod chart;
 pub mod crash;
 mod figures;
-mod http;
+pub(crate) mod http;
 mod load;
 mod processes;
 mod procfs;
@@ -21,6 +22,7 @@ pub mod sections;
 mod sessions;
 pub mod soak;
 pub mod tokens;
+mod weight;
 mod workloads;
 
 use std::path::Path;
@@ -37,7 +39,9 @@ use processes::{FastMcp, Floor, Sandbox};
 use procfs::CpuMeter;
 use workloads::{Naming, Workload};
 
-const USAGE: &str = "usage: cargo xtask bench [--quick]";
+const USAGE: &str = "usage: cargo xtask bench [--quick | --weight]";
+/// The section of `BENCHMARKS.md` the weight table lives in (kept by runs that do not weigh).
+const WEIGHT_SECTION: &str = "bench --weight";
 /// The `tools/list` variant the 2 ms target is about.
 pub const FULL_CATALOGUE: &str = "full catalogue";
 /// Measure this `bms-mcp` binary instead of building the release one (to compare builds).
@@ -62,7 +66,10 @@ struct Stage<'a> {
 }
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let flags = Flags::parse(args, &["--quick"], 0, USAGE)?;
+    let flags = Flags::parse(args, &["--quick", "--weight"], 0, USAGE)?;
+    if flags.has("--weight") {
+        return weigh_only(root);
+    }
     let quick = flags.has("--quick");
     let plan = if quick {
         Plan {
@@ -131,11 +138,17 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let notes = report::kept_notes(
         &std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default(),
     );
-    std::fs::write(
-        &markdown_path,
-        report::markdown(&figures, &verdicts, &notes),
-    )
-    .with_context(|| format!("writing {}", markdown_path.display()))?;
+    let weight = weight::markdown(&figures.weights);
+    println!("\n{weight}");
+    let mut markdown = report::markdown(&figures, &verdicts, &notes);
+    if quick {
+        markdown.push_str(&format!("\n{weight}"));
+    }
+    std::fs::write(&markdown_path, markdown)
+        .with_context(|| format!("writing {}", markdown_path.display()))?;
+    if !quick {
+        sections::write(root, WEIGHT_SECTION, &weight)?;
+    }
     if let Some(dir) = svg_path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -147,6 +160,22 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         svg_path.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// `--weight`: the context-weight table alone, on the given binary or a debug build (the
+/// weight does not depend on optimisation), written to its section of `BENCHMARKS.md`.
+fn weigh_only(root: &Path) -> anyhow::Result<()> {
+    let binary = match std::env::var_os(BINARY_ENV) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => build_binary(root, Profile::Debug)?,
+    };
+    let sandbox = Sandbox::start(&binary)?;
+    let server = sandbox.serve(&binary)?;
+    let weight = weight::markdown(&weight::measure(&server)?);
+    println!("{weight}");
+    sections::write(root, WEIGHT_SECTION, &weight)?;
+    println!("wrote its section of BENCHMARKS.md");
     Ok(())
 }
 
@@ -170,6 +199,8 @@ fn measure_servers(
         &server,
         serde_json::json!({"name": "bench discovery", "config": {"tool_exposure": "discovery"}}),
     )?;
+    println!("== context weight of tools/list per scope and profile ==");
+    figures.weights = weight::measure(&server)?;
     let floor = Floor::start(floor_binary, &sandbox, &bms_token)?;
     let fastmcp = FastMcp::start(stage.root, &sandbox, &bms_token)?;
     let idle = [

@@ -66,7 +66,7 @@ impl Sandbox {
     }
 
     /// `bms-mcp serve` in front of this sandbox, signed in with its demo login (first run: its
-    /// MCP server has every tool).
+    /// MCP server lists every tool).
     pub fn serve(&self, binary: &Path) -> anyhow::Result<Server> {
         Server::start(
             binary,
@@ -79,6 +79,8 @@ impl Sandbox {
                 "sandbox",
                 "--bms-tenant",
                 "Sandbox MSP",
+                "--tool-exposure",
+                "all",
             ],
         )
     }

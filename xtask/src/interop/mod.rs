@@ -48,9 +48,11 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     let node = node_env(root)?;
     let mut outcomes = Vec::new();
 
-    let server = Server::start(&binary, &[])?;
+    // The clients' suites call tools by name: the first run's server lists them all.
+    let server = Server::start(&binary, &["--tool-exposure", "all"])?;
     outcomes.push(python_suite(root, &python, &binary, &server)?);
     outcomes.extend(node::inspector_suites(&node, &binary, &server)?);
+    outcomes.push(node::rate_limited_call(&node, &server)?);
     outcomes.push(node::mcp_remote_suite(&node, &server)?);
     outcomes.extend(node::supergateway_suite(&node, &server)?);
     outcomes.push(node::conformance_suite(&node, &server)?);
@@ -138,6 +140,8 @@ fn python_suite(
         .env("BMS_MCP_URL", &server.mcp_url)
         .env("BMS_SANDBOX_URL", &server.sandbox_url)
         .env("BMS_MCP_BIN", binary)
+        // For fixtures that make MCP servers of their own (test_confirm_writes.py).
+        .env("BMS_ADMIN_TOKEN", &server.admin_token)
         .status()
         .context("running pytest")?;
     Ok(Outcome::new(

@@ -98,6 +98,9 @@ pub fn inspector_suites(
                 "--",
                 &binary,
                 "stdio",
+                // Lint the catalogue, not the three discovery tools stdio starts with.
+                "--tool-exposure",
+                "all",
                 "--client",
                 profile,
             ],
@@ -177,6 +180,9 @@ fn stdio_call(
         "--",
         binary,
         "stdio",
+        // Tools are called by name: list them all rather than through discovery.
+        "--tool-exposure",
+        "all",
     ];
     args.extend_from_slice(stdio_args);
     node.run("inspector", &args)
@@ -203,6 +209,66 @@ fn report(name: &str, output: &Output, needle: &str) -> Outcome {
         );
     }
     Outcome::new(name, ok, String::new())
+}
+
+/// A 429 through the Inspector: the TypeScript SDK checks an error's `structuredContent`
+/// against the tool's output schema too, so the rate-limit figures must pass it and reach the
+/// caller. The sandbox allows one call per endpoint for the second call to be refused.
+pub fn rate_limited_call(node: &NodeEnv, server: &Server) -> anyhow::Result<Outcome> {
+    let faults = format!("{}/_sandbox/faults", server.sandbox_url);
+    let set_faults = |body: &str| {
+        crate::bench::http::send(
+            "POST",
+            &faults,
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+    };
+    let call = || {
+        node.run(
+            "inspector",
+            &[
+                "--cli",
+                &server.mcp_url,
+                "--transport",
+                "http",
+                "--method",
+                "tools/call",
+                "--tool-name",
+                "list_all_kaseya_bms_statuses_lookup",
+                "--format",
+                "json",
+                "-q",
+            ],
+        )
+    };
+    set_faults(r#"{"rate_limit": "1/hour", "rate_limit_headers": "retry-after"}"#)?;
+    let (first, second) = (call(), call());
+    // The Python suite's defaults, whatever happened above.
+    set_faults(r#"{"rate_limit": "1500/hour", "rate_limit_headers": "none"}"#)?;
+    let (first, second) = (first?, second?);
+    let refused: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap_or_default();
+    let details = &refused["result"]["structuredContent"];
+    let ok = result_ok(&first.stdout, "Closed")
+        && refused["result"]["isError"] == serde_json::Value::Bool(true)
+        && details["error"] == "rate_limited"
+        && details["retry_after_seconds"]
+            .as_u64()
+            .is_some_and(|s| s > 0)
+        && details["remaining"] == 0;
+    if !ok {
+        println!(
+            "inspector 429 failed:\n{}\n{}\n{}",
+            String::from_utf8_lossy(&first.stdout),
+            String::from_utf8_lossy(&second.stdout),
+            String::from_utf8_lossy(&second.stderr)
+        );
+    }
+    Ok(Outcome::new(
+        "inspector http, 429 with structured figures",
+        ok,
+        String::new(),
+    ))
 }
 
 /// mcp-remote bridges the HTTP URL to stdio, as Claude Desktop runs it; the Inspector drives it.
