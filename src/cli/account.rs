@@ -101,6 +101,7 @@ impl ScopeArgs {
             require_api_token_auth: false,
             tool_exposure: scope.exposure,
             client: scope.client,
+            auth: crate::store::McpAuth::UrlToken,
         })
     }
 }

@@ -28,6 +28,7 @@ pub async fn run(args: StdioArgs) -> anyhow::Result<()> {
         server_id: "stdio".into(),
         scope: Arc::new(scope),
         client: upstream.client.clone(),
+        subject: None,
     };
     crate::transport::stdio::serve(&handler, &endpoint).await?;
     upstream.shutdown().await;
