@@ -210,6 +210,10 @@ pub fn spawn_retention(store: Store, days: u32) -> JoinHandle<()> {
                 Ok(rows) => tracing::info!(rows, days, "pruned the audit log"),
                 Err(error) => tracing::warn!(%error, "could not prune the audit log"),
             }
+            // Expired OAuth codes and tokens open nothing; they are only kept until here.
+            if let Err(error) = store.prune_oauth(unix_now()).await {
+                tracing::warn!(%error, "could not delete expired OAuth codes and tokens");
+            }
         }
     })
 }

@@ -8,7 +8,7 @@
 use std::convert::Infallible;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -33,24 +33,81 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let endpoint = match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => endpoint,
-        Err(response) => return response,
-    };
-    if !is_json_content_type(&headers) {
+    match state.endpoint(&token, &headers).await {
+        Ok(endpoint) => post_to(&state, &endpoint, &headers, &body).await,
+        Err(response) => response,
+    }
+}
+
+/// `POST /mcp/o/{server_id}`: an OAuth server, opened by the person's access token.
+pub async fn oauth_post(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match state
+        .oauth_endpoint(&server_id, query.as_deref(), &headers)
+        .await
+    {
+        Ok(endpoint) => post_to(&state, &endpoint, &headers, &body).await,
+        Err(response) => response,
+    }
+}
+
+/// `GET /mcp/o/{server_id}`: 405. An OAuth server offers no event stream (we send no
+/// server-initiated messages), which Streamable HTTP allows; an idle stream would outlive
+/// its access token.
+pub async fn oauth_get() -> Response {
+    let mut response = plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this MCP server offers no event stream; POST messages to this URL",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
+    response
+}
+
+/// `DELETE /mcp/o/{server_id}`: the client ends its session.
+pub async fn oauth_delete(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match state
+        .oauth_endpoint(&server_id, query.as_deref(), &headers)
+        .await
+    {
+        Ok(endpoint) => end_session(&state, &endpoint, &headers),
+        Err(response) => response,
+    }
+}
+
+/// One POSTed message (or batch) for an endpoint already authorised.
+async fn post_to(
+    state: &AppState,
+    endpoint: &McpEndpoint,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let (state, endpoint, headers, body) = (state, endpoint, headers, body.as_ref());
+    if !is_json_content_type(headers) {
         return plain(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "POST bodies must be application/json",
         );
     }
-    let accepts = Accepts::from(&headers);
+    let accepts = Accepts::from(headers);
     if !accepts.json && !accepts.event_stream {
         return plain(
             StatusCode::NOT_ACCEPTABLE,
             "Accept must include application/json or text/event-stream",
         );
     }
-    let version = match header_version(&headers, &body) {
+    let version = match header_version(headers, body) {
         Ok(version) => version,
         Err(response) => return response,
     };
@@ -59,17 +116,17 @@ pub async fn post(
     let remembered = if modern {
         None
     } else {
-        match check_session(&state, &endpoint, &headers) {
+        match check_session(state, endpoint, headers) {
             Ok(remembered) => remembered,
             Err(response) => return response,
         }
     };
     let allow_batch = matches!(version, "2025-03-26" | "2024-11-05");
-    let mirrored = mirrored_headers(&headers);
+    let mirrored = mirrored_headers(headers);
     let dispatched = dispatch(
         &state.handler,
-        &endpoint,
-        &body,
+        endpoint,
+        body,
         allow_batch,
         Some(&mirrored),
         remembered,
@@ -134,10 +191,13 @@ pub async fn delete(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let endpoint = match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => endpoint,
-        Err(response) => return response,
-    };
+    match state.endpoint(&token, &headers).await {
+        Ok(endpoint) => end_session(&state, &endpoint, &headers),
+        Err(response) => response,
+    }
+}
+
+fn end_session(state: &AppState, endpoint: &McpEndpoint, headers: &HeaderMap) -> Response {
     let Some(id) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
         return plain(
             StatusCode::BAD_REQUEST,
