@@ -137,6 +137,10 @@ fn python_suite(
         .env("BMS_MCP_URL", &server.mcp_url)
         .env("BMS_SANDBOX_URL", &server.sandbox_url)
         .env("BMS_MCP_BIN", binary)
+        // test_oauth.py creates an OAuth server through the admin API and a user with
+        // `bms-mcp users add` on the same store.
+        .env("BMS_MCP_ADMIN_TOKEN", &server.admin_token)
+        .env("BMS_MCP_DATA_DIR", server.data_dir())
         .status()
         .context("running pytest")?;
     Ok(Outcome::new(
