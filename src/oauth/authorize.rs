@@ -10,6 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::client_metadata::{fetch, is_document_url};
 use super::metadata::Endpoints;
 use super::pages::{self, ConsentFacts};
 use super::pending::{AuthRequest, BROWSER_COOKIE, Pending};
@@ -67,7 +68,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Err(error) => return pages::problem(&error.to_string()),
     };
     // The client may have been removed, or its redirect URIs changed, since the page opened.
-    let client = match registered_client(&state, &pending.request).await {
+    let client = match registered_client(&state, &pending.request, Lookup::Stored).await {
         Ok(client) => client,
         Err(refusal) => return refuse(&state, refusal),
     };
@@ -183,7 +184,7 @@ async fn check_request(
         server_id: String::new(),
         state: fields.get("state").map(str::to_owned),
     };
-    let client = registered_client(state, &request).await?;
+    let client = registered_client(state, &request, Lookup::Fresh).await?;
     let back = |code: &'static str, description: &str| Refusal::Redirect {
         redirect_uri: request.redirect_uri.clone(),
         state: request.state.clone(),
@@ -238,16 +239,35 @@ async fn check_request(
     ))
 }
 
-/// The client of a request, if its redirect URI is one it registered (compared exactly).
+/// Where a client's registration is read from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// A URL client_id's metadata document is fetched again (and recorded): a request starts.
+    Fresh,
+    /// The recorded registration: a page of a request already checked is posted.
+    Stored,
+}
+
+/// The client of a request, if its redirect URI is one it registered (compared exactly):
+/// a client registered here (RFC 7591), or one whose client_id is the URL of its metadata
+/// document.
 async fn registered_client(
     state: &AppState,
     request: &AuthRequest,
+    lookup: Lookup,
 ) -> Result<OAuthClient, Refusal> {
-    let found = state
-        .directory
-        .store()
-        .oauth_client(&request.client_id)
-        .await;
+    let store = state.directory.store();
+    let found = if lookup == Lookup::Fresh && is_document_url(&request.client_id) {
+        let document = fetch(&request.client_id, state.oauth.loopback_client_metadata)
+            .await
+            .map_err(|e| Refusal::Page(e.to_string()))?;
+        store
+            .record_metadata_client(&request.client_id, &document.name, document.redirect_uris)
+            .await
+            .map(Some)
+    } else {
+        store.oauth_client(&request.client_id).await
+    };
     let client = match found {
         Ok(Some(client)) => client,
         Ok(None) => {

@@ -63,6 +63,7 @@ pub async fn authorization_server(State(state): State<AppState>) -> Json<Value> 
         "token_endpoint_auth_methods_supported": ["none"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
+        "client_id_metadata_document_supported": true,
     }))
 }
 

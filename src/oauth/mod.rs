@@ -9,6 +9,7 @@
 
 pub mod authorize;
 pub mod bearer;
+pub mod client_metadata;
 pub mod errors;
 pub mod metadata;
 pub mod pages;
@@ -55,13 +56,26 @@ pub struct AuthServer {
     key: [u8; 32],
     /// Lifetimes of tokens, codes and pages.
     pub lifetimes: Lifetimes,
+    /// Client metadata documents may be fetched over plain http from loopback. For tests
+    /// only: `serve` never sets it.
+    pub loopback_client_metadata: bool,
 }
 
 impl AuthServer {
     /// `key` must be the same on every replica (derived from `secret_key`), so a page
     /// served by one is accepted by another.
     pub fn new(key: [u8; 32], lifetimes: Lifetimes) -> AuthServer {
-        AuthServer { key, lifetimes }
+        AuthServer {
+            key,
+            lifetimes,
+            loopback_client_metadata: false,
+        }
+    }
+
+    /// The same, fetching client metadata documents from loopback over http (tests).
+    pub fn with_loopback_client_metadata(mut self) -> AuthServer {
+        self.loopback_client_metadata = true;
+        self
     }
 
     pub(crate) fn key(&self) -> &[u8; 32] {

@@ -111,6 +111,35 @@ impl Store {
         Ok(client)
     }
 
+    /// Records (or refreshes) a client known by its metadata document: its id is the
+    /// document's URL. Grants refer to it like to a registered client.
+    pub async fn record_metadata_client(
+        &self,
+        url: &str,
+        name: &str,
+        redirect_uris: Vec<String>,
+    ) -> Result<OAuthClient, StoreError> {
+        let client = OAuthClient {
+            id: url.to_owned(),
+            name: name.to_owned(),
+            redirect_uris,
+            created_at: unix_now(),
+        };
+        let uris = serde_json::to_string(&client.redirect_uris)
+            .unwrap_or_else(|_| unreachable!("strings always serialise"));
+        sqlx::query(
+            "INSERT INTO oauth_clients (id, name, redirect_uris, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, redirect_uris = excluded.redirect_uris",
+        )
+        .bind(&client.id)
+        .bind(&client.name)
+        .bind(uris)
+        .bind(client.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(client)
+    }
+
     /// A registered client by id.
     pub async fn oauth_client(&self, id: &str) -> Result<Option<OAuthClient>, StoreError> {
         let row: Option<(String, String, String, i64)> = sqlx::query_as(

@@ -52,6 +52,8 @@ pub struct Options {
     pub backend: backends::Backend,
     pub limits: ConnectionLimits,
     pub oauth_lifetimes: Lifetimes,
+    /// Client metadata documents may be served from loopback over http.
+    pub loopback_client_metadata: bool,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             backend: backends::Backend::Sqlite,
             limits: ConnectionLimits::default(),
             oauth_lifetimes: Lifetimes::default(),
+            loopback_client_metadata: false,
         }
     }
 }
@@ -101,7 +104,14 @@ impl Harness {
             sessions: Arc::new(Sessions::new([4; 32])),
             sse: Arc::new(SseHub::default()),
             public_url: format!("http://{addr}").into(),
-            oauth: Arc::new(AuthServer::new([5; 32], options.oauth_lifetimes)),
+            oauth: Arc::new({
+                let oauth = AuthServer::new([5; 32], options.oauth_lifetimes);
+                if options.loopback_client_metadata {
+                    oauth.with_loopback_client_metadata()
+                } else {
+                    oauth
+                }
+            }),
         };
         let router = app(state, HostGuard::new(&[], &[]), options.body_limit);
         tokio::spawn(listener::serve(
