@@ -5,7 +5,8 @@
 mod common;
 mod oauth_support;
 
-use common::Harness;
+use common::backends::Backend;
+use common::{Harness, Options};
 use oauth_support::*;
 use serde_json::{Value, json};
 
@@ -98,9 +99,12 @@ async fn url_token_servers_keep_their_plain_401_and_have_no_resource_metadata() 
     );
 }
 
-#[tokio::test]
-async fn a_signed_in_person_lists_and_calls_tools_and_the_audit_log_names_them() {
-    let h = Harness::start().await;
+async fn a_signed_in_person_lists_and_calls_tools_and_the_audit_log_names_them(backend: Backend) {
+    let h = Harness::with(Options {
+        backend,
+        ..Options::default()
+    })
+    .await;
     person(&h).await;
     let server = oauth_server(&h, "crm", &[]).await;
     let tokens = sign_in_fully(&h, &server).await;
@@ -190,9 +194,12 @@ async fn the_consent_page_names_the_account_and_the_scope_granted() {
     assert!(html.contains("Test client"), "names the client");
 }
 
-#[tokio::test]
-async fn a_refresh_gives_a_new_pair_and_the_new_access_token_works() {
-    let h = Harness::start().await;
+async fn a_refresh_gives_a_new_pair_and_the_new_access_token_works(backend: Backend) {
+    let h = Harness::with(Options {
+        backend,
+        ..Options::default()
+    })
+    .await;
     person(&h).await;
     let server = oauth_server(&h, "crm", &[]).await;
     let tokens = sign_in_fully(&h, &server).await;
@@ -219,3 +226,8 @@ async fn a_refresh_gives_a_new_pair_and_the_new_access_token_works() {
         .await;
     assert_eq!(status, 200);
 }
+
+on_both_backends!(
+    a_signed_in_person_lists_and_calls_tools_and_the_audit_log_names_them,
+    a_refresh_gives_a_new_pair_and_the_new_access_token_works,
+);

@@ -9,6 +9,7 @@ mod oauth_support;
 use std::time::Duration;
 
 use bms_mcp::oauth::Lifetimes;
+use common::backends::Backend;
 use common::{Harness, Options};
 use oauth_support::*;
 use serde_json::json;
@@ -30,9 +31,12 @@ async fn a_token_for_one_mcp_server_is_refused_by_another() {
     );
 }
 
-#[tokio::test]
-async fn a_code_is_good_once_and_its_replay_revokes_what_it_gave() {
-    let h = Harness::start().await;
+async fn a_code_is_good_once_and_its_replay_revokes_what_it_gave(backend: Backend) {
+    let h = Harness::with(Options {
+        backend,
+        ..Options::default()
+    })
+    .await;
     person(&h).await;
     let server = oauth_server(&h, "crm", &[]).await;
     let client_id = register(&h, REDIRECT).await;
@@ -92,9 +96,12 @@ async fn a_code_exchanged_for_another_resource_is_refused() {
     assert_eq!(answer["error"], "invalid_target");
 }
 
-#[tokio::test]
-async fn a_rotated_refresh_token_used_again_is_refused_and_revokes_its_grant() {
-    let h = Harness::start().await;
+async fn a_rotated_refresh_token_used_again_is_refused_and_revokes_its_grant(backend: Backend) {
+    let h = Harness::with(Options {
+        backend,
+        ..Options::default()
+    })
+    .await;
     person(&h).await;
     let server = oauth_server(&h, "crm", &[]).await;
     let tokens = sign_in_fully(&h, &server).await;
@@ -344,3 +351,8 @@ async fn a_sign_in_form_posted_without_its_browser_cookie_or_with_a_wrong_passwo
     assert_eq!(skipped.status(), 400);
     assert!(skipped.headers().get("location").is_none());
 }
+
+on_both_backends!(
+    a_code_is_good_once_and_its_replay_revokes_what_it_gave,
+    a_rotated_refresh_token_used_again_is_refused_and_revokes_its_grant,
+);
