@@ -26,6 +26,7 @@ mod assets;
 mod errors;
 pub(crate) mod form;
 pub(crate) mod layout;
+mod people;
 mod routes;
 mod server_form;
 mod servers;

@@ -47,6 +47,17 @@ pub enum Redemption<T> {
     Unknown,
 }
 
+/// A live grant as the console lists it: who, from which client, to which MCP server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantListing {
+    pub id: String,
+    pub username: String,
+    pub client_name: String,
+    pub server_name: String,
+    pub account_name: String,
+    pub created_at: i64,
+}
+
 /// A new access token and refresh token, shown once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenPair {
@@ -183,6 +194,33 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(id)
+    }
+
+    /// Every live grant, by person then newest first.
+    pub async fn live_grants(&self) -> Result<Vec<GrantListing>, StoreError> {
+        type Row = (String, String, String, String, String, i64);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT g.id, u.username, c.name, s.name, a.name, g.created_at FROM oauth_grants g \
+             JOIN oauth_users u ON u.id = g.user_id JOIN oauth_clients c ON c.id = g.client_id \
+             JOIN mcp_servers s ON s.id = g.mcp_server_id \
+             JOIN integrated_accounts a ON a.id = s.account_id \
+             WHERE g.revoked_at IS NULL ORDER BY u.username, g.created_at DESC, g.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, username, client_name, server_name, account_name, created_at)| GrantListing {
+                    id,
+                    username,
+                    client_name,
+                    server_name,
+                    account_name,
+                    created_at,
+                },
+            )
+            .collect())
     }
 
     /// Revokes a grant: its codes and tokens open nothing from now on.

@@ -25,7 +25,7 @@ pub use accounts::{AccountChanges, AccountSecrets, BmsLocation, IntegratedAccoun
 pub use admin_tokens::AdminToken;
 pub use audit::{Actor, ToolCallLog};
 use crypto::{DataKey, SecretBox};
-pub use grants::{AccessGrant, Grant, OAuthClient, Redemption, TokenPair};
+pub use grants::{AccessGrant, Grant, GrantListing, OAuthClient, Redemption, TokenPair};
 pub use servers::{McpAuth, McpServer, McpServerChanges, McpServerConfig, NewMcpServer};
 pub use users::User;
 
