@@ -75,3 +75,35 @@ async fn a_grant_listed_under_its_person_is_revoked_from_the_console_and_its_tok
         )
     );
 }
+
+#[tokio::test]
+async fn an_oauth_server_created_in_the_console_shows_its_url_without_a_secret() {
+    let h = Harness::start().await;
+    let admin = h.admin_token().await;
+    let mut visitor = Visitor::new(&h);
+    visitor.sign_in(&admin).await;
+    let form = visitor
+        .get(&format!("/admin/accounts/{}/servers/new", h.account_id))
+        .await;
+    assert!(
+        form.body.contains("name=\"auth\" value=\"oauth\""),
+        "the form offers OAuth sign-in"
+    );
+    let created = visitor
+        .post(
+            &format!("/admin/accounts/{}/servers", h.account_id),
+            &[
+                ("name", "For Claude.ai"),
+                ("tool_exposure", "all"),
+                ("auth", "oauth"),
+                ("expires_at", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(created.body.contains(&h.url("/mcp/o/")), "{}", created.body);
+    assert!(!created.body.contains("bmsm_"), "no URL token on the page");
+    let servers = h.store.mcp_servers(Some(&h.account_id)).await.unwrap();
+    let server = servers.iter().find(|s| s.name == "For Claude.ai").unwrap();
+    assert_eq!(server.config.auth, bms_mcp::store::McpAuth::OAuth);
+}
