@@ -103,6 +103,14 @@ async fn an_oauth_server_created_in_the_console_shows_its_url_without_a_secret()
     assert_eq!(created.status, 200, "{}", created.body);
     assert!(created.body.contains(&h.url("/mcp/o/")), "{}", created.body);
     assert!(!created.body.contains("bmsm_"), "no URL token on the page");
+    assert!(
+        created.body.contains("Add custom connector"),
+        "set-ups for OAuth clients"
+    );
+    assert!(
+        !created.body.contains("No authentication"),
+        "not the secret-URL set-up"
+    );
     let servers = h.store.mcp_servers(Some(&h.account_id)).await.unwrap();
     let server = servers.iter().find(|s| s.name == "For Claude.ai").unwrap();
     assert_eq!(server.config.auth, bms_mcp::store::McpAuth::OAuth);

@@ -209,7 +209,10 @@ fn created_page(
     url: &str,
 ) -> Page {
     let config = &server.config;
-    let snippets = snippets::for_url(&server.name, url, config.require_api_token_auth);
+    let snippets = match config.auth {
+        McpAuth::OAuth => snippets::for_oauth_url(&server.name, url),
+        McpAuth::UrlToken => snippets::for_url(&server.name, url, config.require_api_token_auth),
+    };
     let tools = scope_counts(&config.methods, &config.tags).total;
     let body = html! {
         nav aria-label="Breadcrumb" class="crumbs" {
