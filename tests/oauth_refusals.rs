@@ -356,3 +356,49 @@ on_both_backends!(
     a_code_is_good_once_and_its_replay_revokes_what_it_gave,
     a_rotated_refresh_token_used_again_is_refused_and_revokes_its_grant,
 );
+
+#[tokio::test]
+async fn after_five_wrong_passwords_even_the_right_one_is_refused_for_a_while() {
+    let h = Harness::start().await;
+    person(&h).await;
+    let server = oauth_server(&h, "crm", &[]).await;
+    let client_id = register(&h, REDIRECT).await;
+    let http = browser();
+    let page = http
+        .get(authorize_url(
+            &h,
+            &client_id,
+            REDIRECT,
+            &Pkce::new(),
+            Some(&server.url),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_of(&page);
+    let pending = pending_of(&page.text().await.unwrap());
+    let attempt = |password: &'static str| {
+        let (http, h, cookie, pending) = (&http, &h, &cookie, &pending);
+        async move {
+            http.post(h.url("/oauth/authorize"))
+                .header("cookie", cookie)
+                .form_pairs(&[
+                    ("pending", pending.as_str()),
+                    ("action", "sign_in"),
+                    ("username", USER),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong password!").await.status(), 401);
+    }
+    let held = attempt(PASSWORD).await;
+    assert_eq!(held.status(), 429);
+    let html = held.text().await.unwrap();
+    assert!(html.contains("Too many failed sign-ins"), "{html}");
+    assert!(!html.contains("Allow"), "no consent page");
+}

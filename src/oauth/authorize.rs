@@ -97,9 +97,25 @@ async fn sign_in(
     let store = state.directory.store();
     let username = fields.get("username").unwrap_or_default().trim();
     let password = fields.get("password").unwrap_or_default();
+    let now = unix_now();
+    if let Some(until) = state.oauth.throttle.held_until(username, now) {
+        let minutes = (until - now + 59) / 60;
+        let page = pages::sign_in(
+            &client.name,
+            &pending.seal(state.oauth.key()),
+            Some(&format!(
+                "Too many failed sign-ins for this user name. Try again in {minutes} minute(s), or ask your administrator."
+            )),
+        );
+        return (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+    }
     let user = match store.check_password(username, password).await {
-        Ok(Some(user)) => user,
+        Ok(Some(user)) => {
+            state.oauth.throttle.succeeded(username);
+            user
+        }
         Ok(None) => {
+            state.oauth.throttle.failed(username, now);
             let again = pending.seal(state.oauth.key());
             let page = pages::sign_in(
                 &client.name,

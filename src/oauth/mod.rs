@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod pages;
 pub mod pending;
 pub mod register;
+pub mod throttle;
 pub mod token;
 
 use axum::Router;
@@ -59,6 +60,8 @@ pub struct AuthServer {
     /// Client metadata documents may be fetched over plain http from loopback. For tests
     /// only: `serve` never sets it.
     pub loopback_client_metadata: bool,
+    /// Failed sign-ins per user name.
+    pub throttle: throttle::SignInThrottle,
 }
 
 impl AuthServer {
@@ -69,6 +72,7 @@ impl AuthServer {
             key,
             lifetimes,
             loopback_client_metadata: false,
+            throttle: throttle::SignInThrottle::default(),
         }
     }
 
