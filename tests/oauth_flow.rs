@@ -231,3 +231,55 @@ on_both_backends!(
     a_signed_in_person_lists_and_calls_tools_and_the_audit_log_names_them,
     a_refresh_gives_a_new_pair_and_the_new_access_token_works,
 );
+
+#[tokio::test]
+async fn a_client_that_names_itself_in_a_basic_header_gets_its_tokens() {
+    use base64::Engine;
+    let h = Harness::start().await;
+    person(&h).await;
+    let server = oauth_server(&h, "crm", &[]).await;
+    let client_id = register(&h, REDIRECT).await;
+    let pkce = Pkce::new();
+    let code = authorize(&h, &client_id, &pkce, &server.url).await;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:"));
+    let response = browser()
+        .post(h.url("/oauth/token"))
+        .header("authorization", format!("Basic {basic}"))
+        .form_pairs(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &pkce.verifier),
+            ("resource", &server.url),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    assert!(
+        tokens["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("bmso_")
+    );
+    assert_eq!(response_cache_control_is_no_store(&h).await, "no-store");
+}
+
+/// The token endpoint's answers are never cached (RFC 6749 §5.1).
+async fn response_cache_control_is_no_store(h: &Harness) -> String {
+    let response = browser()
+        .post(h.url("/oauth/token"))
+        .form_pairs(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let cache = response.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "unsupported_grant_type");
+    cache
+}

@@ -6,10 +6,10 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -24,9 +24,19 @@ use crate::store::{Grant, Redemption, unix_now};
 pub async fn exchange(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
         let fields = form_parameters(&headers, &body)?;
-        match required(&fields, "grant_type")? {
-            "authorization_code" => redeem_code(&state, &fields).await,
-            "refresh_token" => refresh(&state, &fields).await,
+        let grant_type = required(&fields, "grant_type")?;
+        let basic = basic_client_id(&headers);
+        let client_id = match (fields.get("client_id").filter(|v| !v.is_empty()), &basic) {
+            (Some(id), _) => id.to_owned(),
+            (None, Some(id)) => id.clone(),
+            (None, None) if matches!(grant_type, "authorization_code" | "refresh_token") => {
+                required(&fields, "client_id")?.to_owned()
+            }
+            (None, None) => String::new(),
+        };
+        match grant_type {
+            "authorization_code" => redeem_code(&state, &fields, &client_id).await,
+            "refresh_token" => refresh(&state, &fields, &client_id).await,
             other => Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type `{other}` is not offered; use authorization_code or refresh_token"
             ))),
@@ -38,9 +48,12 @@ pub async fn exchange(State(state): State<AppState>, headers: HeaderMap, body: B
     }
 }
 
-async fn redeem_code(state: &AppState, fields: &FormFields) -> Result<Response, OAuthError> {
+async fn redeem_code(
+    state: &AppState,
+    fields: &FormFields,
+    client_id: &str,
+) -> Result<Response, OAuthError> {
     let code = required(fields, "code")?;
-    let client_id = required(fields, "client_id")?;
     let redirect_uri = required(fields, "redirect_uri")?;
     let verifier = required(fields, "code_verifier")?;
     let resource = required(fields, "resource")?;
@@ -83,9 +96,12 @@ async fn redeem_code(state: &AppState, fields: &FormFields) -> Result<Response, 
     issue(state, &redeemed.grant).await
 }
 
-async fn refresh(state: &AppState, fields: &FormFields) -> Result<Response, OAuthError> {
+async fn refresh(
+    state: &AppState,
+    fields: &FormFields,
+    client_id: &str,
+) -> Result<Response, OAuthError> {
     let token = required(fields, "refresh_token")?;
-    let client_id = required(fields, "client_id")?;
     let store = state.directory.store();
     let grant = match store.redeem_refresh_token(token, unix_now()).await? {
         Redemption::Fresh(grant) => grant,
@@ -111,6 +127,25 @@ async fn refresh(state: &AppState, fields: &FormFields) -> Result<Response, OAut
         check_resource(state, &grant, resource)?;
     }
     issue(state, &grant).await
+}
+
+/// The client id of an `Authorization: Basic` header (RFC 6749 §2.3.1), which some clients
+/// send even when registered without a secret. Clients are public, so any secret in it is
+/// ignored: the code is bound by PKCE, not by a secret.
+fn basic_client_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, _secret) = text.split_once(':')?;
+    let id = percent_encoding::percent_decode_str(id)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    (!id.is_empty()).then_some(id)
 }
 
 /// RFC 8707: the token is for the grant's MCP server and nothing else.
@@ -155,6 +190,21 @@ async fn issue(state: &AppState, grant: &Grant) -> Result<Response, OAuthError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_basic_header_names_the_client_and_its_secret_is_ignored() {
+        let mut headers = HeaderMap::new();
+        let encoded = STANDARD.encode("client%3Aone:whatever");
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Basic {encoded}").parse().unwrap(),
+        );
+        assert_eq!(basic_client_id(&headers).as_deref(), Some("client:one"));
+        headers.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap());
+        assert_eq!(basic_client_id(&headers), None);
+        headers.insert(header::AUTHORIZATION, "Basic !!!".parse().unwrap());
+        assert_eq!(basic_client_id(&headers), None);
+    }
 
     #[test]
     fn the_rfc_7636_example_verifier_matches_its_challenge() {
