@@ -1,7 +1,7 @@
 //! The interop suite: real, externally written MCP clients against `bms-mcp serve` on the
 //! built-in sandbox. Each client is pinned and installed here, into ignored folders: the Python
 //! SDK into `.tools/venv` (`tests/interop/python/requirements.txt`); the conformance suite, the
-//! MCP Inspector, mcp-remote and a Node 22 runtime into `tests/interop/node_modules`
+//! MCP Inspector, mcp-remote, the TypeScript SDK and a Node 22 runtime into `tests/interop/node_modules`
 //! (`tests/interop/package.json` and its lockfile).
 
 use std::path::{Path, PathBuf};
@@ -52,6 +52,7 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     outcomes.push(python_suite(root, &python, &binary, &server)?);
     outcomes.extend(node::inspector_suites(&node, &binary, &server)?);
     outcomes.push(node::mcp_remote_suite(&node, &server)?);
+    outcomes.push(node::oauth_suite(&node, &binary, &server)?);
     outcomes.push(node::conformance_suite(&node, &server)?);
     outcomes.push(console::browser_suite(root, &python, &binary, &server)?);
     drop(server);
