@@ -31,6 +31,8 @@ pub fn browser_suite(
             "-p",
             "no:cacheprovider",
             "tests/interop/python/console_browser.py",
+            // The OAuth sign-in and consent pages, in the same browser set-up.
+            "tests/interop/python/oauth_browser.py",
         ])
         .current_dir(root)
         .env("BMS_MCP_BIN", binary)
@@ -45,7 +47,7 @@ pub fn browser_suite(
         .status()
         .context("running pytest")?;
     Ok(Outcome::new(
-        "admin console (chromium, selenium 4.51)",
+        "admin console and OAuth pages (chromium, selenium 4.51)",
         status.success(),
         format!("screenshots in {}", screenshots.display()),
     ))
