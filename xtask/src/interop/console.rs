@@ -1,5 +1,6 @@
-//! The admin console in a real browser: Debian's headless Chromium, driven by Selenium (pinned
-//! in `tests/interop/python/requirements.txt`) through `/usr/bin/chromedriver`. Chromium and its
+//! The admin console and the OAuth sign-in and consent pages in a real browser: Debian's
+//! headless Chromium, driven by Selenium (pinned in `tests/interop/python/requirements.txt`)
+//! through `/usr/bin/chromedriver`. Chromium and its
 //! driver are installed with apt when missing (the machines run as root). The test starts its
 //! own `bms-mcp serve`; screenshots of each page land in `target/console-screenshots/`.
 
