@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod mcp;
+pub mod oauth;
 pub mod server;
 pub mod store;
 pub mod transport;

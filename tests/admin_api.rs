@@ -648,3 +648,46 @@ async fn confirm_writes_is_set_and_cleared_through_config() {
     let (_, sent) = h.mcp_at(url, None, "tools/call", note).await;
     assert_eq!(sent["result"]["isError"], false, "{sent}");
 }
+
+#[tokio::test]
+async fn an_oauth_server_gets_a_url_without_a_secret_and_keeps_its_auth() {
+    let h = Harness::start().await;
+    let admin = h.admin_token().await;
+    let created = create_server(
+        &h,
+        &admin,
+        &h.account_id,
+        json!({"name": "for claude.ai", "config": {"auth": "oauth"}}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["url"], h.url(&format!("/mcp/o/{id}")));
+    assert!(created.get("token").is_none(), "no URL token is handed out");
+    assert_eq!(created["config"]["auth"], "oauth");
+    let (status, _, body) = h
+        .admin(
+            Method::PATCH,
+            &format!("/integrated-account/{}/mcp/{id}", h.account_id),
+            Some(&admin),
+            Some(json!({"config": {"auth": "url_token"}})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "config.auth");
+    let (status, _, body) = h
+        .admin(
+            Method::POST,
+            &format!("/integrated-account/{}/mcp", h.account_id),
+            Some(&admin),
+            Some(json!({"name": "both", "config": {"auth": "oauth", "require_api_token_auth": true}})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "config.require_api_token_auth");
+    let plain = create_server(&h, &admin, &h.account_id, json!({"name": "plain"})).await;
+    assert_eq!(
+        plain["config"]["auth"], "url_token",
+        "URL tokens stay the default"
+    );
+    assert!(plain["token"].is_string());
+}

@@ -12,6 +12,7 @@ use serde_json::json;
 use bms_mcp::bms::{BmsClientConfig, http_client};
 use bms_mcp::call::CursorCodec;
 use bms_mcp::mcp::Handler;
+use bms_mcp::oauth::{AuthServer, Lifetimes};
 use bms_mcp::server::directory::Directory;
 use bms_mcp::server::metrics::Metrics;
 use bms_mcp::server::upstreams::Upstreams;
@@ -41,6 +42,7 @@ async fn second_replica(store: Store) -> String {
         sessions: Arc::new(Sessions::new([4; 32])),
         sse: Arc::new(SseHub::default()),
         public_url: format!("http://{addr}").into(),
+        oauth: Arc::new(AuthServer::new([5; 32], Lifetimes::default())),
     };
     let router = app(state, HostGuard::new(&[], &[]), 64 * 1024);
     tokio::spawn(async move {

@@ -318,6 +318,8 @@ async fn the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned(backend: 
         log.record(ToolCall {
             at: unix_now(),
             mcp_server_id: "srv-1".into(),
+            // Half the calls come from a signed-in person (an OAuth server), half from a URL.
+            subject: (i % 2 == 0).then(|| "alice".to_owned()),
             tool: format!("tool_{i}"),
             upstream_status: Some(200),
             latency_ms: Some(12),
@@ -329,6 +331,12 @@ async fn the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned(backend: 
     assert_eq!(calls.len(), 300);
     assert_eq!(calls[0].upstream_status, Some(200));
     assert_eq!(calls[0].latency_ms, Some(12));
+    let by_alice = calls
+        .iter()
+        .filter(|c| c.subject.as_deref() == Some("alice"))
+        .count();
+    assert_eq!(by_alice, 150, "the subject column round-trips");
+    assert_eq!(calls.iter().filter(|c| c.subject.is_none()).count(), 150);
     let actions = t.store.admin_actions(10).await.unwrap();
     assert_eq!(actions.len(), 1);
     assert_eq!(actions[0].actor_name, "ops");
@@ -349,6 +357,7 @@ async fn a_burst_of_twenty_thousand_tool_calls_is_logged_without_a_drop(backend:
         log.record(ToolCall {
             at: unix_now(),
             mcp_server_id: format!("srv-{}", i % 1000),
+            subject: None,
             tool: "get_single_kaseya_bms_servicedesk_ticket_by_id".into(),
             upstream_status: Some(200),
             latency_ms: Some(i % 50),

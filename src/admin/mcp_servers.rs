@@ -17,8 +17,8 @@ use crate::mcp::ToolExposure;
 use crate::server::AppState;
 use crate::store::servers::check_name_and_expiry;
 use crate::store::{
-    Invalid, McpServer, McpServerChanges, McpServerConfig, NewMcpServer, parse_rfc3339, rfc3339,
-    unix_now,
+    Invalid, McpAuth, McpServer, McpServerChanges, McpServerConfig, NewMcpServer, parse_rfc3339,
+    rfc3339, unix_now,
 };
 
 /// The body of POST and PATCH.
@@ -41,6 +41,7 @@ pub struct ConfigBody {
     tool_exposure: Option<ToolExposure>,
     client: Option<ClientChoice>,
     confirm_writes: Option<bool>,
+    auth: Option<McpAuth>,
 }
 
 impl ConfigBody {
@@ -65,6 +66,9 @@ impl ConfigBody {
         }
         if let Some(confirm) = self.confirm_writes {
             config.confirm_writes = confirm;
+        }
+        if let Some(auth) = self.auth {
+            config.auth = auth;
         }
         config.validate()?;
         Ok(config)
@@ -137,8 +141,11 @@ pub async fn create(
     state.directory.expiry_changed();
     super::audit(store, &admin, "mcp_server.create", &server.id).await;
     let mut answer = server_json(&server);
-    answer["url"] = format!("{}/mcp/{token}", state.public_url).into();
-    answer["token"] = token.into();
+    answer["url"] = server.url(&state.public_url, &token).into();
+    // An OAuth server's URL token opens nothing, so it is not handed out.
+    if server.config.auth == McpAuth::UrlToken {
+        answer["token"] = token.into();
+    }
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
@@ -187,6 +194,20 @@ pub async fn update(
         return Err(no_server(&id));
     };
     check_name_and_expiry(body.name.as_deref(), None, unix_now())?;
+    if let Some(auth) = body.config.as_ref().and_then(|c| c.auth)
+        && auth != current.config.auth
+    {
+        return Err(Invalid::new(
+            "config.auth",
+            format!(
+                "is `{}` and cannot change: a server's URL and its clients depend on it; \
+                 create a new MCP server with auth `{}`",
+                current.config.auth.as_str(),
+                auth.as_str()
+            ),
+        )
+        .into());
+    }
     let changes = McpServerChanges {
         name: body.name,
         config: body

@@ -109,6 +109,7 @@ impl ScopeArgs {
             tool_exposure: scope.exposure,
             client: scope.client,
             confirm_writes: scope.confirm_writes,
+            auth: crate::store::McpAuth::UrlToken,
         })
     }
 }
@@ -260,13 +261,14 @@ impl AccountArgs {
     }
 }
 
-/// Keys for signing cursors and session ids. From `secret_key` (`BMS_MCP_SECRET_KEY`, 64 hex
+/// Keys for signing cursors, session ids and the OAuth pages' state. From `secret_key` (`BMS_MCP_SECRET_KEY`, 64 hex
 /// digits) so that replicas accept each other's, else random for this process.
-pub fn signing_keys() -> Result<(CursorCodec, Sessions), ConfigError> {
+pub fn signing_keys() -> Result<(CursorCodec, Sessions, [u8; 32]), ConfigError> {
     let master: [u8; 32] = crate::config::check_hex_key("secret_key")?.unwrap_or_else(rand::random);
     Ok((
         CursorCodec::new(derive(&master, b"cursor")),
         Sessions::new(derive(&master, b"session")),
+        derive(&master, b"oauth"),
     ))
 }
 

@@ -6,7 +6,15 @@ use super::account::ScopeArgs;
 use super::store_args::StoreArgs;
 use crate::admin::server_json;
 use crate::store::servers::check_name_and_expiry;
-use crate::store::{Actor, NewMcpServer, parse_rfc3339, rfc3339, unix_now};
+use crate::store::{Actor, McpAuth, NewMcpServer, parse_rfc3339, rfc3339, unix_now};
+
+fn parse_auth(text: &str) -> Result<McpAuth, String> {
+    match text {
+        "url_token" => Ok(McpAuth::UrlToken),
+        "oauth" => Ok(McpAuth::OAuth),
+        other => Err(format!("unknown auth `{other}`; use url_token or oauth")),
+    }
+}
 
 #[derive(Debug, clap::Args)]
 pub struct McpArgs {
@@ -47,6 +55,10 @@ struct CreateArgs {
     /// Requests must also carry an admin API token (Authorization: Bearer).
     #[arg(long)]
     require_api_token_auth: bool,
+    /// How clients reach it: `url_token` (a secret URL) or `oauth` (people sign in; the URL
+    /// is `/mcp/o/{id}` and holds no secret).
+    #[arg(long, default_value = "url_token", value_parser = parse_auth)]
+    auth: McpAuth,
     /// The base of the printed URL: the server's public URL.
     #[arg(
         long,
@@ -65,6 +77,10 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
         McpCommand::Create(create) => {
             let mut config = create.scope.config()?;
             config.require_api_token_auth = create.require_api_token_auth;
+            config.auth = create.auth;
+            config
+                .validate()
+                .map_err(|invalid| anyhow::anyhow!("{}: {}", invalid.field, invalid.message))?;
             let expires_at = create
                 .expires_at
                 .as_deref()
@@ -94,11 +110,13 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
             store
                 .record_admin_action(&Actor::cli(), "mcp_server.create", Some(&server.id))
                 .await?;
-            let url = format!("{}/mcp/{token}", create.public_url.trim_end_matches('/'));
+            let url = server.url(&create.public_url, &token);
             if create.json {
                 let mut answer = server_json(&server);
-                answer["url"] = url.into();
-                answer["token"] = token.into();
+                answer["url"] = url.clone().into();
+                if server.config.auth == McpAuth::UrlToken {
+                    answer["token"] = token.into();
+                }
                 println!("{}", serde_json::to_string_pretty(&answer)?);
             } else {
                 println!("MCP URL: {url}");

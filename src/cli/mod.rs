@@ -9,6 +9,7 @@ mod serve;
 mod stdio;
 mod store_args;
 mod tools;
+mod users;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -45,6 +46,8 @@ enum Command {
     Accounts(accounts::AccountsArgs),
     /// MCP servers of integrated accounts: create (URL printed once), list, revoke.
     Mcp(mcp::McpArgs),
+    /// People who sign in on OAuth MCP servers: add (password on stdin), list, remove.
+    Users(users::UsersArgs),
     /// The configuration: `check` validates it and prints it (secrets masked), `keys` lists
     /// every key.
     Config(config_cmd::ConfigArgs),
@@ -87,6 +90,7 @@ pub fn main() -> std::process::ExitCode {
         Command::AdminToken(args) => runtime().and_then(|rt| rt.block_on(admin_token::run(args))),
         Command::Accounts(args) => runtime().and_then(|rt| rt.block_on(accounts::run(args))),
         Command::Mcp(args) => runtime().and_then(|rt| rt.block_on(mcp::run(args))),
+        Command::Users(args) => runtime().and_then(|rt| rt.block_on(users::run(args))),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => runtime().and_then(|rt| {
             rt.block_on(async {

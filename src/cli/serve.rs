@@ -84,6 +84,7 @@ pub(super) struct Checked {
     public_url: Option<String>,
     cursors: CursorCodec,
     sessions: Sessions,
+    oauth_key: [u8; 32],
     /// Settings that work but are likely not what a deployment wants.
     pub warnings: Vec<String>,
 }
@@ -123,7 +124,7 @@ pub(super) fn preflight(args: &ServeArgs) -> Result<Checked, ConfigError> {
     }
     args.account.explicit()?;
     let location = args.store.check()?;
-    let (cursors, sessions) = signing_keys()?;
+    let (cursors, sessions, oauth_key) = signing_keys()?;
     if let Ok(filter) = std::env::var("BMS_MCP_LOG") {
         tracing_subscriber::EnvFilter::try_new(&filter).map_err(|error| {
             ConfigError::value("log", format!("{filter:?} is not a log filter ({error}); give e.g. \"info\" or \"warn,bms_mcp=debug\""))
@@ -135,6 +136,7 @@ pub(super) fn preflight(args: &ServeArgs) -> Result<Checked, ConfigError> {
         public_url,
         cursors,
         sessions,
+        oauth_key,
         warnings,
     })
 }
@@ -234,6 +236,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         sessions: Arc::new(checked.sessions),
         sse: Arc::new(SseHub::default()),
         public_url: public_url.as_str().into(),
+        oauth: Arc::new(crate::oauth::AuthServer::new(
+            checked.oauth_key,
+            crate::oauth::Lifetimes::default(),
+        )),
     };
 
     println!(

@@ -18,7 +18,7 @@ pub async fn run(args: StdioArgs) -> anyhow::Result<()> {
     super::init_tracing();
     let scope = args.scope.scope()?;
     let upstream = args.account.connect().await?;
-    let (cursors, _) = signing_keys()?;
+    let (cursors, _, _) = signing_keys()?;
     let handler = Handler::new(
         cursors,
         DEFAULT_LIST_PAGE_SIZE,
@@ -28,6 +28,7 @@ pub async fn run(args: StdioArgs) -> anyhow::Result<()> {
         server_id: "stdio".into(),
         scope: Arc::new(scope),
         client: upstream.client.clone(),
+        subject: None,
     };
     crate::transport::stdio::serve(&handler, &endpoint).await?;
     upstream.shutdown().await;

@@ -29,6 +29,7 @@ impl Notice {
             "account-added" => Some("Integrated account added."),
             "account-removed" => Some("Integrated account and its MCP servers removed."),
             "server-revoked" => Some("MCP server revoked: its URL no longer works."),
+            "grant-revoked" => Some("Grant revoked: its tokens no longer work."),
             _ => None,
         }
     }

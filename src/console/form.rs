@@ -47,6 +47,16 @@ impl FormFields {
             .collect()
     }
 
+    /// The first name given more than once, if any.
+    pub fn repeated(&self) -> Option<&str> {
+        self.0.iter().enumerate().find_map(|(i, (name, _))| {
+            self.0[..i]
+                .iter()
+                .any(|(earlier, _)| earlier == name)
+                .then_some(name.as_str())
+        })
+    }
+
     /// Whether a checkbox `name` was ticked.
     pub fn checked(&self, name: &str) -> bool {
         self.get(name).is_some()
@@ -70,6 +80,12 @@ mod tests {
         assert_eq!(form.text("empty"), None);
         assert!(form.checked("empty"));
         assert!(!form.checked("absent"));
+    }
+
+    #[test]
+    fn the_first_repeated_name_is_found() {
+        assert_eq!(FormFields::parse(b"a=1&b=2&a=3&b=4").repeated(), Some("a"));
+        assert_eq!(FormFields::parse(b"a=1&b=2").repeated(), None);
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Page {
                     @if let Some(session) = session {
                         nav aria-label="Main" {
                             a href="/admin/accounts" { "Integrated accounts" }
+                            a href="/admin/people" { "People" }
                             a href="/admin/tools" { "Tool browser" }
                         }
                         form method="post" action="/admin/sign-out" class="sign-out" {

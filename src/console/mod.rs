@@ -24,15 +24,16 @@
 mod accounts;
 mod assets;
 mod errors;
-mod form;
-mod layout;
+pub(crate) mod form;
+pub(crate) mod layout;
+mod people;
 mod routes;
 mod server_form;
 mod servers;
-mod session;
+pub(crate) mod session;
 mod sign_in;
 mod snippets;
-mod tools;
+pub(crate) mod tools;
 
 pub use errors::ConsoleError;
 pub use routes::routes;

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::routing::{get, post};
 
-use super::{accounts, assets, servers, sign_in, tools};
+use super::{accounts, assets, people, servers, sign_in, tools};
 use crate::server::AppState;
 
 /// The `/admin` routes, to merge into the server's router (inside its Host/Origin guard and
@@ -28,6 +28,8 @@ pub fn routes(state: AppState) -> Router {
             "/admin/accounts/{id}/servers/{server_id}/revoke",
             post(servers::revoke),
         )
+        .route("/admin/people", get(people::list))
+        .route("/admin/people/grants/{id}/revoke", post(people::revoke))
         .route("/admin/tools", get(tools::browse))
         .route("/admin/tool-count", get(tools::count))
         .route("/admin/assets/console.css", get(assets::stylesheet))

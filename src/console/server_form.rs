@@ -12,7 +12,7 @@ use super::tools::{CLASSES, scope_counts};
 use crate::catalogue::{Catalogue, ClientChoice};
 use crate::mcp::ToolExposure;
 use crate::store::servers::check_name_and_expiry;
-use crate::store::{IntegratedAccount, Invalid, McpServerConfig, parse_rfc3339, unix_now};
+use crate::store::{IntegratedAccount, Invalid, McpAuth, McpServerConfig, parse_rfc3339, unix_now};
 
 /// The form's values, as posted (or the defaults).
 #[derive(Default)]
@@ -24,6 +24,7 @@ pub struct ServerForm {
     pub client: ClientChoice,
     pub confirm_writes: bool,
     pub require_api_token_auth: bool,
+    pub auth: McpAuth,
     /// `YYYY-MM-DDTHH:MM` in UTC, as a `datetime-local` input sends it; empty for never.
     pub expires: String,
 }
@@ -53,6 +54,10 @@ impl ServerForm {
                 .unwrap_or_default(),
             confirm_writes: form.checked("confirm_writes"),
             require_api_token_auth: form.checked("require_api_token_auth"),
+            auth: match form.get("auth") {
+                Some("oauth") => McpAuth::OAuth,
+                _ => McpAuth::UrlToken,
+            },
             expires: form.text("expires_at").unwrap_or_default(),
         }
     }
@@ -68,6 +73,7 @@ impl ServerForm {
             tool_exposure: self.exposure,
             client: self.client,
             confirm_writes: self.confirm_writes,
+            auth: self.auth,
         };
         config.validate()?;
         Ok((self.name.clone(), config, expires_at))
@@ -124,6 +130,7 @@ fn field_label(field: &str) -> &str {
         "expires_at" => "Expires",
         "config.methods" => "Methods",
         "config.tags" => "Tags",
+        "config.require_api_token_auth" => "Require API token",
         other => other,
     }
 }
@@ -184,8 +191,8 @@ pub fn form_page(
             }
             fieldset {
                 legend { "Tool exposure" }
-                (radio("all", "All tools: every tool in scope is listed to the model", form.exposure == ToolExposure::All))
-                (radio("discovery", "Discovery: three tools (search, schema, call) stand in for a long list", form.exposure == ToolExposure::Discovery))
+                (choice("tool_exposure", "all", "All tools: every tool in scope is listed to the model", form.exposure == ToolExposure::All))
+                (choice("tool_exposure", "discovery", "Discovery: three tools (search, schema, call) stand in for a long list", form.exposure == ToolExposure::Discovery))
             }
             div class="field" {
                 label for="client" { "Client profile" }
@@ -195,6 +202,11 @@ pub fn form_page(
                     }
                 }
                 p id="client_help" class="help" { "How tool names and argument schemas are shown. Calls are checked the same way whatever you pick." }
+            }
+            fieldset {
+                legend { "Sign-in" }
+                (choice("auth", "url_token", "Secret URL: the URL is the credential (Cursor, Claude Desktop, scripts)", form.auth == McpAuth::UrlToken))
+                (choice("auth", "oauth", "OAuth: each person signs in with a bms-mcp user (Claude.ai, ChatGPT connectors); the URL holds no secret", form.auth == McpAuth::OAuth))
             }
             div class="field" {
                 span class="check" {
@@ -235,11 +247,11 @@ fn check(name: &str, value: &str, label: &str, checked: bool, count: Option<usiz
     }
 }
 
-fn radio(value: &str, label: &str, checked: bool) -> Markup {
-    let id = format!("tool_exposure-{value}");
+fn choice(name: &str, value: &str, label: &str, checked: bool) -> Markup {
+    let id = format!("{name}-{value}");
     html! {
         span class="check" {
-            input type="radio" id=(id) name="tool_exposure" value=(value) checked[checked];
+            input type="radio" id=(id) name=(name) value=(value) checked[checked];
             label for=(id) { (label) }
         }
     }

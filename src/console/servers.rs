@@ -17,7 +17,7 @@ use super::tools::scope_counts;
 use crate::catalogue::ClientChoice;
 use crate::mcp::ToolExposure;
 use crate::server::AppState;
-use crate::store::{IntegratedAccount, McpServer, NewMcpServer};
+use crate::store::{IntegratedAccount, McpAuth, McpServer, NewMcpServer};
 
 /// `GET /admin/accounts/{id}`: the account and its MCP servers.
 pub async fn show(
@@ -128,6 +128,7 @@ fn server_row(session: &Session, server: &McpServer, last_used: Option<i64>) -> 
             th scope="row" {
                 (server.name)
                 @if config.require_api_token_auth { br; small { "requires an admin token" } }
+                @if config.auth == McpAuth::OAuth { br; small { "OAuth sign-in at /mcp/o/" (server.id) } }
                 @if config.tool_exposure == ToolExposure::Discovery { br; small { "discovery tools" } }
                 @if config.client != ClientChoice::Auto { br; small { (config.client.as_str()) " client profile" } }
                 @if config.confirm_writes { br; small { "confirms writes" } }
@@ -196,7 +197,7 @@ pub async fn create(
         Some(&server.id),
     )
     .await;
-    let url = format!("{}/mcp/{token}", state.public_url);
+    let url = server.url(&state.public_url, &token);
     Ok(created_page(&session, &account, &server, &url).into_response())
 }
 
@@ -209,7 +210,10 @@ fn created_page(
     url: &str,
 ) -> Page {
     let config = &server.config;
-    let snippets = snippets::for_url(&server.name, url, config.require_api_token_auth);
+    let snippets = match config.auth {
+        McpAuth::OAuth => snippets::for_oauth_url(&server.name, url),
+        McpAuth::UrlToken => snippets::for_url(&server.name, url, config.require_api_token_auth),
+    };
     let tools = scope_counts(&config.methods, &config.tags).total;
     let body = html! {
         nav aria-label="Breadcrumb" class="crumbs" {
@@ -217,10 +221,17 @@ fn created_page(
             a href=(format!("/admin/accounts/{}", account.id)) { (account.name) } " › " (server.name)
         }
         h1 { "MCP server “" (server.name) "” created" }
-        p class="warning" role="alert" {
-            strong { "Copy the URL now: it is shown only this once." }
-            " Only its hash is stored. The URL is a secret: whoever has it can use these "
-            (tools) " tools on " (account.name) "."
+        @if config.auth == McpAuth::OAuth {
+            p class="notice" role="status" {
+                "This URL holds no secret: whoever connects signs in as a bms-mcp user (`bms-mcp users add`) and consents to these "
+                (tools) " tools on " (account.name) "."
+            }
+        } @else {
+            p class="warning" role="alert" {
+                strong { "Copy the URL now: it is shown only this once." }
+                " Only its hash is stored. The URL is a secret: whoever has it can use these "
+                (tools) " tools on " (account.name) "."
+            }
         }
         div class="field" {
             label for="mcp-url" { "MCP server URL" }

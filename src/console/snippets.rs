@@ -77,9 +77,46 @@ pub fn for_url(name: &str, url: &str, require_api_token_auth: bool) -> Vec<Snipp
     ]
 }
 
+/// Set-ups for an OAuth server's URL: clients that sign the person in themselves.
+pub fn for_oauth_url(name: &str, url: &str) -> Vec<Snippet> {
+    let cursor = json!({"mcpServers": {config_key(name): {"url": url}}});
+    vec![
+        Snippet {
+            id: "snippet-claude-ai",
+            client: "Claude.ai",
+            how: "Settings → Connectors → Add custom connector: paste the URL, leave the OAuth client fields empty, Add, then Connect and sign in as a bms-mcp user.",
+            text: url.to_owned(),
+        },
+        Snippet {
+            id: "snippet-chatgpt",
+            client: "ChatGPT",
+            how: "Settings → Apps & Connectors → Create (developer mode): paste the URL as the MCP server URL, authentication “OAuth”; ChatGPT opens the bms-mcp sign-in page.",
+            text: url.to_owned(),
+        },
+        Snippet {
+            id: "snippet-cursor",
+            client: "Cursor",
+            how: "Merge this into ~/.cursor/mcp.json; in Settings → MCP click “Needs login” and sign in as a bms-mcp user.",
+            text: serde_json::to_string_pretty(&cursor).unwrap_or_default(),
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oauth_set_ups_carry_the_url_and_say_how_to_sign_in() {
+        let snippets = for_oauth_url("CRM", "https://mcp.example.com/mcp/o/abc");
+        assert!(
+            snippets
+                .iter()
+                .all(|s| s.text.contains("https://mcp.example.com/mcp/o/abc"))
+        );
+        assert!(snippets.iter().all(|s| s.how.contains("sign")));
+        assert!(!snippets.iter().any(|s| s.how.contains("No authentication")));
+    }
 
     #[test]
     fn config_keys_are_lower_case_words_joined_by_dashes() {

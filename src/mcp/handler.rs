@@ -93,6 +93,9 @@ pub struct McpEndpoint {
     pub server_id: Arc<str>,
     pub scope: Arc<McpScope>,
     pub client: Arc<BmsClient>,
+    /// The person calling, for the audit log: an OAuth access token's subject (the
+    /// user's name); `None` on a URL-token server, where nobody is identified.
+    pub subject: Option<Arc<str>>,
 }
 
 /// A reply and what the transport should know about it.
@@ -519,6 +522,7 @@ impl Handler {
             log.record(ToolCall {
                 at: crate::store::unix_now(),
                 mcp_server_id: endpoint.server_id.to_string(),
+                subject: endpoint.subject.as_deref().map(str::to_owned),
                 tool: tool.name().to_owned(),
                 upstream_status: report.upstream_status,
                 latency_ms: report

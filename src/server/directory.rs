@@ -17,7 +17,9 @@ use crate::mcp::{McpEndpoint, McpScope};
 pub use crate::store::tokens::{
     MCP_TOKEN_PREFIX, TokenHash, looks_like_admin_token, looks_like_token, new_token, token_hash,
 };
-use crate::store::{Actor, AdminToken, Store, StoreError, unix_now, unix_seconds};
+use crate::store::{
+    Actor, AdminToken, McpAuth, McpServer, Store, StoreError, unix_now, unix_seconds,
+};
 
 /// How long a looked-up server or admin token is trusted without asking the store again.
 pub const CACHE_TTL: Duration = Duration::from_millis(500);
@@ -66,6 +68,8 @@ pub struct Directory {
     store: Store,
     upstreams: Upstreams,
     servers: RwLock<HashMap<TokenHash, Cached<Arc<ServerEntry>>>>,
+    /// OAuth servers by id (they have no URL token to key them by).
+    oauth_servers: RwLock<HashMap<String, Cached<Arc<ServerEntry>>>>,
     admins: RwLock<HashMap<TokenHash, Cached<AdminToken>>>,
     /// One client per integrated account, shared by its servers, with the account revision
     /// it was built from.
@@ -92,6 +96,7 @@ impl Directory {
             store,
             upstreams,
             servers: RwLock::default(),
+            oauth_servers: RwLock::default(),
             admins: RwLock::default(),
             clients: Mutex::default(),
             loads: Mutex::default(),
@@ -124,6 +129,47 @@ impl Directory {
             endpoint: entry.endpoint.clone(),
             require_api_token_auth: entry.require_api_token_auth,
         })
+    }
+
+    /// The endpoint of an OAuth server, by id; `Unknown` for a URL-token server, so its
+    /// tools are never reached without its secret URL. Expiry as for `resolve`.
+    pub async fn resolve_oauth(
+        &self,
+        server_id: &str,
+        now: SystemTime,
+    ) -> Result<McpEndpoint, AccessError> {
+        let cached = read(&self.oauth_servers)
+            .get(server_id)
+            .filter(|c| c.fresh())
+            .map(|c| c.value.clone());
+        let entry = match cached {
+            Some(entry) => entry,
+            None => {
+                let found = self.store.mcp_server_by_id(server_id).await;
+                let Some((server, revision)) = found.map_err(unavailable)? else {
+                    write(&self.oauth_servers).remove(server_id);
+                    return Err(AccessError::Unknown);
+                };
+                if server.config.auth != McpAuth::OAuth {
+                    return Err(AccessError::Unknown);
+                }
+                let entry = Arc::new(self.entry(server, revision).await?);
+                let mut servers = write(&self.oauth_servers);
+                servers.retain(|_, c| c.fresh());
+                servers.insert(
+                    server_id.to_owned(),
+                    Cached {
+                        value: entry.clone(),
+                        fetched: Instant::now(),
+                    },
+                );
+                entry
+            }
+        };
+        if entry.expires_at.is_some_and(|at| unix_seconds(now) >= at) {
+            return Err(AccessError::Expired);
+        }
+        Ok(entry.endpoint.clone())
     }
 
     fn fresh_server(&self, hash: &TokenHash) -> Option<Arc<ServerEntry>> {
@@ -161,22 +207,11 @@ impl Directory {
             write(&self.servers).remove(&hash);
             return Err(AccessError::Unknown);
         };
-        let client = self.client(&server.account_id, revision).await?;
-        let entry = Arc::new(ServerEntry {
-            endpoint: McpEndpoint {
-                server_id: server.id.as_str().into(),
-                scope: Arc::new(
-                    McpScope::new(server.config.filter(), server.config.tool_exposure)
-                        .with_client(server.config.client)
-                        .with_confirm_writes(server.config.confirm_writes),
-                ),
-                client,
-            },
-            server_id: server.id,
-            account_id: server.account_id,
-            expires_at: server.expires_at,
-            require_api_token_auth: server.config.require_api_token_auth,
-        });
+        // An OAuth server's URL token was never handed out; even so it must open nothing.
+        if server.config.auth != McpAuth::UrlToken {
+            return Err(AccessError::Unknown);
+        }
+        let entry = Arc::new(self.entry(server, revision).await?);
         let mut servers = write(&self.servers);
         // Stale entries of other tokens go when the map is written anyway.
         servers.retain(|_, c| c.fresh());
@@ -188,6 +223,26 @@ impl Directory {
             },
         );
         Ok(entry)
+    }
+
+    async fn entry(&self, server: McpServer, revision: i64) -> Result<ServerEntry, AccessError> {
+        let client = self.client(&server.account_id, revision).await?;
+        Ok(ServerEntry {
+            endpoint: McpEndpoint {
+                server_id: server.id.as_str().into(),
+                scope: Arc::new(
+                    McpScope::new(server.config.filter(), server.config.tool_exposure)
+                        .with_client(server.config.client)
+                        .with_confirm_writes(server.config.confirm_writes),
+                ),
+                client,
+                subject: None,
+            },
+            server_id: server.id,
+            account_id: server.account_id,
+            expires_at: server.expires_at,
+            require_api_token_auth: server.config.require_api_token_auth,
+        })
     }
 
     /// The account's client, rebuilt when the account changed since it was built.
@@ -259,12 +314,14 @@ impl Directory {
     /// at once rather than within `CACHE_TTL`.
     pub fn forget_server(&self, server_id: &str) {
         write(&self.servers).retain(|_, c| c.value.server_id != server_id);
+        write(&self.oauth_servers).remove(server_id);
         self.expiry_changed.notify_one();
     }
 
     /// Forgets an account's servers and client.
     pub fn forget_account(&self, account_id: &str) {
         write(&self.servers).retain(|_, c| c.value.account_id != account_id);
+        write(&self.oauth_servers).retain(|_, c| c.value.account_id != account_id);
         self.clients_lock().remove(account_id);
         self.expiry_changed.notify_one();
     }
@@ -302,6 +359,7 @@ impl Directory {
                 for id in deleted {
                     tracing::info!(server = %id, "deleted an expired MCP server");
                     write(&self.servers).retain(|_, c| c.value.server_id != id);
+                    write(&self.oauth_servers).remove(&id);
                     let recorded = self
                         .store
                         .record_admin_action(&Actor::system(), "mcp_server.expire", Some(&id))

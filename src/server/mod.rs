@@ -35,7 +35,10 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     pub sse: Arc<SseHub>,
     /// The base clients reach this server at, without a trailing slash; MCP URLs start with it.
+    /// Also the OAuth issuer.
     pub public_url: Arc<str>,
+    /// The built-in OAuth authorization server's key and lifetimes.
+    pub oauth: Arc<crate::oauth::AuthServer>,
 }
 
 impl AppState {
@@ -129,6 +132,7 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     );
     let readyz = get(readiness::readyz).with_state(state.clone());
     let admin = crate::admin::routes(state.clone()).merge(crate::console::routes(state.clone()));
+    let oauth = crate::oauth::routes(state.clone());
     let mcp = Router::new()
         .route(
             "/mcp/{token}",
@@ -138,11 +142,18 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
         )
         .route("/mcp/{token}/sse", get(sse::open))
         .route("/mcp/{token}/messages", axum::routing::post(sse::message))
-        .with_state(state);
+        .route(
+            "/mcp/o/{server_id}",
+            get(streamable_http::oauth_get)
+                .post(streamable_http::oauth_post)
+                .delete(streamable_http::oauth_delete),
+        )
+        .with_state(state.clone());
     Router::new()
         .route("/metrics", get(render_metrics).with_state(metrics))
         .merge(mcp)
         .merge(admin)
+        .merge(oauth)
         // The limit is checked against Content-Length before any body is read (413 at once),
         // and enforced while reading chunked bodies; axum's own extractor limit is replaced.
         .layer(DefaultBodyLimit::disable())

@@ -54,6 +54,8 @@ pub struct AdminAction {
 pub struct ToolCall {
     pub at: i64,
     pub mcp_server_id: String,
+    /// Who called: the OAuth subject (a user name); `None` on URL-token servers.
+    pub subject: Option<String>,
     pub tool: String,
     pub upstream_status: Option<u16>,
     pub latency_ms: Option<u64>,
@@ -66,7 +68,7 @@ pub const TOOL_CALL_QUEUE: usize = 32_768;
 /// Rows written per transaction. Under load the writer drains the queue in batches of this
 /// size, so its cost per row falls as the backlog grows.
 const BATCH: usize = 2048;
-/// Rows per multi-row `INSERT`: 6 parameters each stays under SQLite's 32,766 and
+/// Rows per multi-row `INSERT`: 7 parameters each stays under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind parameters per statement.
 const ROWS_PER_INSERT: usize = 512;
 /// How long the writer gathers rows before it writes them.
@@ -178,17 +180,17 @@ async fn write_tool_calls(
     }
 }
 
-/// `INSERT INTO tool_calls … VALUES ($1, …, $6), ($7, …)` for `rows` rows.
+/// `INSERT INTO tool_calls … VALUES ($1, …, $7), ($8, …)` for `rows` rows.
 fn insert_tool_calls_sql(rows: usize) -> String {
     let mut sql = String::from(
-        "INSERT INTO tool_calls (id, at, mcp_server_id, tool, upstream_status, latency_ms) VALUES ",
+        "INSERT INTO tool_calls (id, at, mcp_server_id, subject, tool, upstream_status, latency_ms) VALUES ",
     );
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
-        let first = row * 6 + 1;
-        let params: Vec<String> = (first..first + 6).map(|n| format!("${n}")).collect();
+        let first = row * 7 + 1;
+        let params: Vec<String> = (first..first + 7).map(|n| format!("${n}")).collect();
         sql.push('(');
         sql.push_str(&params.join(", "));
         sql.push(')');
@@ -207,6 +209,10 @@ pub fn spawn_retention(store: Store, days: u32) -> JoinHandle<()> {
                 Ok(0) => {}
                 Ok(rows) => tracing::info!(rows, days, "pruned the audit log"),
                 Err(error) => tracing::warn!(%error, "could not prune the audit log"),
+            }
+            // Expired OAuth codes and tokens open nothing; they are only kept until here.
+            if let Err(error) = store.prune_oauth(unix_now()).await {
+                tracing::warn!(%error, "could not delete expired OAuth codes and tokens");
             }
         }
     })
@@ -251,6 +257,7 @@ impl Store {
                     .bind(new_id())
                     .bind(call.at)
                     .bind(call.mcp_server_id.as_str())
+                    .bind(call.subject.as_deref())
                     .bind(call.tool.as_str())
                     .bind(call.upstream_status.map(i64::from))
                     .bind(
@@ -288,9 +295,16 @@ impl Store {
 
     /// The latest tool calls, newest first.
     pub async fn tool_calls(&self, limit: i64) -> Result<Vec<ToolCall>, StoreError> {
-        type Row = (i64, String, String, Option<i64>, Option<i64>);
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            String,
+            Option<i64>,
+            Option<i64>,
+        );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT at, mcp_server_id, tool, upstream_status, latency_ms FROM tool_calls \
+            "SELECT at, mcp_server_id, subject, tool, upstream_status, latency_ms FROM tool_calls \
              ORDER BY at DESC, id LIMIT $1",
         )
         .bind(limit)
@@ -298,13 +312,16 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(at, mcp_server_id, tool, status, latency)| ToolCall {
-                at,
-                mcp_server_id,
-                tool,
-                upstream_status: status.and_then(|s| u16::try_from(s).ok()),
-                latency_ms: latency.and_then(|ms| u64::try_from(ms).ok()),
-            })
+            .map(
+                |(at, mcp_server_id, subject, tool, status, latency)| ToolCall {
+                    at,
+                    mcp_server_id,
+                    subject,
+                    tool,
+                    upstream_status: status.and_then(|s| u16::try_from(s).ok()),
+                    latency_ms: latency.and_then(|ms| u64::try_from(ms).ok()),
+                },
+            )
             .collect())
     }
 

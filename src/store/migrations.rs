@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "console sessions",
         include_str!("../../migrations/0002_console_sessions.sql"),
     ),
+    (3, "oauth", include_str!("../../migrations/0003_oauth.sql")),
 ];
 
 #[derive(Debug)]

@@ -8,9 +8,11 @@ pub mod admin_tokens;
 pub mod audit;
 mod console_sessions;
 pub mod crypto;
+pub mod grants;
 mod migrations;
 pub mod servers;
 pub mod tokens;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,7 +25,9 @@ pub use accounts::{AccountChanges, AccountSecrets, BmsLocation, IntegratedAccoun
 pub use admin_tokens::AdminToken;
 pub use audit::{Actor, ToolCallLog};
 use crypto::{DataKey, SecretBox};
-pub use servers::{McpServer, McpServerChanges, McpServerConfig, NewMcpServer};
+pub use grants::{AccessGrant, Grant, GrantListing, OAuthClient, Redemption, TokenPair};
+pub use servers::{McpAuth, McpServer, McpServerChanges, McpServerConfig, NewMcpServer};
+pub use users::User;
 
 /// Where the store lives.
 #[derive(Debug, Clone)]

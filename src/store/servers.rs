@@ -31,6 +31,32 @@ pub struct McpServerConfig {
     /// wait for the user's yes through MCP elicitation, and are refused when none comes.
     #[serde(default)]
     pub confirm_writes: bool,
+    /// How clients reach the server: its secret URL, or OAuth sign-in of a person.
+    #[serde(default)]
+    pub auth: McpAuth,
+}
+
+/// How an MCP server is reached. Fixed when the server is created: a URL-token server never
+/// opens with an OAuth access token, and an OAuth server never opens through its URL token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpAuth {
+    /// `/mcp/{token}`: the URL is the credential.
+    #[default]
+    UrlToken,
+    /// `/mcp/o/{server_id}`: a person signs in and the client sends an OAuth access token.
+    #[serde(rename = "oauth")]
+    OAuth,
+}
+
+impl McpAuth {
+    /// The name the admin API, the CLI and the console use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            McpAuth::UrlToken => "url_token",
+            McpAuth::OAuth => "oauth",
+        }
+    }
 }
 
 impl McpServerConfig {
@@ -42,8 +68,16 @@ impl McpServerConfig {
         }
     }
 
-    /// Refuses methods and tags no tool has (see `check_filter`).
+    /// Refuses methods and tags no tool has (see `check_filter`), and an admin token
+    /// required on top of OAuth (both would be the request's one bearer).
     pub fn validate(&self) -> Result<(), Invalid> {
+        if self.auth == McpAuth::OAuth && self.require_api_token_auth {
+            return Err(Invalid::new(
+                "config.require_api_token_auth",
+                "cannot be true for an OAuth server: its bearer is the person's access token; \
+                 leave it false or use auth `url_token`",
+            ));
+        }
         check_filter(&self.filter())
     }
 }
@@ -87,6 +121,24 @@ pub struct McpServer {
     pub expires_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl McpServer {
+    /// The URL clients connect to: the secret URL for a URL-token server (`token` is known
+    /// only when the server is created), the stable `/mcp/o/{id}` for an OAuth server.
+    pub fn url(&self, public_url: &str, token: &str) -> String {
+        let base = public_url.trim_end_matches('/');
+        match self.config.auth {
+            McpAuth::UrlToken => format!("{base}/mcp/{token}"),
+            McpAuth::OAuth => oauth_url(base, &self.id),
+        }
+    }
+}
+
+/// An OAuth server's URL, which is also its RFC 8707 resource identifier and the audience of
+/// its access tokens.
+pub fn oauth_url(public_url: &str, server_id: &str) -> String {
+    format!("{}/mcp/o/{server_id}", public_url.trim_end_matches('/'))
 }
 
 /// A server to create.
@@ -223,6 +275,21 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(from_row).transpose()
+    }
+
+    /// One server by id, whatever its account, with its account's revision (OAuth servers
+    /// are addressed by id).
+    pub async fn mcp_server_by_id(&self, id: &str) -> Result<Option<(McpServer, i64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.account_id, s.name, s.config, s.expires_at, s.created_at, s.updated_at, \
+             a.revision FROM mcp_servers s JOIN integrated_accounts a ON a.id = s.account_id \
+             WHERE s.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| Ok((from_row(&row)?, row.try_get("revision")?)))
+            .transpose()
     }
 
     /// The server a token opens, with its account's revision.
@@ -364,6 +431,22 @@ mod tests {
             check_name_and_expiry(None, Some(10), 10).unwrap_err().field,
             "expires_at"
         );
+    }
+
+    #[test]
+    fn oauth_servers_cannot_also_require_an_admin_token() {
+        let config = McpServerConfig {
+            auth: McpAuth::OAuth,
+            require_api_token_auth: true,
+            ..McpServerConfig::default()
+        };
+        assert_eq!(
+            config.validate().unwrap_err().field,
+            "config.require_api_token_auth"
+        );
+        let parsed: McpServerConfig = serde_json::from_str(r#"{"auth": "oauth"}"#).unwrap();
+        assert_eq!(parsed.auth, McpAuth::OAuth);
+        assert_eq!(McpServerConfig::default().auth, McpAuth::UrlToken);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Bearer secrets: MCP server tokens (`bmsm_`) and admin API tokens (`bmsa_`). Each is a
+//! Bearer secrets: MCP server tokens (`bmsm_`), admin API tokens (`bmsa_`) and OAuth access
+//! tokens, refresh tokens and codes (`bmso_`, `bmsr_`, `bmsc_`). Each is a
 //! recognisable prefix and 256 random bits; only its SHA-256 is ever stored or compared.
 
 use base64::Engine;
@@ -10,6 +11,13 @@ pub const MCP_TOKEN_PREFIX: &str = "bmsm_";
 
 /// Prefix of admin API tokens.
 pub const ADMIN_TOKEN_PREFIX: &str = "bmsa_";
+
+/// Prefix of OAuth access tokens.
+pub const ACCESS_TOKEN_PREFIX: &str = "bmso_";
+/// Prefix of OAuth refresh tokens.
+pub const REFRESH_TOKEN_PREFIX: &str = "bmsr_";
+/// Prefix of OAuth authorization codes.
+pub const CODE_PREFIX: &str = "bmsc_";
 
 /// A token's lookup key.
 pub type TokenHash = [u8; 32];
@@ -34,7 +42,8 @@ pub fn new_admin_token() -> String {
     random_token(ADMIN_TOKEN_PREFIX)
 }
 
-fn random_token(prefix: &str) -> String {
+/// A new random secret with `prefix`: 256 random bits, URL-safe base64.
+pub fn random_token(prefix: &str) -> String {
     let bytes: [u8; 32] = rand::random();
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
@@ -49,7 +58,9 @@ pub fn looks_like_admin_token(token: &str) -> bool {
     has_shape(token, ADMIN_TOKEN_PREFIX)
 }
 
-fn has_shape(token: &str, prefix: &str) -> bool {
+/// Whether a string is `prefix` followed by what `random_token` makes (checked before any
+/// lookup, so junk never reaches the store).
+pub fn has_shape(token: &str, prefix: &str) -> bool {
     token.strip_prefix(prefix).is_some_and(|rest| {
         rest.len() == 43
             && rest

@@ -1,4 +1,5 @@
-//! Streamable HTTP (MCP 2025-03-26 and later) at `/mcp/{token}`.
+//! Streamable HTTP (MCP 2025-03-26 and later) at `/mcp/{token}`, and at `/mcp/o/{server_id}` for
+//! OAuth servers (no idle GET stream there).
 //!
 //! POST carries one message; requests are answered as `application/json`, or as a one-event
 //! `text/event-stream` when the client accepts only that. A call that asks the client a
@@ -11,7 +12,7 @@
 use std::convert::Infallible;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -40,10 +41,89 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let endpoint = match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => endpoint,
-        Err(response) => return response,
-    };
+    match state.endpoint(&token, &headers).await {
+        Ok(endpoint) => {
+            let revoked = super::revoked(state.clone(), token);
+            post_to(state, endpoint, headers, body, revoked).await
+        }
+        Err(response) => response,
+    }
+}
+
+/// `POST /mcp/o/{server_id}`: an OAuth server, opened by the person's access token.
+pub async fn oauth_post(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match state
+        .oauth_endpoint(&server_id, query.as_deref(), &headers)
+        .await
+    {
+        Ok(endpoint) => {
+            let revoked = oauth_revoked(state.clone(), server_id, headers.clone());
+            post_to(state, endpoint, headers, body, revoked).await
+        }
+        Err(response) => response,
+    }
+}
+
+/// Resolves once the request's access token no longer opens the OAuth server (its grant
+/// revoked, the token expired): a confirmation's stream ends with it, as with `revoked`.
+async fn oauth_revoked(state: AppState, server_id: String, headers: HeaderMap) {
+    loop {
+        tokio::time::sleep(super::REVOCATION_CHECK).await;
+        if state
+            .oauth_endpoint(&server_id, None, &headers)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// `GET /mcp/o/{server_id}`: 405. An OAuth server offers no idle event stream (we send no
+/// server-initiated messages outside a request), which Streamable HTTP allows; such a stream
+/// would outlive its access token.
+pub async fn oauth_get() -> Response {
+    let mut response = plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this MCP server offers no event stream; POST messages to this URL",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
+    response
+}
+
+/// `DELETE /mcp/o/{server_id}`: the client ends its session.
+pub async fn oauth_delete(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match state
+        .oauth_endpoint(&server_id, query.as_deref(), &headers)
+        .await
+    {
+        Ok(endpoint) => end_session(&state, &endpoint, &headers),
+        Err(response) => response,
+    }
+}
+
+/// One POSTed message (or batch) for an endpoint already authorised. `revoked` ends a
+/// confirmation's event stream when the caller's access ends meanwhile.
+async fn post_to(
+    state: AppState,
+    endpoint: McpEndpoint,
+    headers: HeaderMap,
+    body: Bytes,
+    revoked: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Response {
     if !is_json_content_type(&headers) {
         return plain(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -100,7 +180,6 @@ pub async fn post(
     let dispatched = tokio::select! {
         dispatched = &mut answering => dispatched,
         Some(question) = questions.recv() => {
-            let revoked = super::revoked(state.clone(), token);
             return questions_then_result(question, questions, answering, revoked);
         }
     };
@@ -199,10 +278,13 @@ pub async fn delete(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let endpoint = match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => endpoint,
-        Err(response) => return response,
-    };
+    match state.endpoint(&token, &headers).await {
+        Ok(endpoint) => end_session(&state, &endpoint, &headers),
+        Err(response) => response,
+    }
+}
+
+fn end_session(state: &AppState, endpoint: &McpEndpoint, headers: &HeaderMap) -> Response {
     let Some(id) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
         return plain(
             StatusCode::BAD_REQUEST,

@@ -13,6 +13,7 @@ use bms_mcp::bms::{BmsClientConfig, http_client};
 use bms_mcp::call::CursorCodec;
 use bms_mcp::catalogue::ToolFilter;
 use bms_mcp::mcp::{Handler, ToolExposure};
+use bms_mcp::oauth::{AuthServer, Lifetimes};
 use bms_mcp::server::directory::Directory;
 use bms_mcp::server::listener::{self, ConnectionLimits};
 use bms_mcp::server::metrics::Metrics;
@@ -50,6 +51,9 @@ pub struct Options {
     pub body_limit: usize,
     pub backend: backends::Backend,
     pub limits: ConnectionLimits,
+    pub oauth_lifetimes: Lifetimes,
+    /// Client metadata documents may be served from loopback over http.
+    pub loopback_client_metadata: bool,
 }
 
 impl Default for Options {
@@ -62,6 +66,8 @@ impl Default for Options {
             body_limit: 64 * 1024,
             backend: backends::Backend::Sqlite,
             limits: ConnectionLimits::default(),
+            oauth_lifetimes: Lifetimes::default(),
+            loopback_client_metadata: false,
         }
     }
 }
@@ -98,6 +104,14 @@ impl Harness {
             sessions: Arc::new(Sessions::new([4; 32])),
             sse: Arc::new(SseHub::default()),
             public_url: format!("http://{addr}").into(),
+            oauth: Arc::new({
+                let oauth = AuthServer::new([5; 32], options.oauth_lifetimes);
+                if options.loopback_client_metadata {
+                    oauth.with_loopback_client_metadata()
+                } else {
+                    oauth
+                }
+            }),
         };
         let router = app(state, HostGuard::new(&[], &[]), options.body_limit);
         tokio::spawn(listener::serve(

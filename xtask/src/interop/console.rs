@@ -1,5 +1,6 @@
-//! The admin console in a real browser: Debian's headless Chromium, driven by Selenium (pinned
-//! in `tests/interop/python/requirements.txt`) through `/usr/bin/chromedriver`. Chromium and its
+//! The admin console and the OAuth sign-in and consent pages in a real browser: Debian's
+//! headless Chromium, driven by Selenium (pinned in `tests/interop/python/requirements.txt`)
+//! through `/usr/bin/chromedriver`. Chromium and its
 //! driver are installed with apt when missing (the machines run as root). The test starts its
 //! own `bms-mcp serve`; screenshots of each page land in `target/console-screenshots/`.
 
@@ -31,6 +32,8 @@ pub fn browser_suite(
             "-p",
             "no:cacheprovider",
             "tests/interop/python/console_browser.py",
+            // The OAuth sign-in and consent pages, in the same browser set-up.
+            "tests/interop/python/oauth_browser.py",
         ])
         .current_dir(root)
         .env("BMS_MCP_BIN", binary)
@@ -45,7 +48,7 @@ pub fn browser_suite(
         .status()
         .context("running pytest")?;
     Ok(Outcome::new(
-        "admin console (chromium, selenium 4.51)",
+        "admin console and OAuth pages (chromium, selenium 4.51)",
         status.success(),
         format!("screenshots in {}", screenshots.display()),
     ))

@@ -1,7 +1,7 @@
 //! The interop suite: real, externally written MCP clients against `bms-mcp serve` on the
 //! built-in sandbox. Each client is pinned and installed here, into ignored folders: the Python
 //! SDK into `.tools/venv` (`tests/interop/python/requirements.txt`); the conformance suite, the
-//! MCP Inspector, mcp-remote and a Node 22 runtime into `tests/interop/node_modules`
+//! MCP Inspector, mcp-remote, the TypeScript SDK and a Node 22 runtime into `tests/interop/node_modules`
 //! (`tests/interop/package.json` and its lockfile).
 
 use std::path::{Path, PathBuf};
@@ -55,6 +55,7 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     outcomes.push(node::rate_limited_call(&node, &server)?);
     outcomes.push(node::mcp_remote_suite(&node, &server)?);
     outcomes.extend(node::supergateway_suite(&node, &server)?);
+    outcomes.push(node::oauth_suite(&node, &binary, &server)?);
     outcomes.push(node::conformance_suite(&node, &server)?);
     outcomes.push(console::browser_suite(root, &python, &binary, &server)?);
     drop(server);
@@ -142,6 +143,10 @@ fn python_suite(
         .env("BMS_MCP_BIN", binary)
         // For fixtures that make MCP servers of their own (test_confirm_writes.py).
         .env("BMS_ADMIN_TOKEN", &server.admin_token)
+        // test_oauth.py creates an OAuth server through the admin API and a user with
+        // `bms-mcp users add` on the same store.
+        .env("BMS_MCP_ADMIN_TOKEN", &server.admin_token)
+        .env("BMS_MCP_DATA_DIR", server.data_dir())
         .status()
         .context("running pytest")?;
     Ok(Outcome::new(

