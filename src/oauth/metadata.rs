@@ -96,6 +96,36 @@ pub async fn protected_resource(
     .into_response()
 }
 
+/// The well-known OAuth paths of a URL-token MCP server
+/// (`/.well-known/oauth-protected-resource/mcp/{token}`, the authorization server and OpenID
+/// forms of the same, and those paths appended to the URL). Such a server takes no OAuth, and
+/// an OAuth-aware client that finds nothing here reports an empty 404 as "Invalid OAuth error
+/// response" or a failed registration. So it is told, in JSON, what is wrong with the URL it
+/// holds: unknown, revoked or expired, or a live secret URL that needs no sign-in. (The MCP
+/// endpoint itself already says which by answering 401 or not; nothing new is revealed.)
+pub async fn url_token_paths(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let description = match state
+        .directory
+        .resolve(&token, std::time::SystemTime::now())
+        .await
+    {
+        Ok(_) => {
+            "This MCP URL is a live secret URL: the token in its path is the credential, and it takes no OAuth sign-in. Configure the client to connect without authentication (no OAuth)."
+        }
+        Err(crate::server::directory::AccessError::Unavailable) => {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        Err(_) => {
+            "This MCP URL is unknown, revoked or expired: it opens no MCP server, so there is nothing to sign in to. Ask the administrator for a new MCP URL."
+        }
+    };
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "not_found", "error_description": description})),
+    )
+        .into_response()
+}
+
 fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,

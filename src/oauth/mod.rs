@@ -100,6 +100,30 @@ pub fn routes(state: AppState) -> Router {
             get(metadata::protected_resource),
         )
         .route(
+            "/.well-known/oauth-protected-resource/mcp/{token}",
+            get(metadata::url_token_paths),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server/mcp/{token}",
+            get(metadata::url_token_paths),
+        )
+        .route(
+            "/.well-known/openid-configuration/mcp/{token}",
+            get(metadata::url_token_paths),
+        )
+        .route(
+            "/mcp/{token}/.well-known/oauth-protected-resource",
+            get(metadata::url_token_paths),
+        )
+        .route(
+            "/mcp/{token}/.well-known/oauth-authorization-server",
+            get(metadata::url_token_paths),
+        )
+        .route(
+            "/mcp/{token}/.well-known/openid-configuration",
+            get(metadata::url_token_paths),
+        )
+        .route(
             "/oauth/authorize",
             get(authorize::start).post(authorize::submit),
         )
