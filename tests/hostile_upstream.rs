@@ -3,6 +3,8 @@
 //! of sub-errors, results nested 100,000 deep, multi-megabyte records, absurd rate-limit
 //! headers), and what the gateway forwards of it.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -11,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bms_mcp::bms::{BmsClient, BmsClientConfig, BmsCredentials, http_client};
+use bms_mcp::bms::BmsClient;
 use bms_mcp::call::{CallReport, CursorCodec, call_tool};
 use bms_mcp::catalogue::Catalogue;
 use serde_json::{Value, json};
@@ -93,19 +95,7 @@ async fn start() -> String {
 }
 
 fn client(url: &str) -> Arc<BmsClient> {
-    let credentials = BmsCredentials {
-        username: "api@msp".into(),
-        password: "secret-password".into(),
-        tenant: "MSP".into(),
-        totp_secret: None,
-    };
-    let config = BmsClientConfig::default();
-    BmsClient::new(
-        http_client(&config).expect("client"),
-        url,
-        credentials,
-        config,
-    )
+    common::scripted_bms_client(url)
 }
 
 async fn call(url: &str, tool: &str, arguments: Value) -> CallReport {

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use bms_mcp::bms::{BmsClient, BmsClientConfig, BmsCredentials, http_client};
+use bms_mcp::bms::BmsClient;
 use bms_mcp::call::{CursorCodec, call_tool};
 use bms_mcp::catalogue::Catalogue;
 use serde_json::json;
@@ -68,19 +68,7 @@ async fn start_spy() -> (Arc<Spy>, String) {
 }
 
 fn client(url: &str) -> Arc<BmsClient> {
-    let credentials = BmsCredentials {
-        username: "api@msp".into(),
-        password: "secret-password".into(),
-        tenant: "MSP".into(),
-        totp_secret: None,
-    };
-    let config = BmsClientConfig::default();
-    BmsClient::new(
-        http_client(&config).expect("client"),
-        url,
-        credentials,
-        config,
-    )
+    common::scripted_bms_client(url)
 }
 
 #[tokio::test]

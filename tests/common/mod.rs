@@ -415,3 +415,20 @@ async fn store_account(store: &Store, sandbox: &Sandbox, name: &str) -> Integrat
 
 /// A deadline for anything that must not hang.
 pub const PROMPT: Duration = Duration::from_secs(10);
+
+/// A BMS client signing in to a scripted upstream at `url` with a fixed test login.
+pub fn scripted_bms_client(url: &str) -> Arc<bms_mcp::bms::BmsClient> {
+    let credentials = bms_mcp::bms::BmsCredentials {
+        username: "api@msp".into(),
+        password: "secret-password".into(),
+        tenant: "MSP".into(),
+        totp_secret: None,
+    };
+    let config = BmsClientConfig::default();
+    bms_mcp::bms::BmsClient::new(
+        http_client(&config).expect("client"),
+        url,
+        credentials,
+        config,
+    )
+}

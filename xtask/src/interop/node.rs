@@ -275,27 +275,14 @@ pub fn rate_limited_call(node: &NodeEnv, server: &Server) -> anyhow::Result<Outc
 pub fn mcp_remote_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Outcome> {
     println!("== mcp-remote (stdio bridge) ==");
     let remote = node.bin("mcp-remote");
-    let remote = remote.to_string_lossy();
-    let output = node.run(
-        "inspector",
-        &[
-            "--cli",
-            "--method",
-            "tools/call",
-            "--tool-name",
-            "list_all_kaseya_bms_statuses_lookup",
-            "--format",
-            "json",
-            "-q",
-            "--",
-            &remote,
-            &server.mcp_url,
-            "--allow-http",
-            "--transport",
-            "http-only",
-        ],
-    )?;
-    Ok(report("mcp-remote (http → stdio)", &output, "Resolved"))
+    let bridge = [
+        &*remote.to_string_lossy(),
+        &server.mcp_url,
+        "--allow-http",
+        "--transport",
+        "http-only",
+    ];
+    bridged_call(node, "mcp-remote (http → stdio)", &bridge)
 }
 
 /// supergateway bridges the legacy SSE URL and the Streamable HTTP URL to stdio, for desktop
@@ -305,8 +292,7 @@ pub fn supergateway_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Vec
     let gateway = node.bin("supergateway");
     let gateway = gateway.to_string_lossy();
     let sse_url = format!("{}/sse", server.mcp_url);
-    let mut outcomes = Vec::new();
-    for (name, flag, url) in [
+    [
         (
             "supergateway (legacy SSE → stdio)",
             "--sse",
@@ -317,29 +303,29 @@ pub fn supergateway_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Vec
             "--streamableHttp",
             server.mcp_url.as_str(),
         ),
-    ] {
-        let output = node.run(
-            "inspector",
-            &[
-                "--cli",
-                "--method",
-                "tools/call",
-                "--tool-name",
-                "list_all_kaseya_bms_statuses_lookup",
-                "--format",
-                "json",
-                "-q",
-                "--",
-                &gateway,
-                flag,
-                url,
-                "--logLevel",
-                "none",
-            ],
-        )?;
-        outcomes.push(report(name, &output, "Resolved"));
-    }
-    Ok(outcomes)
+    ]
+    .into_iter()
+    .map(|(name, flag, url)| bridged_call(node, name, &[&gateway, flag, url, "--logLevel", "none"]))
+    .collect()
+}
+
+/// One statuses lookup through a stdio bridge started with `bridge` (its binary and arguments),
+/// driven by the Inspector as a desktop client would run it.
+fn bridged_call(node: &NodeEnv, name: &str, bridge: &[&str]) -> anyhow::Result<Outcome> {
+    let mut args = vec![
+        "--cli",
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "list_all_kaseya_bms_statuses_lookup",
+        "--format",
+        "json",
+        "-q",
+        "--",
+    ];
+    args.extend_from_slice(bridge);
+    let output = node.run("inspector", &args)?;
+    Ok(report(name, &output, "Resolved"))
 }
 
 /// The official conformance suite's server scenarios, with the baseline of expected failures.
