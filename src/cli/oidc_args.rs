@@ -83,3 +83,82 @@ impl OidcArgs {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        oidc: OidcArgs,
+    }
+
+    const FULL: [&str; 6] = [
+        "--oidc-issuer",
+        "https://accounts.google.com",
+        "--oidc-client-id",
+        "id",
+        "--oidc-client-secret",
+        "s",
+    ];
+
+    fn config(flags: &[&str]) -> Result<Option<OidcConfig>, ConfigError> {
+        Flags::try_parse_from(std::iter::once("serve").chain(flags.iter().copied()))
+            .expect("flags parse")
+            .oidc
+            .config()
+    }
+
+    #[track_caller]
+    fn refused(flags: &[&str], says: &str) {
+        match config(flags) {
+            Err(error) => assert!(error.to_string().contains(says), "{error} lacks {says:?}"),
+            Ok(config) => panic!("accepted {config:?}"),
+        }
+    }
+
+    #[test]
+    fn no_issuer_means_no_provider() {
+        assert_eq!(config(&[]).unwrap(), None);
+    }
+
+    #[test]
+    fn an_issuer_needs_https_a_client_id_and_a_secret() {
+        let issuer = config(&FULL).unwrap().map(|c| c.issuer);
+        assert_eq!(issuer.as_deref(), Some("https://accounts.google.com"));
+        refused(&FULL[..4], "oidc_client_secret");
+        refused(
+            &["--oidc-issuer", "http://accounts.google.com"],
+            "not an https URL",
+        );
+        refused(&["--oidc-client-id", "id"], "oidc_issuer is not");
+    }
+
+    #[test]
+    fn allow_lists_must_hold_domains_and_addresses() {
+        let with = |extra: &[&'static str]| [&FULL[..], extra].concat();
+        let config = config(&with(&[
+            "--oidc-allowed-domains",
+            "example.com,example.org",
+        ]))
+        .unwrap()
+        .expect("a provider");
+        assert_eq!(config.allowed_domains, ["example.com", "example.org"]);
+        refused(
+            &with(&["--oidc-allowed-domains", "jane@example.com"]),
+            "not an email domain",
+        );
+        refused(
+            &with(&["--oidc-allowed-emails", "example.com"]),
+            "not an email address",
+        );
+    }
+
+    #[test]
+    fn the_client_secret_is_hidden_when_printed() {
+        let key = crate::config::find("oidc_client_secret").expect("a key");
+        assert_eq!(key.masked("provider-secret"), "(hidden)");
+    }
+}

@@ -132,3 +132,81 @@ fn refusal(error: jsonwebtoken::errors::Error) -> IdTokenError {
         _ => IdTokenError::Malformed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{EncodingKey, Header};
+
+    fn expected() -> Expected<'static> {
+        Expected {
+            issuer: "https://login.example.com",
+            client_id: "c",
+            nonce: "n",
+        }
+    }
+
+    fn keys(kids: &[&str]) -> JwkSet {
+        // Any well-formed RSA public key: these tokens are refused before a signature check.
+        let keys: Vec<serde_json::Value> = kids
+            .iter()
+            .map(|kid| serde_json::json!({"kty": "RSA", "kid": kid, "n": "sXch", "e": "AQAB"}))
+            .collect();
+        serde_json::from_value(serde_json::json!({ "keys": keys })).expect("a JWKS")
+    }
+
+    fn signed(alg: Algorithm, kid: Option<&str>) -> String {
+        let mut header = Header::new(alg);
+        header.kid = kid.map(str::to_owned);
+        let claims = serde_json::json!({"iss": "https://login.example.com", "aud": "c", "sub": "1", "exp": 4_000_000_000_i64, "nonce": "n"});
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(b"public key as secret"),
+        )
+        .expect("signed")
+    }
+
+    #[test]
+    fn symmetric_and_other_algorithms_are_refused_before_any_key_is_tried() {
+        for alg in [Algorithm::HS256, Algorithm::HS512] {
+            assert_eq!(
+                verify(&signed(alg, Some("k1")), &keys(&["k1"]), &expected()),
+                Err(IdTokenError::Algorithm(alg))
+            );
+        }
+        assert_eq!(
+            verify("not.a.jwt", &keys(&["k1"]), &expected()),
+            Err(IdTokenError::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_token_names_its_key_unless_the_jwks_has_only_one() {
+        let token = signed(Algorithm::HS256, None);
+        let (_, rest) = token.split_once('.').expect("a JWT");
+        let rs256 = format!(
+            "{}.{rest}",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#)
+        );
+        assert_eq!(
+            verify(&rs256, &keys(&["k1", "k2"]), &expected()),
+            Err(IdTokenError::UnknownKey)
+        );
+        let named = format!(
+            "{}.{rest}",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","kid":"k9"}"#)
+        );
+        assert_eq!(
+            verify(&named, &keys(&["k1"]), &expected()),
+            Err(IdTokenError::UnknownKey)
+        );
+        assert_eq!(
+            verify(&rs256, &keys(&["k1"]), &expected()),
+            Err(IdTokenError::Signature),
+            "the one key is tried, and this signature is not its"
+        );
+    }
+}
