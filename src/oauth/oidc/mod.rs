@@ -25,8 +25,9 @@ pub use id_token::{IdTokenError, Person};
 /// The path the provider sends people back to; register `{public_url}` + this with it.
 pub const CALLBACK_PATH: &str = "/oauth/oidc/callback";
 
-/// What the admin configures (`oidc_*` keys).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the admin configures (`oidc_*` keys). Its `Debug` hides the client secret, so a
+/// logged `Provider` never carries it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OidcConfig {
     /// Exactly as the provider's discovery document spells it.
     pub issuer: String,
@@ -37,6 +38,18 @@ pub struct OidcConfig {
     pub allowed_domains: Vec<String>,
     /// Single addresses that may sign in, whatever their domain.
     pub allowed_emails: Vec<String>,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"(hidden)")
+            .field("allowed_domains", &self.allowed_domains)
+            .field("allowed_emails", &self.allowed_emails)
+            .finish()
+    }
 }
 
 impl OidcConfig {
@@ -256,10 +269,19 @@ mod tests {
         OidcConfig {
             issuer: "https://login.example.com".into(),
             client_id: "c".into(),
-            client_secret: "s".into(),
+            client_secret: "provider-secret".into(),
             allowed_domains: domains.iter().map(|d| d.to_string()).collect(),
             allowed_emails: emails.iter().map(|e| e.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn the_client_secret_never_shows_in_debug_output() {
+        let shown = format!("{:?}", config(&[], &[]));
+        assert!(
+            shown.contains("(hidden)") && !shown.contains("provider-secret"),
+            "{shown}"
+        );
     }
 
     #[test]
