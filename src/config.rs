@@ -145,6 +145,16 @@ pub static KEYS: &[Key] = &[
         "First run's MCP server: client profile (`auto` picks one from the client's name; see README)"),
     key("confirm_writes", "BMS_MCP_CONFIRM_WRITES", true, KeyDefault::Unset("`false`"), Kind::Bool,
         "First run's MCP server: ask the user (MCP elicitation) before calls that change or notify; refused when the client cannot be asked"),
+    key("oidc_issuer", "BMS_MCP_OIDC_ISSUER", true, KeyDefault::Unset("no provider: local users only"), Kind::Text,
+        "Issuer URL (https) of an OpenID Connect provider people may also sign in with on OAuth servers (Entra ID, Google, Keycloak); its discovery document is read at start"),
+    key("oidc_client_id", "BMS_MCP_OIDC_CLIENT_ID", true, KeyDefault::Unset("required with oidc_issuer"), Kind::Text,
+        "The client id of bms-mcp's registration at that provider (redirect URI `{public_url}/oauth/oidc/callback`)"),
+    key("oidc_client_secret", "BMS_MCP_OIDC_CLIENT_SECRET", true, KeyDefault::Unset("required with oidc_issuer"), Kind::Secret,
+        "That registration's client secret"),
+    key("oidc_allowed_domains", "BMS_MCP_OIDC_ALLOWED_DOMAINS", true, KeyDefault::Unset("with oidc_allowed_emails also unset, everyone the provider signs in"), Kind::List,
+        "Email domains whose people may sign in through the provider (`example.com`); set it for Google or any multi-tenant provider"),
+    key("oidc_allowed_emails", "BMS_MCP_OIDC_ALLOWED_EMAILS", true, KeyDefault::Unset("none besides oidc_allowed_domains"), Kind::List,
+        "Single email addresses that may sign in through the provider"),
 ];
 
 /// A key by its file name.

@@ -5,6 +5,7 @@ mod accounts;
 mod admin_token;
 mod config_cmd;
 mod mcp;
+mod oidc_args;
 mod serve;
 mod stdio;
 mod store_args;

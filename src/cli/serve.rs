@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// The scope of the MCP server created on first run.
     #[command(flatten)]
     scope: ScopeArgs,
+    /// An OpenID Connect provider people may sign in with, beside local users (boxed: it
+    /// would otherwise make `serve` the one large variant of `Command`).
+    #[command(flatten)]
+    oidc: Box<super::oidc_args::OidcArgs>,
 }
 
 /// Marker in the store: the first run's account, admin token and MCP server were made.
@@ -85,6 +89,7 @@ pub(super) struct Checked {
     cursors: CursorCodec,
     sessions: Sessions,
     oauth_key: [u8; 32],
+    oidc: Option<crate::oauth::oidc::OidcConfig>,
     /// Settings that work but are likely not what a deployment wants.
     pub warnings: Vec<String>,
 }
@@ -123,6 +128,7 @@ pub(super) fn preflight(args: &ServeArgs) -> Result<Checked, ConfigError> {
         return Err(ConfigError::value(key, "must be at least 1"));
     }
     args.account.explicit()?;
+    let oidc = args.oidc.config()?;
     let location = args.store.check()?;
     let (cursors, sessions, oauth_key) = signing_keys()?;
     if let Ok(filter) = std::env::var("BMS_MCP_LOG") {
@@ -137,8 +143,26 @@ pub(super) fn preflight(args: &ServeArgs) -> Result<Checked, ConfigError> {
         cursors,
         sessions,
         oauth_key,
+        oidc,
         warnings,
     })
+}
+
+/// The authorization server, with the OpenID Connect provider when one is configured: its
+/// discovery document is read now, so a wrong issuer stops the start instead of a sign-in.
+async fn auth_server(
+    key: [u8; 32],
+    oidc: Option<crate::oauth::oidc::OidcConfig>,
+) -> anyhow::Result<crate::oauth::AuthServer> {
+    let server = crate::oauth::AuthServer::new(key, crate::oauth::Lifetimes::default());
+    let Some(config) = oidc else {
+        return Ok(server);
+    };
+    let provider = crate::oauth::oidc::Provider::discover(config, false)
+        .await
+        .context("oidc_issuer")?;
+    tracing::info!(issuer = %provider.config.issuer, "people may sign in with an OpenID Connect provider");
+    Ok(server.with_oidc(provider))
 }
 
 /// Working settings that a deployment most likely does not want.
@@ -236,10 +260,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         sessions: Arc::new(checked.sessions),
         sse: Arc::new(SseHub::default()),
         public_url: public_url.as_str().into(),
-        oauth: Arc::new(crate::oauth::AuthServer::new(
-            checked.oauth_key,
-            crate::oauth::Lifetimes::default(),
-        )),
+        oauth: Arc::new(auth_server(checked.oauth_key, checked.oidc).await?),
     };
 
     println!(

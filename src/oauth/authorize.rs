@@ -24,7 +24,7 @@ use crate::store::{McpAuth, OAuthClient, unix_now};
 const MAX_STATE_BYTES: usize = 1024;
 
 /// A problem with a request and where to report it.
-enum Refusal {
+pub(crate) enum Refusal {
     /// Shown as a page: the client cannot be trusted with a redirect.
     Page(String),
     /// Sent back to the client's redirect URI.
@@ -47,9 +47,14 @@ pub async fn start(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
                 user: None,
                 expires_at: unix_now() + state.oauth.lifetimes.page,
                 browser: browser.clone(),
+                oidc_seed: None,
             };
-            let mut response = pages::sign_in(&client.name, &pending.seal(state.oauth.key()), None)
-                .into_response();
+            let mut response = pages::sign_in(
+                &client.name,
+                &pending.seal(state.oauth.key()),
+                None,
+                state.oauth.oidc.as_ref(),
+            );
             set_browser_cookie(&state, &mut response, &browser);
             response
         }
@@ -74,6 +79,12 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     match (fields.get("action"), &pending.user) {
         (Some("sign_in"), _) => sign_in(&state, &fields, pending, &client).await,
+        (Some("oidc"), None) => match state.oauth.oidc.as_ref() {
+            Some(provider) => super::oidc::flow::redirect_to_provider(&state, provider, pending),
+            None => {
+                pages::problem("sign-in with an OpenID Connect provider is not configured here")
+            }
+        },
         (Some("allow"), Some(user)) => allow(&state, &pending.request, &user.0).await,
         (Some("deny"), Some(_)) => refuse(
             &state,
@@ -91,7 +102,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
 async fn sign_in(
     state: &AppState,
     fields: &FormFields,
-    mut pending: Pending,
+    pending: Pending,
     client: &OAuthClient,
 ) -> Response {
     let store = state.directory.store();
@@ -106,6 +117,7 @@ async fn sign_in(
             Some(&format!(
                 "Too many failed sign-ins for this user name. Try again in {minutes} minute(s), or ask your administrator."
             )),
+            state.oauth.oidc.as_ref(),
         );
         return (StatusCode::TOO_MANY_REQUESTS, page).into_response();
     }
@@ -121,11 +133,24 @@ async fn sign_in(
                 &client.name,
                 &again,
                 Some("That user name and password do not match a bms-mcp user."),
+                state.oauth.oidc.as_ref(),
             );
             return (StatusCode::UNAUTHORIZED, page).into_response();
         }
         Err(error) => return unavailable(error),
     };
+    consent_for(state, pending, client, (user.id, user.username)).await
+}
+
+/// The consent page for a person who has signed in, locally or at the OpenID Connect
+/// provider: `user` is (user id, the name the page shows).
+pub(crate) async fn consent_for(
+    state: &AppState,
+    mut pending: Pending,
+    client: &OAuthClient,
+    user: (String, String),
+) -> Response {
+    let store = state.directory.store();
     let found = store.mcp_server_by_id(&pending.request.server_id).await;
     let server = match found {
         Ok(Some((server, _))) if server.config.auth == McpAuth::OAuth => server,
@@ -137,13 +162,13 @@ async fn sign_in(
         Ok(None) => return pages::problem("this MCP server's integrated account no longer exists"),
         Err(error) => return unavailable(error),
     };
-    pending.user = Some((user.id.clone(), user.username.clone()));
+    pending.user = Some(user);
     pending.expires_at = unix_now() + state.oauth.lifetimes.page;
     let config = &server.config;
     let facts = ConsentFacts {
         client_name: &client.name,
         redirect_uri: &pending.request.redirect_uri,
-        username: &user.username,
+        username: pending.user.as_ref().map_or("", |(_, name)| name.as_str()),
         account_name: &account.name,
         server_name: &server.name,
         methods: &config.methods,
@@ -257,7 +282,7 @@ async fn check_request(
 
 /// Where a client's registration is read from.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Lookup {
+pub(crate) enum Lookup {
     /// A URL client_id's metadata document is fetched again (and recorded): a request starts.
     Fresh,
     /// The recorded registration: a page of a request already checked is posted.
@@ -267,7 +292,7 @@ enum Lookup {
 /// The client of a request, if its redirect URI is one it registered (compared exactly):
 /// a client registered here (RFC 7591), or one whose client_id is the URL of its metadata
 /// document.
-async fn registered_client(
+pub(crate) async fn registered_client(
     state: &AppState,
     request: &AuthRequest,
     lookup: Lookup,
@@ -327,7 +352,7 @@ pub fn is_pkce_value(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-fn refuse(state: &AppState, refusal: Refusal) -> Response {
+pub(crate) fn refuse(state: &AppState, refusal: Refusal) -> Response {
     match refusal {
         Refusal::Page(message) => pages::problem(&message),
         Refusal::Redirect {
@@ -396,7 +421,7 @@ fn set_browser_cookie(state: &AppState, response: &mut Response, value: &str) {
     }
 }
 
-fn unavailable(error: crate::store::StoreError) -> Response {
+pub(crate) fn unavailable(error: crate::store::StoreError) -> Response {
     tracing::error!(%error, "the store failed during sign-in");
     (
         StatusCode::SERVICE_UNAVAILABLE,

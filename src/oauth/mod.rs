@@ -12,6 +12,7 @@ pub mod bearer;
 pub mod client_metadata;
 pub mod errors;
 pub mod metadata;
+pub mod oidc;
 pub mod pages;
 pub mod pending;
 pub mod register;
@@ -62,6 +63,8 @@ pub struct AuthServer {
     pub loopback_client_metadata: bool,
     /// Failed sign-ins per user name.
     pub throttle: throttle::SignInThrottle,
+    /// The OpenID Connect provider people may also sign in with, if one is configured.
+    pub oidc: Option<oidc::Provider>,
 }
 
 impl AuthServer {
@@ -73,7 +76,14 @@ impl AuthServer {
             lifetimes,
             loopback_client_metadata: false,
             throttle: throttle::SignInThrottle::default(),
+            oidc: None,
         }
+    }
+
+    /// The same, with people also signing in at an OpenID Connect provider.
+    pub fn with_oidc(mut self, provider: oidc::Provider) -> AuthServer {
+        self.oidc = Some(provider);
+        self
     }
 
     /// The same, fetching client metadata documents from loopback over http (tests).
@@ -127,6 +137,7 @@ pub fn routes(state: AppState) -> Router {
             "/oauth/authorize",
             get(authorize::start).post(authorize::submit),
         )
+        .route(oidc::CALLBACK_PATH, get(oidc::flow::callback))
         .route("/oauth/token", post(token::exchange))
         .route("/oauth/register", post(register::register))
         .with_state(state)

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
+use super::oidc::Provider;
 use crate::console::layout::Page;
 
 /// What the consent page says is being granted.
@@ -38,9 +39,16 @@ fn shell(title: &str, body: Markup) -> Page {
     })
 }
 
-/// The sign-in form; `problem` says why the last attempt failed.
-pub fn sign_in(client_name: &str, pending: &str, problem: Option<&str>) -> Page {
-    shell(
+/// The sign-in form; `problem` says why the last attempt failed. With an OpenID Connect
+/// provider, a "Sign in with …" button beside it; the page's CSP then lets that form's
+/// redirect go to the provider (browsers apply `form-action` to the redirect after a POST).
+pub fn sign_in(
+    client_name: &str,
+    pending: &str,
+    problem: Option<&str>,
+    provider: Option<&Provider>,
+) -> Response {
+    let page = shell(
         "Sign in",
         html! {
             h1 { "Sign in to connect “" (client_name) "”" }
@@ -59,8 +67,27 @@ pub fn sign_in(client_name: &str, pending: &str, problem: Option<&str>) -> Page 
                 }
                 button type="submit" name="action" value="sign_in" { "Sign in" }
             }
+            @if let Some(provider) = provider {
+                form method="post" action="/oauth/authorize" class="card" {
+                    input type="hidden" name="pending" value=(pending);
+                    button type="submit" name="action" value="oidc" { "Sign in with " (provider.name) }
+                }
+            }
         },
-    )
+    );
+    let mut response = page.into_response();
+    if let Some(provider) = provider {
+        let csp = format!(
+            "default-src 'none'; style-src 'self'; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
+            provider.authorization_origin()
+        );
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
 }
 
 /// The consent screen: which client, as whom, on which integrated account, with which scope.

@@ -40,6 +40,10 @@ pub struct Pending {
     pub expires_at: i64,
     /// The value of the browser cookie this page was served with.
     pub browser: String,
+    /// Set while the person signs in at the OpenID Connect provider: the seed of that
+    /// sign-in's PKCE verifier and nonce (`oidc::FlowSecrets`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_seed: Option<String>,
 }
 
 /// Why a posted page's state was refused.
@@ -125,6 +129,7 @@ mod tests {
             user: None,
             expires_at: 100,
             browser: "b".into(),
+            oidc_seed: None,
         }
     }
 

@@ -10,6 +10,12 @@ use super::{Invalid, Store, StoreError, check_line, new_id, unix_now};
 /// Passwords shorter than this are refused (NIST SP 800-63B's floor for a password set by
 /// someone else is 8; a shared admin-chosen one deserves more).
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The prefix of the user names of people who sign in through the OpenID Connect provider
+/// (`oidc:<issuer>#<sub>`); local user names may not start with it, so no local user can
+/// take a provider person's name, or theirs.
+pub const OIDC_PREFIX: &str = "oidc:";
+/// The `password_hash` of a provider person: not a PHC string, so no password matches it.
+const NO_PASSWORD: &str = "!oidc";
 /// Longer passwords are refused: Argon2 takes any length, but a cap bounds the work a
 /// sign-in attempt can ask for.
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -28,6 +34,12 @@ pub fn check_new_user(username: &str, password: &str) -> Result<(), Invalid> {
     check_line("username", username, 100)?;
     if username.chars().any(char::is_whitespace) {
         return Err(Invalid::new("username", "must not contain spaces"));
+    }
+    if username.starts_with(OIDC_PREFIX) {
+        return Err(Invalid::new(
+            "username",
+            format!("must not start with `{OIDC_PREFIX}` (reserved for OpenID Connect sign-ins)"),
+        ));
     }
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Invalid::new(
@@ -117,6 +129,38 @@ impl Store {
         Ok(Ok(user))
     }
 
+    /// The user of a person the OpenID Connect provider signed in, created on their first
+    /// sign-in; `subject` is `oidc:<issuer>#<sub>`. They have no password, so they can never
+    /// sign in on the local form.
+    pub async fn oidc_user(&self, subject: &str) -> Result<User, StoreError> {
+        if let Some((user, hash)) = self.user_by_name(subject).await? {
+            if hash == NO_PASSWORD {
+                return Ok(user);
+            }
+            // Unreachable through `create_user`, which refuses the prefix; a hand-edited
+            // store must not let a local password stand in for a provider's sign-in.
+            return Err(StoreError::Corrupt {
+                what: "oidc user",
+                detail: format!("`{subject}` is a local user with a password"),
+            });
+        }
+        let user = User {
+            id: new_id(),
+            username: subject.to_owned(),
+            created_at: unix_now(),
+        };
+        sqlx::query(
+            "INSERT INTO oauth_users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&user.id)
+        .bind(&user.username)
+        .bind(NO_PASSWORD)
+        .bind(user.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(user)
+    }
+
     /// Every user, by name.
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         let rows: Vec<(String, String, i64)> =
@@ -202,6 +246,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_user_names_may_not_take_the_oidc_prefix() {
+        let refused = check_new_user("oidc:https://accounts.google.com#1", "long enough pw");
+        assert!(refused.is_err_and(|e| e.to_string().contains("reserved")));
+        assert!(check_new_user("oidcfan", "long enough pw").is_ok());
+    }
 
     #[test]
     fn a_password_matches_its_own_hash_only() {

@@ -54,6 +54,8 @@ pub struct Options {
     pub oauth_lifetimes: Lifetimes,
     /// Client metadata documents may be served from loopback over http.
     pub loopback_client_metadata: bool,
+    /// An OpenID Connect provider people may also sign in with.
+    pub oidc: Option<bms_mcp::oauth::oidc::Provider>,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             limits: ConnectionLimits::default(),
             oauth_lifetimes: Lifetimes::default(),
             loopback_client_metadata: false,
+            oidc: None,
         }
     }
 }
@@ -105,11 +108,13 @@ impl Harness {
             sse: Arc::new(SseHub::default()),
             public_url: format!("http://{addr}").into(),
             oauth: Arc::new({
-                let oauth = AuthServer::new([5; 32], options.oauth_lifetimes);
+                let mut oauth = AuthServer::new([5; 32], options.oauth_lifetimes);
                 if options.loopback_client_metadata {
-                    oauth.with_loopback_client_metadata()
-                } else {
-                    oauth
+                    oauth = oauth.with_loopback_client_metadata();
+                }
+                match options.oidc {
+                    Some(provider) => oauth.with_oidc(provider),
+                    None => oauth,
                 }
             }),
         };
