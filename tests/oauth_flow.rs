@@ -144,25 +144,13 @@ async fn the_consent_page_names_the_account_and_the_scope_granted() {
     let server = oauth_server(&h, "CRM for Claude", &["crm"]).await;
     let client_id = register(&h, REDIRECT).await;
     let http = browser();
-    let page = http
-        .get(authorize_url(
-            &h,
-            &client_id,
-            REDIRECT,
-            &Pkce::new(),
-            Some(&server.url),
-        ))
-        .send()
-        .await
-        .unwrap();
-    let cookie = cookie_of(&page);
+    let SignInForm {
+        cookie,
+        pending,
+        csp,
+    } = open_sign_in(&h, &http, &client_id, &Pkce::new(), &server.url).await;
     assert!(cookie.starts_with("bms_mcp_oauth="));
-    let csp = page.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    let pending = pending_of(&page.text().await.unwrap());
     let consent = http
         .post(h.url("/oauth/authorize"))
         .header("cookie", &cookie)

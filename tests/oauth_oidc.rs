@@ -271,19 +271,9 @@ async fn a_callback_without_the_browsers_cookie_is_refused() {
     let server = oauth_server(&h, "crm", &[]).await;
     let client_id = register(&h, REDIRECT).await;
     let http = browser();
-    let page = http
-        .get(authorize_url(
-            &h,
-            &client_id,
-            REDIRECT,
-            &Pkce::new(),
-            Some(&server.url),
-        ))
-        .send()
-        .await
-        .unwrap();
-    let cookie = cookie_of(&page);
-    let pending = pending_of(&page.text().await.unwrap());
+    let SignInForm {
+        cookie, pending, ..
+    } = open_sign_in(&h, &http, &client_id, &Pkce::new(), &server.url).await;
     let to_provider = http
         .post(h.url("/oauth/authorize"))
         .header("cookie", &cookie)

@@ -299,19 +299,9 @@ async fn a_sign_in_form_posted_without_its_browser_cookie_or_with_a_wrong_passwo
     let server = oauth_server(&h, "crm", &[]).await;
     let client_id = register(&h, REDIRECT).await;
     let http = browser();
-    let page = http
-        .get(authorize_url(
-            &h,
-            &client_id,
-            REDIRECT,
-            &Pkce::new(),
-            Some(&server.url),
-        ))
-        .send()
-        .await
-        .unwrap();
-    let cookie = cookie_of(&page);
-    let pending = pending_of(&page.text().await.unwrap());
+    let SignInForm {
+        cookie, pending, ..
+    } = open_sign_in(&h, &http, &client_id, &Pkce::new(), &server.url).await;
     let form = [
         ("pending", pending.as_str()),
         ("action", "sign_in"),
@@ -364,19 +354,9 @@ async fn after_five_wrong_passwords_even_the_right_one_is_refused_for_a_while() 
     let server = oauth_server(&h, "crm", &[]).await;
     let client_id = register(&h, REDIRECT).await;
     let http = browser();
-    let page = http
-        .get(authorize_url(
-            &h,
-            &client_id,
-            REDIRECT,
-            &Pkce::new(),
-            Some(&server.url),
-        ))
-        .send()
-        .await
-        .unwrap();
-    let cookie = cookie_of(&page);
-    let pending = pending_of(&page.text().await.unwrap());
+    let SignInForm {
+        cookie, pending, ..
+    } = open_sign_in(&h, &http, &client_id, &Pkce::new(), &server.url).await;
     let attempt = |password: &'static str| {
         let (http, h, cookie, pending) = (&http, &h, &cookie, &pending);
         async move {

@@ -158,9 +158,24 @@ pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Signs in and allows: the code the client gets back (after checking `state` and `iss`).
-pub async fn authorize(h: &Harness, client_id: &str, pkce: &Pkce, resource: &str) -> String {
-    let http = browser();
+/// The authorize page's sign-in form as a browser first gets it.
+pub struct SignInForm {
+    /// The browser-binding cookie the form's POSTs must carry.
+    pub cookie: String,
+    /// The signed pending authorization the form carries.
+    pub pending: String,
+    /// The page's Content-Security-Policy.
+    pub csp: String,
+}
+
+/// Opens the authorize page for `client_id` and `resource` in `http`, as a browser would.
+pub async fn open_sign_in(
+    h: &Harness,
+    http: &reqwest::Client,
+    client_id: &str,
+    pkce: &Pkce,
+    resource: &str,
+) -> SignInForm {
     let page = http
         .get(authorize_url(h, client_id, REDIRECT, pkce, Some(resource)))
         .send()
@@ -168,7 +183,26 @@ pub async fn authorize(h: &Harness, client_id: &str, pkce: &Pkce, resource: &str
         .expect("sent");
     assert_eq!(page.status(), 200);
     let cookie = cookie_of(&page);
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let pending = pending_of(&page.text().await.expect("page"));
+    SignInForm {
+        cookie,
+        pending,
+        csp,
+    }
+}
+
+/// Signs in and allows: the code the client gets back (after checking `state` and `iss`).
+pub async fn authorize(h: &Harness, client_id: &str, pkce: &Pkce, resource: &str) -> String {
+    let http = browser();
+    let SignInForm {
+        cookie, pending, ..
+    } = open_sign_in(h, &http, client_id, pkce, resource).await;
     let consent = http
         .post(h.url("/oauth/authorize"))
         .header("cookie", &cookie)
