@@ -115,6 +115,14 @@ pub fn search<'a>(tools: &[&'a Tool], query: &str, limit: usize) -> Vec<&'a Tool
     let shape = shape_of(query);
     let docs: Vec<Document> = tools.iter().map(|tool| Document::of(tool)).collect();
     let average = docs.iter().map(|d| d.length).sum::<f64>() / docs.len().max(1) as f64;
+    // Each term's rarity over the scope, once per search rather than once per tool.
+    let idfs: Vec<f64> = terms
+        .iter()
+        .map(|term| {
+            let containing = docs.iter().filter(|d| d.weights.contains_key(term)).count();
+            idf(containing, docs.len())
+        })
+        .collect();
     let mut scored: Vec<(f64, usize)> = docs
         .iter()
         .enumerate()
@@ -122,13 +130,13 @@ pub fn search<'a>(tools: &[&'a Tool], query: &str, limit: usize) -> Vec<&'a Tool
             let mut matched = 0;
             let relevance: f64 = terms
                 .iter()
-                .map(|term| {
+                .zip(&idfs)
+                .map(|(term, idf)| {
                     let score = doc.term_score(term, average);
                     if score > 0.0 {
                         matched += 1;
                     }
-                    let containing = docs.iter().filter(|d| d.weights.contains_key(term)).count();
-                    idf(containing, docs.len()) * score
+                    idf * score
                 })
                 .sum();
             // A tool that has every word of the request beats one that has its commonest
