@@ -502,8 +502,16 @@ impl Handler {
             .await
         {
             Ok(()) => {
-                let cursors = self.cursors.for_server(&endpoint.server_id);
-                call::call_tool(tool, arguments, &endpoint.client, &cursors)
+                // Only paged tools read or write cursors: derive their server's key (one HMAC)
+                // for those alone, not on every call.
+                let per_server;
+                let cursors = if tool.def.paging.is_some() {
+                    per_server = self.cursors.for_server(&endpoint.server_id);
+                    &per_server
+                } else {
+                    &self.cursors
+                };
+                call::call_tool(tool, arguments, &endpoint.client, cursors)
                     .instrument(span.clone())
                     .await
             }
