@@ -5,8 +5,9 @@
 //! pass it on unchanged, and building a page of tickets into a `Value` tree, dropping it and
 //! writing it out again was half of a list call's CPU time.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -80,14 +81,11 @@ impl Envelope {
             Some(b'{') => {}
             Some(_) => return serde_json::from_slice::<Box<RawValue>>(body).map(bare),
         }
-        let mut object: HashMap<String, Box<RawValue>> = serde_json::from_slice(body)?;
-        let has_envelope = ["success", "result", "error"]
-            .iter()
-            .any(|k| find_key(&object, k).is_some());
-        if !has_envelope {
+        let Members(object) = serde_json::from_slice(body)?;
+        let read = |name: &str| find_member(&object, name).map(RawValue::get);
+        if ["success", "result", "error"].iter().all(|k| read(k).is_none()) {
             return serde_json::from_slice::<Box<RawValue>>(body).map(bare);
         }
-        let read = |name: &str| find_key(&object, name).map(|raw| raw.get());
         let error = read("error")
             .and_then(|raw| serde_json::from_str::<Value>(raw).ok())
             .and_then(|value| parse_error(&value));
@@ -95,7 +93,7 @@ impl Envelope {
             .and_then(|raw| serde_json::from_str::<bool>(raw).ok())
             .unwrap_or(http_ok && error.is_none());
         let total_records = read("totalRecords").and_then(|raw| serde_json::from_str(raw).ok());
-        let result = take_key(&mut object, "result").unwrap_or_else(null);
+        let result = find_member(&object, "result").map_or_else(null, RawValue::to_owned);
         Ok(Envelope {
             success: success && http_ok,
             result,
@@ -130,28 +128,63 @@ fn null() -> Box<RawValue> {
     RawValue::NULL.to_owned()
 }
 
-/// Removes `name` (in any casing) from `object` and returns its value.
-fn take_key(object: &mut HashMap<String, Box<RawValue>>, name: &str) -> Option<Box<RawValue>> {
-    if let Some(value) = object.remove(name) {
-        return Some(value);
+/// The members of a JSON object, each name with its value's text, borrowed from the body:
+/// an envelope is read without copying or building anything but the one member kept.
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(MemberName(name)) = map.next_key()? {
+                    members.push((name, map.next_value()?));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visit)
     }
-    let key = object
-        .keys()
-        .find(|k| k.eq_ignore_ascii_case(name))?
-        .clone();
-    object.remove(&key)
 }
 
-fn find_key<'a>(object: &'a HashMap<String, Box<RawValue>>, name: &str) -> Option<&'a RawValue> {
-    object
-        .get(name)
-        .or_else(|| {
-            object
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
-        })
-        .map(|raw| &**raw)
+/// A member name: borrowed from the body unless it holds escapes.
+struct MemberName<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = MemberName<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<MemberName<'de>, E> {
+                Ok(MemberName(Cow::Borrowed(name)))
+            }
+            fn visit_str<E>(self, name: &str) -> Result<MemberName<'de>, E> {
+                Ok(MemberName(Cow::Owned(name.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Visit)
+    }
+}
+
+/// The value of member `name`: spelled exactly, else in any casing. As when an object is
+/// read into a map, the last of repeated names counts.
+fn find_member<'a>(members: &[(Cow<'_, str>, &'a RawValue)], name: &str) -> Option<&'a RawValue> {
+    let last = |matches: &dyn Fn(&str) -> bool| {
+        members
+            .iter()
+            .rev()
+            .find(|(key, _)| matches(key))
+            .map(|(_, value)| *value)
+    };
+    last(&|key| key == name).or_else(|| last(&|key| key.eq_ignore_ascii_case(name)))
 }
 
 fn find_value<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
@@ -212,6 +245,15 @@ mod tests {
             assert_eq!(e.total_records, Some(9));
             assert_eq!(e.result_len(), 1);
         }
+    }
+
+    #[test]
+    fn member_names_with_escapes_and_repeats_read_as_a_map_would() {
+        let e = read(r#"{"res\u0075lt": [1], "success": false, "success": true}"#, true);
+        assert!(e.success);
+        assert_eq!(e.result.get(), "[1]");
+        let e = read(r#"{"RESULT": 1, "result": 2, "Result": 3}"#, true);
+        assert_eq!(e.result.get(), "2", "the exact spelling wins over other casings");
     }
 
     #[test]

@@ -65,16 +65,20 @@ pub fn parse_upstream(headers: &HeaderMap, now: SystemTime) -> UpstreamLimits {
     };
     let mut out = UpstreamLimits::default();
 
-    // Legacy and X- forms; X-RateLimit-Reset is often an epoch time.
-    for prefix in ["x-ratelimit-", "ratelimit-"] {
+    // Legacy and X- forms; X-RateLimit-Reset is often an epoch time. The names are spelled
+    // out rather than built per answer: every BMS answer is read here.
+    for [limit, remaining, reset] in [
+        ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"],
+        ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
+    ] {
         if out.limit.is_none() {
-            out.limit = text(&format!("{prefix}limit")).and_then(first_number);
+            out.limit = text(limit).and_then(first_number);
         }
         if out.remaining.is_none() {
-            out.remaining = text(&format!("{prefix}remaining")).and_then(first_number);
+            out.remaining = text(remaining).and_then(first_number);
         }
         if out.reset_secs.is_none() {
-            out.reset_secs = text(&format!("{prefix}reset"))
+            out.reset_secs = text(reset)
                 .and_then(first_number)
                 .map(|reset| epoch_or_delta(reset, now));
         }
@@ -230,10 +234,15 @@ impl EndpointBudgets {
             resets_at: now + self.window,
             used: 0,
         };
-        let window = windows.entry(endpoint.to_owned()).or_insert(fresh);
-        if now >= window.resets_at {
-            *window = fresh;
-        }
+        // Looked up before inserting: the key is copied only for an endpoint's first call.
+        let window = match windows.get_mut(endpoint) {
+            Some(window) if now >= window.resets_at => {
+                *window = fresh;
+                window
+            }
+            Some(window) => window,
+            None => windows.entry(endpoint.to_owned()).or_insert(fresh),
+        };
         change(window);
         RateLimitHeaders {
             limit: self.limit,

@@ -7,6 +7,7 @@ use crate::bms::{BmsAnswer, RateLimitHeaders, UpstreamError};
 use crate::catalogue::{ResultShape, Tool};
 
 use super::bounds;
+use super::json_text::{self, push_string_literal};
 use super::request::ArgProblem;
 
 /// A finished tool call, ready to serialise as `CallToolResult`.
@@ -21,6 +22,9 @@ pub struct ToolOutcome {
     /// `structuredContent` of an error whose text is prose for the model, such as a rate
     /// limit's figures (JSON object text). Never set together with `structured`.
     pub error_details: Option<String>,
+    /// `text` already written as a JSON string literal, when that was done while checking
+    /// the answer's depth (one pass over BMS's text instead of two).
+    pub literal: Option<String>,
 }
 
 impl ToolOutcome {
@@ -31,6 +35,7 @@ impl ToolOutcome {
             structured: true,
             is_error: false,
             error_details: None,
+            literal: None,
         }
     }
 
@@ -40,7 +45,10 @@ impl ToolOutcome {
     pub fn into_result_json(self, extra: Option<&Map<String, Value>>) -> String {
         let mut out = String::with_capacity(2 * self.text.len() + 96);
         out.push_str("{\"content\":[{\"type\":\"text\",\"text\":");
-        push_json_string(&mut out, &self.text);
+        match &self.literal {
+            Some(literal) => out.push_str(literal),
+            None => push_string_literal(&mut out, &self.text),
+        }
         out.push_str("}]");
         if self.structured {
             out.push_str(",\"structuredContent\":");
@@ -56,7 +64,7 @@ impl ToolOutcome {
         });
         for (key, value) in extra.into_iter().flatten() {
             out.push(',');
-            push_json_string(&mut out, key);
+            push_string_literal(&mut out, key);
             out.push(':');
             out.push_str(&value.to_string());
         }
@@ -71,6 +79,7 @@ impl ToolOutcome {
             structured: false,
             is_error: true,
             error_details: None,
+            literal: None,
         }
     }
 
@@ -137,16 +146,25 @@ pub fn from_answer(
     }
     let total_records = envelope.total_records;
     let raw = envelope.result.get();
-    if bounds::nests_deeper_than(raw, bounds::MAX_RESULT_DEPTH) {
-        return ToolOutcome::error(format!(
+    let too_deep = || {
+        ToolOutcome::error(format!(
             "{} reached BMS, but BMS's answer nests more than {} levels deep, which no BMS record does and many clients cannot parse, so it was not forwarded. If this was a write, check its effect with a read tool before repeating it.",
             tool.name(),
             bounds::MAX_RESULT_DEPTH
-        ));
-    }
-    let text = match (tool.def.result, first_byte(raw)) {
-        (ResultShape::Object, b'{') => raw.to_owned(),
-        (ResultShape::Object, b'n') => "{}".to_owned(),
+        ))
+    };
+    // Answers built into values (projected, or cut to fit) are checked before parsing; the
+    // rest while their text content is written.
+    let built = |envelope: &crate::bms::Envelope| {
+        if bounds::nests_deeper_than(envelope.result.get(), bounds::MAX_RESULT_DEPTH) {
+            return None;
+        }
+        Some(envelope.result_value())
+    };
+    // The text, and how many levels it wraps BMS's result in.
+    let (text, wrapping) = match (tool.def.result, first_byte(raw)) {
+        (ResultShape::Object, b'{') => (raw.to_owned(), 0),
+        (ResultShape::Object, b'n') => ("{}".to_owned(), 0),
         (ResultShape::List, first) if fields.is_none() => {
             let mut list = String::with_capacity(raw.len() + 160);
             list.push_str("{\"items\":");
@@ -165,35 +183,48 @@ pub fn from_answer(
             }
             if let Some(cursor) = &next_cursor {
                 list.push_str(",\"next_cursor\":");
-                push_json_string(&mut list, cursor);
+                push_string_literal(&mut list, cursor);
             }
             list.push('}');
-            list
+            (list, 1)
         }
         (ResultShape::List, _) => {
-            return from_value(envelope.result_value(), total_records, next_cursor, fields);
+            return match built(&envelope) {
+                Some(result) => from_value(result, total_records, next_cursor, fields),
+                None => too_deep(),
+            };
         }
         _ => {
             let mut wrapped = String::with_capacity(raw.len() + 12);
             wrapped.push_str("{\"result\":");
             wrapped.push_str(raw);
             wrapped.push('}');
-            wrapped
+            (wrapped, 1)
         }
     };
     // BMS's text is passed on as it came; only an answer too large for a model's context is
     // built into values, to be cut: a list at an item boundary, anything else by `bounds`.
     if text.len() > super::fields::MAX_ANSWER_BYTES {
+        let Some(result) = built(&envelope) else {
+            return too_deep();
+        };
         if tool.def.result == ResultShape::List {
-            return from_value(envelope.result_value(), total_records, next_cursor, fields);
+            return from_value(result, total_records, next_cursor, fields);
         }
         return fit_oversized(&text);
+    }
+    let mut literal = String::new();
+    if json_text::push_json_literal(&mut literal, &text, bounds::MAX_RESULT_DEPTH + wrapping)
+        .is_err()
+    {
+        return too_deep();
     }
     ToolOutcome {
         text,
         structured: true,
         is_error: false,
         error_details: None,
+        literal: Some(literal),
     }
 }
 
@@ -255,16 +286,7 @@ fn from_value(
         structured: true,
         is_error: false,
         error_details: None,
-    }
-}
-
-/// `text` as a JSON string literal, appended to `out`.
-fn push_json_string(out: &mut String, text: &str) {
-    // Serialising a `str` cannot fail (serde_json fails only on I/O and non-string keys);
-    // an empty string keeps the reply valid JSON should that ever change.
-    match serde_json::to_string(text) {
-        Ok(literal) => out.push_str(&literal),
-        Err(_) => out.push_str("\"\""),
+        literal: None,
     }
 }
 

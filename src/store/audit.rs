@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::{Store, StoreError, new_id, unix_now};
@@ -83,6 +83,8 @@ enum Message {
 #[derive(Clone)]
 pub struct ToolCallLog {
     queue: mpsc::Sender<Message>,
+    /// Ends the writer's linger: a flush is waiting.
+    flush_requested: Arc<Notify>,
     counts: Arc<RowCounts>,
 }
 
@@ -99,8 +101,19 @@ impl ToolCallLog {
     pub fn start(store: Store) -> (ToolCallLog, JoinHandle<()>) {
         let (queue, receiver) = mpsc::channel(TOOL_CALL_QUEUE);
         let counts = Arc::new(RowCounts::default());
-        let task = tokio::spawn(write_tool_calls(store, receiver, counts.clone()));
-        (ToolCallLog { queue, counts }, task)
+        let flush_requested = Arc::new(Notify::new());
+        let task = tokio::spawn(write_tool_calls(
+            store,
+            receiver,
+            flush_requested.clone(),
+            counts.clone(),
+        ));
+        let log = ToolCallLog {
+            queue,
+            flush_requested,
+            counts,
+        };
+        (log, task)
     }
 
     /// Queues one call; never waits.
@@ -124,6 +137,7 @@ impl ToolCallLog {
     pub async fn flush(&self) {
         let (done, written) = oneshot::channel();
         if self.queue.send(Message::Flush(done)).await.is_ok() {
+            self.flush_requested.notify_one();
             let _ = written.await;
         }
     }
@@ -132,6 +146,7 @@ impl ToolCallLog {
 async fn write_tool_calls(
     store: Store,
     mut receiver: mpsc::Receiver<Message>,
+    flush_requested: Arc<Notify>,
     counts: Arc<RowCounts>,
 ) {
     let mut reported_drops = 0;
@@ -139,19 +154,23 @@ async fn write_tool_calls(
         let mut calls = Vec::new();
         let mut flushed = Vec::new();
         // Linger a little after the first row so a steady trickle of calls shares one
-        // transaction instead of paying a commit each; a flush ends the wait at once.
-        let deadline = tokio::time::Instant::now() + LINGER;
+        // transaction instead of paying a commit each. The writer sleeps meanwhile instead of
+        // waking for every row (a timer and a wake-up per queued call were a visible share of
+        // each call's CPU); a flush wakes it at once.
+        if matches!(first, Message::Call(_)) {
+            tokio::select! {
+                () = tokio::time::sleep(LINGER) => {}
+                () = flush_requested.notified() => {}
+            }
+        }
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
                 Message::Call(call) => calls.push(call),
                 Message::Flush(done) => flushed.push(done),
             }
-            next = if calls.len() < BATCH && flushed.is_empty() {
-                tokio::time::timeout_at(deadline, receiver.recv())
-                    .await
-                    .ok()
-                    .flatten()
+            next = if calls.len() < BATCH {
+                receiver.try_recv().ok()
             } else {
                 None
             };
@@ -180,8 +199,30 @@ async fn write_tool_calls(
     }
 }
 
+/// The row counts one `INSERT` holds, largest first. A batch is written as chunks of these
+/// sizes only, so each statement's text is one of four and stays in the connection's
+/// prepared-statement cache: preparing a fresh multi-row statement for every batch's exact
+/// size was about a fifth of a proxied call's instructions (SQLite's parser) at a steady
+/// trickle of calls.
+const CHUNK_SIZES: [usize; 4] = [ROWS_PER_INSERT, 64, 8, 1];
+
+/// `calls` cut greedily into chunks whose lengths are all in `CHUNK_SIZES`, each with its
+/// `INSERT` statement.
+fn insert_chunks(calls: &[ToolCall]) -> impl Iterator<Item = (&'static str, &[ToolCall])> {
+    static STATEMENTS: std::sync::OnceLock<[String; CHUNK_SIZES.len()]> =
+        std::sync::OnceLock::new();
+    let statements = STATEMENTS.get_or_init(|| CHUNK_SIZES.map(write_insert_sql));
+    let mut rest = calls;
+    std::iter::from_fn(move || {
+        let index = CHUNK_SIZES.iter().position(|&size| size <= rest.len())?;
+        let (chunk, tail) = rest.split_at(CHUNK_SIZES[index]);
+        rest = tail;
+        Some((statements[index].as_str(), chunk))
+    })
+}
+
 /// `INSERT INTO tool_calls … VALUES ($1, …, $7), ($8, …)` for `rows` rows.
-fn insert_tool_calls_sql(rows: usize) -> String {
+fn write_insert_sql(rows: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO tool_calls (id, at, mcp_server_id, subject, tool, upstream_status, latency_ms) VALUES ",
     );
@@ -249,9 +290,8 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.pool().begin().await?;
-        for chunk in calls.chunks(ROWS_PER_INSERT) {
-            let sql = insert_tool_calls_sql(chunk.len());
-            let mut query = sqlx::query(&sql);
+        for (sql, chunk) in insert_chunks(calls) {
+            let mut query = sqlx::query(sql);
             for call in chunk {
                 query = query
                     .bind(new_id())
@@ -358,5 +398,40 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(actions.rows_affected() + calls.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(n: usize) -> Vec<ToolCall> {
+        let call = ToolCall {
+            at: 0,
+            mcp_server_id: "s".into(),
+            subject: None,
+            tool: "t".into(),
+            upstream_status: None,
+            latency_ms: None,
+        };
+        vec![call; n]
+    }
+
+    #[test]
+    fn batches_are_cut_into_the_few_statement_sizes_that_stay_prepared() {
+        for n in [0, 1, 7, 8, 9, 63, 64, 100, 511, 512, 513, 2048, 2047] {
+            let rows = calls(n);
+            let chunks: Vec<(&str, usize)> = insert_chunks(&rows)
+                .map(|(sql, chunk)| (sql, chunk.len()))
+                .collect();
+            assert_eq!(chunks.iter().map(|(_, len)| len).sum::<usize>(), n);
+            for (sql, len) in &chunks {
+                assert!(CHUNK_SIZES.contains(len), "{n} rows: a chunk of {len}");
+                assert_eq!(sql.matches('(').count(), len + 1, "{n} rows");
+                assert!(sql.ends_with(&format!("${})", len * 7)));
+            }
+        }
+        // At most (size ratio − 1) chunks of each smaller size.
+        assert_eq!(insert_chunks(&calls(511)).count(), 7 + 7 + 7);
     }
 }
