@@ -1,5 +1,5 @@
 //! The bench's floor for `cargo xtask bench`: the least an MCP `tools/call` proxy written with
-//! axum, reqwest and serde_json does for the bench's three workloads. It takes the JSON-RPC
+//! axum, reqwest and serde_json does for the bench's four workloads. It takes the JSON-RPC
 //! POST, maps the tool to its one BMS request with a fixed bearer token, and answers with BMS's
 //! JSON as structured content and as text. Nothing else: no validation, no scopes, no paging
 //! cursors, no audit log, no rate-limit budget, no logging. BMS's answer is only checked to be
@@ -115,16 +115,24 @@ fn bms_request(floor: &Floor, tool: &str, args: &Value) -> Option<reqwest::Reque
     let ticket = || args.get("ticket_id").and_then(Value::as_u64);
     match tool {
         "list_all_kaseya_bms_servicedesk_tickets" => {
-            let status = args.get("filter_status_names").and_then(Value::as_str)?;
+            // The status filter is optional; paging is plain arguments (no cursors here).
+            let number = |name: &str, default: u64| {
+                args.get(name)
+                    .and_then(Value::as_u64)
+                    .unwrap_or(default)
+                    .to_string()
+            };
+            let mut query = Vec::with_capacity(3);
+            if let Some(status) = args.get("filter_status_names").and_then(Value::as_str) {
+                query.push(("Filter.StatusNames", status.to_owned()));
+            }
+            query.push(("PageSize", number("page_size", 25)));
+            query.push(("PageNumber", number("page_number", 1)));
             Some(
                 floor
                     .http
                     .get(format!("{base}/v2/servicedesk/tickets"))
-                    .query(&[
-                        ("Filter.StatusNames", status),
-                        ("PageSize", "25"),
-                        ("PageNumber", "1"),
-                    ]),
+                    .query(&query),
             )
         }
         "get_single_kaseya_bms_servicedesk_ticket_by_id" => Some(

@@ -21,12 +21,15 @@ pub struct RateLimitHeaders {
 }
 
 impl RateLimitHeaders {
-    /// Header name/value pairs, lower-case names.
-    pub fn pairs(&self) -> [(&'static str, String); 3] {
+    /// The three `ratelimit-*` figures by header name, as numbers (the way HTTP responses take them).
+    pub fn header_values(&self) -> [(http::HeaderName, u64); 3] {
+        const LIMIT: http::HeaderName = http::HeaderName::from_static("ratelimit-limit");
+        const REMAINING: http::HeaderName = http::HeaderName::from_static("ratelimit-remaining");
+        const RESET: http::HeaderName = http::HeaderName::from_static("ratelimit-reset");
         [
-            ("ratelimit-limit", self.limit.to_string()),
-            ("ratelimit-remaining", self.remaining.to_string()),
-            ("ratelimit-reset", self.reset_secs.to_string()),
+            (LIMIT, self.limit),
+            (REMAINING, self.remaining),
+            (RESET, self.reset_secs),
         ]
     }
 

@@ -15,6 +15,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower::ServiceBuilder;
 
 use crate::mcp::{Handler, McpEndpoint};
 use crate::store::ToolCallLog;
@@ -123,8 +124,11 @@ fn unavailable() -> Response {
 
 /// The router. Layers, outermost first: exactly one `Host` (every route), the Host/Origin guard (nothing runs for a refused
 /// request), then the body limit (413 before any parsing), for MCP and admin routes alike.
-/// `/healthz` and `/readyz` are added after the layers, outside the guard: load balancers
-/// probe them by IP address, and they tell nothing a DNS-rebinding page could use.
+/// `/healthz` and `/readyz` are answered inside the first layer but outside the guard: load
+/// balancers probe them by IP address, and they tell nothing a DNS-rebinding page could use.
+///
+/// The layers wrap the routers as services, once. `Router::layer` would wrap every route in
+/// every layer, in boxes that each request clones: about thirty allocations a call.
 pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     let metrics = (
         state.handler.metrics().clone(),
@@ -149,22 +153,30 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
                 .delete(streamable_http::oauth_delete),
         )
         .with_state(state.clone());
-    Router::new()
+    let routes = Router::new()
         .route("/metrics", get(render_metrics).with_state(metrics))
         .merge(mcp)
         .merge(admin)
-        .merge(oauth)
-        // The limit is checked against Content-Length before any body is read (413 at once),
-        // and enforced while reading chunked bodies; axum's own extractor limit is replaced.
-        .layer(DefaultBodyLimit::disable())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .merge(oauth);
+    let guarded = ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(guard),
             guard::enforce,
         ))
+        // The limit is checked against Content-Length before any body is read (413 at once),
+        // and enforced while reading chunked bodies; axum's own extractor limit is replaced.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(DefaultBodyLimit::disable())
+        .service(routes);
+    let probes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", readyz)
-        .layer(axum::middleware::from_fn(guard::require_one_host))
+        .fallback_service(guarded);
+    Router::new().fallback_service(
+        ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(guard::require_one_host))
+            .service(probes),
+    )
 }
 
 async fn render_metrics(

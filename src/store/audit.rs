@@ -68,7 +68,7 @@ pub const TOOL_CALL_QUEUE: usize = 32_768;
 /// Rows written per transaction. Under load the writer drains the queue in batches of this
 /// size, so its cost per row falls as the backlog grows.
 const BATCH: usize = 2048;
-/// Rows per multi-row `INSERT`: 7 parameters each stays under SQLite's 32,766 and
+/// Rows per multi-row `INSERT`: 6 parameters each stays under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind parameters per statement.
 const ROWS_PER_INSERT: usize = 512;
 /// How long the writer gathers rows before it writes them.
@@ -221,17 +221,22 @@ fn insert_chunks(calls: &[ToolCall]) -> impl Iterator<Item = (&'static str, &[To
     })
 }
 
-/// `INSERT INTO tool_calls … VALUES ($1, …, $7), ($8, …)` for `rows` rows.
+/// Parameters of one tool-call row.
+const ROW_PARAMETERS: usize = 6;
+
+/// `INSERT INTO tool_calls … VALUES ($1, …, $6), ($7, …)` for `rows` rows.
 fn write_insert_sql(rows: usize) -> String {
     let mut sql = String::from(
-        "INSERT INTO tool_calls (id, at, mcp_server_id, subject, tool, upstream_status, latency_ms) VALUES ",
+        "INSERT INTO tool_calls (at, mcp_server_id, subject, tool, upstream_status, latency_ms) VALUES ",
     );
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
-        let first = row * 7 + 1;
-        let params: Vec<String> = (first..first + 7).map(|n| format!("${n}")).collect();
+        let first = row * ROW_PARAMETERS + 1;
+        let params: Vec<String> = (first..first + ROW_PARAMETERS)
+            .map(|n| format!("${n}"))
+            .collect();
         sql.push('(');
         sql.push_str(&params.join(", "));
         sql.push(')');
@@ -294,7 +299,6 @@ impl Store {
             let mut query = sqlx::query(sql);
             for call in chunk {
                 query = query
-                    .bind(new_id())
                     .bind(call.at)
                     .bind(call.mcp_server_id.as_str())
                     .bind(call.subject.as_deref())
@@ -345,7 +349,7 @@ impl Store {
         );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT at, mcp_server_id, subject, tool, upstream_status, latency_ms FROM tool_calls \
-             ORDER BY at DESC, id LIMIT $1",
+             ORDER BY at DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(self.pool())
@@ -428,7 +432,7 @@ mod tests {
             for (sql, len) in &chunks {
                 assert!(CHUNK_SIZES.contains(len), "{n} rows: a chunk of {len}");
                 assert_eq!(sql.matches('(').count(), len + 1, "{n} rows");
-                assert!(sql.ends_with(&format!("${})", len * 7)));
+                assert!(sql.ends_with(&format!("${})", len * ROW_PARAMETERS)));
             }
         }
         // At most (size ratio − 1) chunks of each smaller size.

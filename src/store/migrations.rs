@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0002_console_sessions.sql"),
     ),
     (3, "oauth", include_str!("../../migrations/0003_oauth.sql")),
+    (
+        4,
+        "tool calls without ids",
+        include_str!("../../migrations/0004_tool_calls_without_ids.sql"),
+    ),
 ];
 
 #[derive(Debug)]

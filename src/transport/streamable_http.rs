@@ -372,36 +372,34 @@ struct Accepts {
 
 impl From<&HeaderMap> for Accepts {
     fn from(headers: &HeaderMap) -> Accepts {
-        let values: Vec<String> = headers
+        // Media ranges, parameters dropped; compared without copying (every POST is read here).
+        let mut ranges = headers
             .get_all(header::ACCEPT)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .collect();
-        if values.is_empty() {
+            .map(|v| v.split(';').next().unwrap_or_default().trim())
+            .peekable();
+        if ranges.peek().is_none() {
             return Accepts {
                 json: true,
                 event_stream: true,
             };
         }
-        let any = values.iter().any(|v| v == "*/*");
-        Accepts {
-            json: any
-                || values
-                    .iter()
-                    .any(|v| v == "application/json" || v == "application/*"),
-            event_stream: any
-                || values
-                    .iter()
-                    .any(|v| v == "text/event-stream" || v == "text/*"),
+        let mut accepts = Accepts {
+            json: false,
+            event_stream: false,
+        };
+        for range in ranges {
+            let is = |name: &str| range.eq_ignore_ascii_case(name);
+            if is("*/*") {
+                accepts.json = true;
+                accepts.event_stream = true;
+            }
+            accepts.json |= is("application/json") || is("application/*");
+            accepts.event_stream |= is("text/event-stream") || is("text/*");
         }
+        accepts
     }
 }
 
@@ -434,9 +432,7 @@ pub(crate) fn add_rate_limit_headers(
     rate_limit: Option<RateLimitHeaders>,
 ) {
     let Some(limits) = rate_limit else { return };
-    for (name, value) in limits.pairs() {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
+    for (name, value) in limits.header_values() {
+        headers.insert(name, HeaderValue::from(value));
     }
 }

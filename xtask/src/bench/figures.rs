@@ -152,12 +152,33 @@ impl Figures {
         ))
     }
 
+    /// bms-mcp against the minimal proxy, measured in the same run: its server CPU per call
+    /// as a multiple of the floor's, and its p50 and p99 at concurrency 1 over the floor's
+    /// (µs).
+    pub fn against_floor(&self, workload: Workload) -> Option<FloorComparison> {
+        let floor = self.call(Target::Floor, workload)?;
+        let ours = self.call(Target::BmsMcp, workload)?;
+        Some(FloorComparison {
+            cpu_ratio: (floor.cpu_us() > 0.0).then(|| ours.cpu_us() / floor.cpu_us())?,
+            p50_over_us: ours.c1.p50_us - floor.c1.p50_us,
+            p99_over_us: ours.c1.p99_us - floor.c1.p99_us,
+        })
+    }
+
     /// bms-mcp's throughput at concurrency 8 over FastMCP's.
     pub fn throughput_ratio(&self, workload: Workload) -> Option<f64> {
         let ours = self.call(Target::BmsMcp, workload)?.c8?;
         let theirs = self.call(Target::FastMcp, workload)?.c8?;
         (theirs.throughput() > 0.0).then(|| ours.throughput() / theirs.throughput())
     }
+}
+
+/// bms-mcp over the floor for one workload (`Figures::against_floor`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FloorComparison {
+    pub cpu_ratio: f64,
+    pub p50_over_us: f64,
+    pub p99_over_us: f64,
 }
 
 /// One target of the issue, judged.
@@ -206,6 +227,15 @@ pub fn verdicts(f: &Figures) -> Vec<Verdict> {
             .collect(),
         false,
     );
+    let against_floor = |part: fn(FloorComparison) -> f64| {
+        worst(
+            Workload::ALL
+                .iter()
+                .map(|w| f.against_floor(*w).map(part))
+                .collect(),
+            true,
+        )
+    };
     let full_list = f
         .lists
         .iter()
@@ -220,6 +250,30 @@ pub fn verdicts(f: &Figures) -> Vec<Verdict> {
     let mib = |kib: u64| kib as f64 / 1024.0;
     let generation = (f.gen_runs > 0).then_some(f.generation.as_secs_f64());
     vec![
+        judge(
+            "server CPU per call ÷ the floor's (worst workload)",
+            "≤ 1.3×",
+            against_floor(|c| c.cpu_ratio),
+            1.3,
+            true,
+            "×",
+        ),
+        judge(
+            "p50 at c=1 over the floor's (worst workload)",
+            "≤ +150 µs",
+            against_floor(|c| c.p50_over_us),
+            150.0,
+            true,
+            "µs",
+        ),
+        judge(
+            "p99 at c=1 over the floor's (worst workload)",
+            "≤ +400 µs",
+            against_floor(|c| c.p99_over_us),
+            400.0,
+            true,
+            "µs",
+        ),
         judge(
             "added p50 at c=1 (worst workload)",
             "≤ 150 µs",
@@ -375,6 +429,17 @@ mod tests {
             ..Figures::default()
         };
         assert_eq!(figures.over_floor(Workload::GetTicket), Some((50.0, 30.0)));
+        assert_eq!(
+            figures.against_floor(Workload::GetTicket),
+            Some(FloorComparison {
+                cpu_ratio: 1.6,
+                p50_over_us: 50.0,
+                p99_over_us: 100.0,
+            })
+        );
+        // Three workloads were not run: the floor targets are not judged.
+        let verdicts = verdicts(&figures);
+        assert_eq!(verdicts[0].pass, None);
     }
 
     #[test]

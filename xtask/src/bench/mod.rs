@@ -219,9 +219,12 @@ fn measure_servers(
                 ),
                 // The floor takes bms-mcp's argument names, so both send BMS the same request.
                 Target::Floor => (
-                    workloads::tool_call(&floor.url, workload, Naming::BmsMcp),
+                    workloads::tool_call(&floor.url, workload, Naming::Floor),
                     floor.process.pid(),
                 ),
+                Target::BmsMcp if workload == Workload::PageTickets => {
+                    (page_two_by_cursor(&server.mcp_url)?, server.pid())
+                }
                 Target::BmsMcp => (
                     workloads::tool_call(&server.mcp_url, workload, Naming::BmsMcp),
                     server.pid(),
@@ -485,6 +488,22 @@ fn cold_start_bms_mcp(binary: &Path, server: &Server, runs: usize) -> anyhow::Re
         first_list: median(&mut lists),
         first_call: Some(median(&mut calls)),
     })
+}
+
+/// The paging workload's measured call to bms-mcp: the `next_cursor` of its first page,
+/// passed back unchanged as an agent does.
+fn page_two_by_cursor(mcp_url: &str) -> anyhow::Result<LoadRequest> {
+    let first = workloads::tool_call(mcp_url, Workload::PageTickets, Naming::BmsMcp);
+    let answer = http::send(first.method, &first.url, &first.header_refs(), &first.body)?.json()?;
+    let cursor = answer
+        .pointer("/result/structuredContent/next_cursor")
+        .and_then(serde_json::Value::as_str)
+        .with_context(|| format!("the paging workload's first page has no next_cursor: {answer}"))?;
+    Ok(workloads::tool_call_with(
+        mcp_url,
+        Workload::PageTickets,
+        &serde_json::json!({ "cursor": cursor }),
+    ))
 }
 
 fn median(values: &mut [Duration]) -> Duration {

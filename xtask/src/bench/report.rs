@@ -163,8 +163,14 @@ pub fn markdown(f: &Figures, verdicts: &[Verdict], notes: &str) -> String {
     let over_floor: Vec<String> = Workload::ALL
         .iter()
         .filter_map(|w| {
-            f.over_floor(*w)
-                .map(|(p50, cpu)| format!("{} {} p50, {} CPU", w.label(), signed(p50), signed(cpu)))
+            let (p50, cpu) = f.over_floor(*w)?;
+            let ratio = f.against_floor(*w)?.cpu_ratio;
+            Some(format!(
+                "{} {} p50, {} CPU ({ratio:.2}× the floor's)",
+                w.label(),
+                signed(p50),
+                signed(cpu)
+            ))
         })
         .collect();
     if !over_floor.is_empty() {
@@ -174,7 +180,7 @@ pub fn markdown(f: &Figures, verdicts: &[Verdict], notes: &str) -> String {
         ));
     }
 
-    md.push_str("\n## tools/list\n\nFirst page (bms-mcp pages by 100; FastMCP sends every tool at once), concurrency 1.\n\n");
+    md.push_str("\n## tools/list\n\nFirst page (bms-mcp sends a scope in one page up to 900 KiB, so the whole catalogue takes two; FastMCP sends every tool at once), concurrency 1.\n\n");
     let rows: Vec<Vec<String>> = f
         .lists
         .iter()

@@ -22,13 +22,24 @@ pub enum Workload {
     GetTicket,
     /// `create_a_kaseya_bms_servicedesk_ticket_note`.
     CreateNote,
+    /// The second page of `list_all_kaseya_bms_servicedesk_tickets` (10 a page), reached the
+    /// way an agent pages: bms-mcp is sent the `next_cursor` of a first page asked for with
+    /// `fields`, so the call checks the cursor, decodes the paging and fields it carries, and
+    /// projects every item. The other targets are asked for page 2 directly.
+    PageTickets,
 }
 
+/// `fields` of the paging workload's first page, which its cursor carries on.
+pub const PAGE_FIELDS: [&str; 5] = ["id", "ticketNumber", "title", "statusName", "priorityName"];
+/// Page size of the paging workload.
+const PAGE_SIZE: u64 = 10;
+
 impl Workload {
-    pub const ALL: [Workload; 3] = [
+    pub const ALL: [Workload; 4] = [
         Workload::ListTickets,
         Workload::GetTicket,
         Workload::CreateNote,
+        Workload::PageTickets,
     ];
 
     /// Short name for tables.
@@ -37,6 +48,7 @@ impl Workload {
             Workload::ListTickets => "list tickets",
             Workload::GetTicket => "get ticket",
             Workload::CreateNote => "create note",
+            Workload::PageTickets => "page tickets",
         }
     }
 
@@ -46,12 +58,15 @@ impl Workload {
             Workload::ListTickets => "list_all_kaseya_bms_servicedesk_tickets",
             Workload::GetTicket => "get_single_kaseya_bms_servicedesk_ticket_by_id",
             Workload::CreateNote => "create_a_kaseya_bms_servicedesk_ticket_note",
+            Workload::PageTickets => "list_all_kaseya_bms_servicedesk_tickets",
         }
     }
 
-    /// bms-mcp's arguments: snake_case, paging added by the runtime.
-    fn bms_mcp_arguments(self) -> Value {
+    /// bms-mcp's arguments: snake_case, paging added by the runtime. The paging workload's
+    /// are those of its first page; its measured call sends that page's cursor instead.
+    pub fn bms_mcp_arguments(self) -> Value {
         match self {
+            Workload::PageTickets => json!({"page_size": PAGE_SIZE, "fields": PAGE_FIELDS}),
             Workload::ListTickets => json!({"filter_status_names": "New"}),
             Workload::GetTicket => json!({"ticket_id": TICKET_ID}),
             Workload::CreateNote => json!({
@@ -64,10 +79,20 @@ impl Workload {
         }
     }
 
+    /// The floor's arguments: bms-mcp's names, and for the paging workload the page asked for
+    /// plainly (the floor has no cursors and no `fields`).
+    fn floor_arguments(self) -> Value {
+        match self {
+            Workload::PageTickets => json!({"page_size": PAGE_SIZE, "page_number": 2}),
+            other => other.bms_mcp_arguments(),
+        }
+    }
+
     /// FastMCP's arguments: the spec's parameter and property names, with the paging bms-mcp
     /// adds, so both send the sandbox the same request.
     fn spec_arguments(self) -> Value {
         match self {
+            Workload::PageTickets => json!({"PageSize": PAGE_SIZE, "PageNumber": 2}),
             Workload::ListTickets => {
                 json!({"Filter.StatusNames": "New", "PageSize": 25, "PageNumber": 1})
             }
@@ -92,6 +117,12 @@ impl Workload {
                 url: format!(
                     "{base}/v2/servicedesk/tickets?Filter.StatusNames=New&PageSize=25&PageNumber=1"
                 ),
+                method: "GET",
+                headers: vec![auth, accept],
+                body: Vec::new(),
+            },
+            Workload::PageTickets => LoadRequest {
+                url: format!("{base}/v2/servicedesk/tickets?PageSize={PAGE_SIZE}&PageNumber=2"),
                 method: "GET",
                 headers: vec![auth, accept],
                 body: Vec::new(),
@@ -128,6 +159,8 @@ impl Workload {
 pub enum Naming {
     /// bms-mcp: snake_case.
     BmsMcp,
+    /// The floor: bms-mcp's names, plain paging.
+    Floor,
     /// FastMCP.from_openapi: the spec's names.
     Spec,
 }
@@ -136,8 +169,14 @@ pub enum Naming {
 pub fn tool_call(url: &str, workload: Workload, naming: Naming) -> LoadRequest {
     let arguments = match naming {
         Naming::BmsMcp => workload.bms_mcp_arguments(),
+        Naming::Floor => workload.floor_arguments(),
         Naming::Spec => workload.spec_arguments(),
     };
+    tool_call_with(url, workload, &arguments)
+}
+
+/// `tools/call` of `workload`'s tool with the given arguments.
+pub fn tool_call_with(url: &str, workload: Workload, arguments: &Value) -> LoadRequest {
     mcp_post(
         url,
         &json!({
