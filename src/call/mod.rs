@@ -4,7 +4,7 @@ mod bounds;
 mod cursor;
 mod defaults;
 mod fields;
-mod json_text;
+mod literal;
 mod outcome;
 mod request;
 mod resolve;

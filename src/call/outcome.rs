@@ -7,7 +7,7 @@ use crate::bms::{BmsAnswer, RateLimitHeaders, UpstreamError};
 use crate::catalogue::{ResultShape, Tool};
 
 use super::bounds;
-use super::json_text::{self, push_string_literal};
+use super::literal::{self, push_string_literal};
 use super::request::ArgProblem;
 
 /// A finished tool call, ready to serialise as `CallToolResult`.
@@ -214,7 +214,7 @@ pub fn from_answer(
         return fit_oversized(&text);
     }
     let mut literal = String::new();
-    if json_text::push_json_literal(&mut literal, &text, bounds::MAX_RESULT_DEPTH + wrapping)
+    if literal::push_json_literal(&mut literal, &text, bounds::MAX_RESULT_DEPTH + wrapping)
         .is_err()
     {
         return too_deep();
