@@ -8,8 +8,9 @@
 //! Strict mode has no way to say "an object with any keys". Such an object is shown as the
 //! JSON text of the object where it is a tool argument (the call reads it back, for every
 //! client: `call::json_text`) and dropped from an `anyOf` that has other branches; an optional
-//! member that still holds one (a nested object, a list of them) is left out, and said so. The OpenAI Agents SDK's `ensure_strict_json_schema`
-//! refuses any object that is not closed, so this is what lets it convert every tool.
+//! member that still holds one (a nested object, a list of them) is left out, and said so.
+//! The OpenAI Agents SDK's `ensure_strict_json_schema` refuses any object that is not closed,
+//! so this is what lets it convert every tool.
 
 use serde_json::{Map, Value, json};
 
