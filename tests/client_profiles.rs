@@ -115,6 +115,45 @@ async fn auto_gives_the_client_named_in_initialize_short_names_for_its_whole_ses
 }
 
 #[tokio::test]
+async fn auto_gives_chatgpt_strict_schemas_and_a_free_form_object_as_json_text() {
+    let h = Harness::start().await;
+    let token = server_with(&h, ClientChoice::Auto).await;
+    let (_, session) = post(&h, &token, initialize("openai-mcp"), &[]).await;
+    let session = session.expect("initialize issues a session id");
+    let in_session = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-06-18"),
+    ];
+    let (listed, _) = post(&h, &token, request("tools/list", json!({})), &in_session).await;
+    for tool in listed["result"]["tools"].as_array().expect("tools") {
+        let schema = &tool["inputSchema"];
+        let listed_properties = schema["properties"].as_object().map_or(0, |p| p.len());
+        assert_eq!(
+            schema["required"].as_array().map_or(0, Vec::len),
+            listed_properties,
+            "strict: every property required in {}",
+            tool["name"]
+        );
+        assert!(!schema.to_string().contains("int32"), "{}", tool["name"]);
+    }
+    // The settings object is shown as JSON text, and the call reads it back as the object.
+    let (called, _) = post(
+        &h,
+        &token,
+        request(
+            "tools/call",
+            json!({"name": "set_kaseya_bms_company_settings", "arguments": {
+                "module_id": 3,
+                "settings": "{\"DefaultTimeZone\": \"UTC\"}"
+            }}),
+        ),
+        &in_session,
+    )
+    .await;
+    assert_eq!(called["result"]["isError"], false, "{called}");
+}
+
+#[tokio::test]
 async fn a_client_that_caps_nothing_keeps_the_generated_names() {
     let h = Harness::start().await;
     let token = server_with(&h, ClientChoice::Auto).await;

@@ -4,6 +4,7 @@ mod bounds;
 mod cursor;
 mod defaults;
 mod fields;
+mod json_text;
 mod literal;
 mod outcome;
 mod request;
@@ -65,6 +66,7 @@ pub async fn call_tool(
         }
     };
     let mut args = without_nulls(tool, args);
+    json_text::parse_objects(tool, &mut args);
     defaults::fill(tool, &mut args);
     let args = match tool.def.paging {
         Some(paging) => match with_paging(tool, paging, args, cursors) {
@@ -135,7 +137,8 @@ pub fn arguments_valid(tool: &Tool, arguments: Option<&Value>) -> bool {
         Some(Value::Object(args)) => args.clone(),
         Some(_) => return false,
     };
-    let args = without_nulls(tool, args);
+    let mut args = without_nulls(tool, args);
+    json_text::parse_objects(tool, &mut args);
     let pairs_ok = resolve::pair_problems(tool, &args).is_empty();
     pairs_ok && (tool.def.paging.is_some() || validate(tool, &Value::Object(args)).is_ok())
 }

@@ -103,7 +103,7 @@ fn expiry(text: &str) -> Result<Option<i64>, Invalid> {
 const CLIENT_CHOICES: &[(&str, &str)] = &[
     (
         "auto",
-        "Automatic: short names for Cursor, Claude Code and VS Code; standard for the rest",
+        "Automatic: short names for Cursor, Claude Code and VS Code; OpenAI strict for ChatGPT; standard for the rest",
     ),
     (
         "standard",

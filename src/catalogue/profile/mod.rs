@@ -75,9 +75,17 @@ impl ClientProfile {
             "windsurf",
             "windsurf-client",
         ];
+        // OpenAI's own MCP clients: ChatGPT connectors and the Responses API's remote MCP
+        // tool (`openai-mcp`, sometimes with a `/version` suffix). The Agents SDK and Codex are
+        // not here: the Agents SDK sends the Python SDK's default `mcp`, which any Python
+        // client may send, and Codex (`codex-mcp-client`) does not ask for strict mode.
+        const OPENAI_CLIENTS: &[&str] = &["openai-mcp"];
         let name = name.trim().to_ascii_lowercase();
+        let family = name.split('/').next().unwrap_or_default();
         if SHORT_NAME_CLIENTS.contains(&name.as_str()) {
             ClientProfile::ShortNames
+        } else if OPENAI_CLIENTS.contains(&family) {
+            ClientProfile::OpenAiStrict
         } else {
             ClientProfile::Standard
         }
@@ -99,8 +107,9 @@ impl ClientProfile {
             ClientProfile::ShortNames => shorten_names(&mut listing),
             ClientProfile::OpenAiStrict => {
                 if let Some(schema) = listing.get_mut("inputSchema") {
-                    // A schema strict mode cannot express (a free-form object) is left as it
-                    // is: strict clients then call that tool without strict mode.
+                    // A schema strict mode cannot express (a required free-form object below
+                    // the arguments' top level; the catalogue has none, a test holds it) is
+                    // left as it is: strict clients then call that tool without strict mode.
                     if let Ok(strict) = strict::adapt(schema) {
                         *schema = strict;
                     }
@@ -253,13 +262,47 @@ mod tests {
                 "{name}"
             );
         }
-        for name in ["claude-ai", "openai-mcp", "mcp-inspector", "", "python-sdk"] {
+        // `mcp` is the Python SDK's default, sent by the OpenAI Agents SDK, LangChain's
+        // adapters and FastMCP's client alike: it names no client family.
+        for name in [
+            "claude-ai",
+            "mcp-inspector",
+            "",
+            "python-sdk",
+            "mcp",
+            "codex-mcp-client",
+            "openai-mcp-proxy",
+        ] {
             assert_eq!(
                 ClientProfile::for_client(name),
                 ClientProfile::Standard,
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn openai_clients_get_the_strict_profile() {
+        for name in [
+            "openai-mcp",
+            "OpenAI-MCP",
+            "openai-mcp/1.0.0",
+            " openai-mcp ",
+        ] {
+            assert_eq!(
+                ClientProfile::for_client(name),
+                ClientProfile::OpenAiStrict,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            ClientChoice::Auto.resolve(Some("openai-mcp")),
+            ClientProfile::OpenAiStrict
+        );
+        assert_eq!(
+            ClientChoice::Fixed(ClientProfile::Standard).resolve(Some("openai-mcp")),
+            ClientProfile::Standard
+        );
     }
 
     #[test]

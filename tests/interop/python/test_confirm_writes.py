@@ -3,15 +3,15 @@ transports: Streamable HTTP (the question on the POST's event stream, the answer
 its own), legacy HTTP+SSE, and stdio. Accepting lets the call reach the sandbox; declining
 sends nothing, which the sandbox's request log shows."""
 
-import json
 import os
-import urllib.request
 
 import mcp.types as types
 import pytest
 from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from conftest import admin
 
 pytestmark = pytest.mark.anyio
 
@@ -22,19 +22,6 @@ NOTES_PATH = "/v2/servicedesk/tickets/50001/notes"
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
-
-
-def admin(method, path, body=None):
-    """One admin API call on the served gateway (the first run's admin token)."""
-    base = os.environ["BMS_MCP_URL"].split("/mcp/")[0]
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("authorization", "Bearer " + os.environ["BMS_ADMIN_TOKEN"])
-    if data is not None:
-        request.add_header("content-type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        text = response.read()
-        return json.loads(text) if text else None
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 //! The interop suite: real, externally written MCP clients against `bms-mcp serve` on the
 //! built-in sandbox. Each client is pinned and installed here, into ignored folders: the Python
-//! SDK into `.tools/venv` (`tests/interop/python/requirements.txt`); the conformance suite, the
-//! MCP Inspector, mcp-remote, the TypeScript SDK and a Node 22 runtime into `tests/interop/node_modules`
-//! (`tests/interop/package.json` and its lockfile).
+//! SDK into `.tools/venv` (`tests/interop/python/requirements.txt`); the OpenAI Agents SDK,
+//! LangChain's MCP adapters and FastMCP each into a venv of its own (`clients.rs`,
+//! `requirements-*.txt`); the conformance suite, the MCP Inspector, mcp-remote, supergateway,
+//! the TypeScript SDK 1.x and v2 clients, Claude Code and a Node 22 runtime into
+//! `tests/interop/node_modules` (`tests/interop/package.json` and its lockfile).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,6 +13,7 @@ use anyhow::{Context, bail};
 
 use crate::served::{Profile, Server, build_binary};
 
+mod clients;
 mod console;
 mod node;
 
@@ -57,22 +60,37 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     outcomes.extend(node::supergateway_suite(&node, &server)?);
     outcomes.push(node::oauth_suite(&node, &binary, &server)?);
     outcomes.push(node::conformance_suite(&node, &server)?);
+    outcomes.extend(clients::python_clients(root, &binary, &server)?);
+    outcomes.extend(clients::typescript_clients(&node, &binary, &server)?);
+    outcomes.push(clients::claude_code(&node, &server)?);
     outcomes.push(console::browser_suite(root, &python, &binary, &server)?);
     drop(server);
     Ok(outcomes)
 }
 
-/// `.tools/venv` with the pinned requirements, reinstalled when they change.
+/// `.tools/venv` with the suite's pinned requirements.
 fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
-    let venv = root.join(".tools/venv");
+    venv(root, "venv", "requirements.txt", "the Python MCP SDK")
+}
+
+/// `.tools/<name>` with `tests/interop/python/<requirements>` installed, reinstalled when the
+/// file changes; `what` names it in the progress line.
+pub(crate) fn venv(
+    root: &Path,
+    name: &str,
+    requirements: &str,
+    what: &str,
+) -> anyhow::Result<PathBuf> {
+    let venv = root.join(".tools").join(name);
     let python = venv.join("bin/python");
-    let requirements = root.join("tests/interop/python/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).context("reading requirements.txt")?;
+    let file = root.join("tests/interop/python").join(requirements);
+    let wanted =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let stamp = venv.join("requirements.installed");
     if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
-    println!("== installing the Python MCP SDK (pinned) into .tools/venv ==");
+    println!("== installing {what} (pinned) into .tools/{name} ==");
     let status = Command::new("python3")
         .args(["-m", "venv"])
         .arg(&venv)
@@ -90,11 +108,11 @@ fn python_env(root: &Path) -> anyhow::Result<PathBuf> {
             "--disable-pip-version-check",
             "-r",
         ])
-        .arg(&requirements)
+        .arg(&file)
         .status()
         .context("pip install")?;
     if !status.success() {
-        bail!("pip install -r tests/interop/python/requirements.txt failed");
+        bail!("pip install -r tests/interop/python/{requirements} failed");
     }
     std::fs::write(&stamp, wanted).context("writing the install stamp")?;
     Ok(python)
@@ -135,6 +153,8 @@ fn python_suite(
             "-q",
             "-p",
             "no:cacheprovider",
+            // Each client there has a venv of its own (`clients::python_clients`).
+            "--ignore=tests/interop/python/clients",
             "tests/interop/python",
         ])
         .current_dir(root)

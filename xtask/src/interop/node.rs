@@ -13,8 +13,9 @@ use crate::served::Server;
 
 /// Where the installed clients and their Node runtime are.
 pub struct NodeEnv {
-    dir: PathBuf,
-    path_var: String,
+    pub(super) dir: PathBuf,
+    /// PATH with Node 22 first.
+    pub(super) path_var: String,
 }
 
 impl NodeEnv {
@@ -37,7 +38,7 @@ impl NodeEnv {
         })
     }
 
-    fn bin(&self, name: &str) -> PathBuf {
+    pub(super) fn bin(&self, name: &str) -> PathBuf {
         self.dir.join("node_modules/.bin").join(name)
     }
 
