@@ -241,3 +241,49 @@ async fn a_malformed_page_size_is_refused_not_replaced_by_the_default() {
     assert!(Harness::text(&result).contains("page_size"), "{result}");
     assert!(h.upstream_requests().await.is_empty());
 }
+
+#[tokio::test]
+async fn fields_keep_only_the_named_properties_on_every_page_a_cursor_reaches() {
+    let h = Harness::start().await;
+    let tool = "list_all_kaseya_bms_servicedesk_tickets";
+    let whole = h.call(tool, json!({"page_size": 100})).await;
+    let every: Vec<serde_json::Value> = whole["structuredContent"]["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert!(every.len() > 4, "the demo tenant has tickets: {whole}");
+    let fields = ["id", "title", "statusName"];
+    let mut seen = Vec::new();
+    let mut result = h
+        .call(tool, json!({"page_size": 4, "fields": fields}))
+        .await;
+    loop {
+        assert_eq!(result["isError"], false, "{result}");
+        let page = &result["structuredContent"];
+        for item in page["items"].as_array().expect("items") {
+            let keys: Vec<&str> = item
+                .as_object()
+                .expect("an object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(keys, fields, "only the fields, in BMS's order: {item}");
+            seen.push(item.clone());
+        }
+        // The text content is the structured content, as text.
+        let text = result["content"][0]["text"].as_str().expect("text");
+        assert_eq!(
+            &serde_json::from_str::<serde_json::Value>(text).expect("JSON"),
+            page
+        );
+        let Some(cursor) = page["next_cursor"].as_str() else {
+            break;
+        };
+        result = h.call(tool, json!({"cursor": cursor})).await;
+    }
+    let expected: Vec<serde_json::Value> = every
+        .iter()
+        .map(|item| json!({"id": item["id"], "title": item["title"], "statusName": item["statusName"]}))
+        .collect();
+    assert_eq!(seen, expected, "every ticket once, projected");
+}

@@ -12,7 +12,7 @@ pub use auth::{BmsCredentials, parse_datetime_epoch};
 pub use client::{
     AUTH_RENEWALS, BmsAnswer, BmsClient, BmsClientConfig, UpstreamRequest, http_client,
 };
-pub use envelope::{BmsError, Envelope, TOKEN_EXPIRED_CODE};
+pub use envelope::{BmsError, Envelope, TOKEN_EXPIRED_CODE, object_members};
 pub use error::UpstreamError;
 pub use ratelimit::RateLimitHeaders;
 pub use reference::{DEFAULT_REFERENCE_TTL, LookupItem, ReferenceCache};

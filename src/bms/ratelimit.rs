@@ -71,7 +71,11 @@ pub fn parse_upstream(headers: &HeaderMap, now: SystemTime) -> UpstreamLimits {
     // Legacy and X- forms; X-RateLimit-Reset is often an epoch time. The names are spelled
     // out rather than built per answer: every BMS answer is read here.
     for [limit, remaining, reset] in [
-        ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"],
+        [
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+        ],
         ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
     ] {
         if out.limit.is_none() {

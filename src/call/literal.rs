@@ -173,7 +173,10 @@ mod tests {
         push_json_literal(&mut out, &text, 4).expect("four levels deep");
         let back: String = serde_json::from_str(&out).expect("a valid literal");
         assert_eq!(back, text);
-        assert_eq!(push_json_literal(&mut String::new(), &text, 3), Err(TooDeep));
+        assert_eq!(
+            push_json_literal(&mut String::new(), &text, 3),
+            Err(TooDeep)
+        );
     }
 
     #[test]
@@ -190,7 +193,10 @@ mod tests {
 
     #[test]
     fn the_limit_is_inclusive() {
-        assert_eq!(push_json_literal(&mut String::new(), &nested(64), 64), Ok(()));
+        assert_eq!(
+            push_json_literal(&mut String::new(), &nested(64), 64),
+            Ok(())
+        );
         assert_eq!(
             push_json_literal(&mut String::new(), &nested(65), 64),
             Err(TooDeep)

@@ -153,8 +153,8 @@ pub fn from_answer(
             bounds::MAX_RESULT_DEPTH
         ))
     };
-    // Answers built into values (projected, or cut to fit) are checked before parsing; the
-    // rest while their text content is written.
+    // Answers built into values (cut to fit) are checked before parsing; the rest while
+    // their text content is written.
     let built = |envelope: &crate::bms::Envelope| {
         if bounds::nests_deeper_than(envelope.result.get(), bounds::MAX_RESULT_DEPTH) {
             return None;
@@ -162,16 +162,29 @@ pub fn from_answer(
         Some(envelope.result_value())
     };
     // The text, and how many levels it wraps BMS's result in.
+    let projected = match (tool.def.result, fields) {
+        (ResultShape::List, Some(fields)) => match super::fields::project_text(raw, fields) {
+            Some(items) => Some(items),
+            None => {
+                return match built(&envelope) {
+                    Some(result) => from_value(result, total_records, next_cursor, Some(fields)),
+                    None => too_deep(),
+                };
+            }
+        },
+        _ => None,
+    };
     let (text, wrapping) = match (tool.def.result, first_byte(raw)) {
         (ResultShape::Object, b'{') => (raw.to_owned(), 0),
         (ResultShape::Object, b'n') => ("{}".to_owned(), 0),
-        (ResultShape::List, first) if fields.is_none() => {
+        (ResultShape::List, first) => {
             let mut list = String::with_capacity(raw.len() + 160);
             list.push_str("{\"items\":");
-            match first {
-                b'[' => list.push_str(raw),
-                b'n' => list.push_str("[]"),
-                _ => {
+            match (&projected, first) {
+                (Some(items), _) => list.push_str(items),
+                (None, b'[') => list.push_str(raw),
+                (None, b'n') => list.push_str("[]"),
+                (None, _) => {
                     list.push('[');
                     list.push_str(raw);
                     list.push(']');
@@ -187,12 +200,6 @@ pub fn from_answer(
             }
             list.push('}');
             (list, 1)
-        }
-        (ResultShape::List, _) => {
-            return match built(&envelope) {
-                Some(result) => from_value(result, total_records, next_cursor, fields),
-                None => too_deep(),
-            };
         }
         _ => {
             let mut wrapped = String::with_capacity(raw.len() + 12);
@@ -214,8 +221,7 @@ pub fn from_answer(
         return fit_oversized(&text);
     }
     let mut literal = String::new();
-    if literal::push_json_literal(&mut literal, &text, bounds::MAX_RESULT_DEPTH + wrapping)
-        .is_err()
+    if literal::push_json_literal(&mut literal, &text, bounds::MAX_RESULT_DEPTH + wrapping).is_err()
     {
         return too_deep();
     }

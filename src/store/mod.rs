@@ -399,7 +399,10 @@ mod tests {
         assert!(matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b'));
         let dashes: Vec<usize> = id.match_indices('-').map(|(i, _)| i).collect();
         assert_eq!(dashes, [8, 13, 18, 23]);
-        assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            id.chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(id, new_id());
     }
 

@@ -498,7 +498,9 @@ fn page_two_by_cursor(mcp_url: &str) -> anyhow::Result<LoadRequest> {
     let cursor = answer
         .pointer("/result/structuredContent/next_cursor")
         .and_then(serde_json::Value::as_str)
-        .with_context(|| format!("the paging workload's first page has no next_cursor: {answer}"))?;
+        .with_context(|| {
+            format!("the paging workload's first page has no next_cursor: {answer}")
+        })?;
     Ok(workloads::tool_call_with(
         mcp_url,
         Workload::PageTickets,
