@@ -13,6 +13,7 @@ use super::confirm::{self, NotConfirmed, Reach};
 use super::discovery;
 use super::era::{Era, SERVER_INFO_KEY};
 use super::jsonrpc::{self, Incoming, RpcError, code};
+use super::notify::{self, CallNotices, LogLevel, SessionLogLevels, ToolCallSteps};
 use super::peer::{ClientLink, PendingRequests};
 use super::protocol;
 use super::{prompts, resources};
@@ -120,6 +121,10 @@ pub struct ClientContext {
     pub elicitation: bool,
     /// The way back to the client's session, when the transport has one for this message.
     pub link: Option<ClientLink>,
+    /// The message's own stream, when its transport can carry notifications on it before the
+    /// reply (a Streamable HTTP POST that accepts an event stream, the legacy SSE stream,
+    /// stdout): where its progress and log messages go.
+    pub notify: Option<tokio::sync::mpsc::Sender<String>>,
 }
 
 impl ClientContext {
@@ -148,6 +153,8 @@ pub struct Handler {
     pending: PendingRequests,
     /// How long a confirmation waits for the user.
     confirm_timeout: Duration,
+    /// The log level each session set with `logging/setLevel`.
+    log_levels: SessionLogLevels,
 }
 
 /// How many tools one `tools/list` page holds by default: more than the whole catalogue, so
@@ -170,7 +177,13 @@ impl Handler {
             call_log: None,
             pending: PendingRequests::default(),
             confirm_timeout: confirm::DEFAULT_CONFIRM_TIMEOUT,
+            log_levels: SessionLogLevels::default(),
         }
+    }
+
+    /// The log levels sessions set (forgotten when a session ends).
+    pub fn log_levels(&self) -> &SessionLogLevels {
+        &self.log_levels
     }
 
     /// How long a confirmation waits for the user before the call is refused.
@@ -244,6 +257,11 @@ impl Handler {
             // 2026-07-28 removed ping; discovery replaced the handshake.
             "ping" if !modern => Ok(json!({})),
             "server/discover" if modern => Ok(protocol::discover_result()),
+            // 2026-07-28 has no setLevel: the level travels in each request's `_meta`.
+            "logging/setLevel" if !modern => self.set_log_level(params.as_ref(), &client),
+            "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/list" | "tasks/result" => {
+                Err(tasks_not_negotiated(&method, modern))
+            }
             "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
             "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
             "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
@@ -268,7 +286,10 @@ impl Handler {
                 return reply;
             }
             "tools/call" => {
-                let (result, rate_limit) = self.call_tool(endpoint, params, &client, modern).await;
+                let notices = self.notices_for(params.as_ref(), &client, modern);
+                let (result, rate_limit) = self
+                    .call_tool(endpoint, params, &client, modern, &notices)
+                    .await;
                 reply.rate_limit = rate_limit;
                 // Written as text: the structured content is serialised once, not once into
                 // the text content and again with the whole result.
@@ -381,6 +402,7 @@ impl Handler {
         params: Option<Value>,
         client: &ClientContext,
         modern: bool,
+        notices: &CallNotices,
     ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
         let Some(Value::Object(mut params)) = params else {
             return (
@@ -400,12 +422,14 @@ impl Handler {
         let scope = &endpoint.scope;
         if scope.exposure == ToolExposure::Discovery {
             return self
-                .call_meta_tool(endpoint, &name, arguments, client, modern)
+                .call_meta_tool(endpoint, &name, arguments, client, modern, notices)
                 .await;
         }
         match scope.find(&name) {
             Some(tool) => {
-                let report = self.run(endpoint, tool, arguments, client, modern).await;
+                let report = self
+                    .run_notifying(endpoint, tool, arguments, client, modern, notices)
+                    .await;
                 (Ok(report.outcome), report.rate_limit)
             }
             None => (Err(unknown_tool(&name)), None),
@@ -419,6 +443,7 @@ impl Handler {
         arguments: Option<Value>,
         client: &ClientContext,
         modern: bool,
+        notices: &CallNotices,
     ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
         let profile = client.profile;
         let scope = &endpoint.scope;
@@ -458,12 +483,13 @@ impl Handler {
             discovery::CALL_TOOL => match text_arg("name").and_then(|n| scope.find(&n)) {
                 Some(tool) => {
                     let report = self
-                        .run(
+                        .run_notifying(
                             endpoint,
                             tool,
                             args.get("arguments").cloned(),
                             client,
                             modern,
+                            notices,
                         )
                         .await;
                     return (Ok(report.outcome), report.rate_limit);
@@ -477,6 +503,7 @@ impl Handler {
         (Ok(outcome), None)
     }
 
+    /// Runs a call nobody watches (lookups behind resources and completions).
     pub(super) async fn run(
         &self,
         endpoint: &McpEndpoint,
@@ -484,6 +511,21 @@ impl Handler {
         arguments: Option<Value>,
         client: &ClientContext,
         modern: bool,
+    ) -> CallReport {
+        let notices = CallNotices::default();
+        self.run_notifying(endpoint, tool, arguments, client, modern, &notices)
+            .await
+    }
+
+    /// Runs a call, telling the client of its steps through `notices` when it asked.
+    async fn run_notifying(
+        &self,
+        endpoint: &McpEndpoint,
+        tool: &'static Tool,
+        arguments: Option<Value>,
+        client: &ClientContext,
+        modern: bool,
+        notices: &CallNotices,
     ) -> CallReport {
         // One span per call: what was called for which MCP server, and how BMS answered.
         // Never arguments, results or secrets.
@@ -497,8 +539,15 @@ impl Handler {
         );
         let started = Instant::now();
         let _in_flight = self.metrics.call_started();
+        if notices.wants_progress() {
+            // Steps: each name lookup, BMS's answer, and the user's confirmation when asked.
+            let confirm = endpoint.scope.confirm_writes
+                && confirm::reason(tool, arguments.as_ref()).is_some();
+            let steps = tool.def.resolvers.len() + 1 + usize::from(confirm);
+            notices.set_total(steps as f64);
+        }
         let report = match self
-            .confirmed(endpoint, tool, arguments.as_ref(), client, modern)
+            .confirmed(endpoint, tool, arguments.as_ref(), client, modern, notices)
             .await
         {
             Ok(()) => {
@@ -511,9 +560,18 @@ impl Handler {
                 } else {
                     &self.cursors
                 };
-                call::call_tool(tool, arguments, &endpoint.client, cursors)
-                    .instrument(span.clone())
-                    .await
+                let steps = ToolCallSteps {
+                    notices,
+                    tool: tool.name(),
+                };
+                let call =
+                    call::call_tool_observed(tool, arguments, &endpoint.client, cursors, &steps)
+                        .instrument(span.clone());
+                if notices.wants_progress() {
+                    notify::while_slow(call, notices).await
+                } else {
+                    call.await
+                }
             }
             Err(refused) => CallReport::not_sent(refused),
         };
@@ -525,6 +583,7 @@ impl Handler {
             span.record("upstream_ms", latency.as_secs_f64() * 1000.0);
         }
         span.record("is_error", report.outcome.is_error);
+        notify::log_report(notices, tool.name(), &report);
         tracing::info!(parent: &span, total_ms = started.elapsed().as_secs_f64() * 1000.0, "tool call");
         if let Some(log) = &self.call_log {
             log.record(ToolCall {
@@ -553,6 +612,7 @@ impl Handler {
         arguments: Option<&Value>,
         client: &ClientContext,
         modern: bool,
+        notices: &CallNotices,
     ) -> Result<(), ToolOutcome> {
         if !endpoint.scope.confirm_writes || !call::arguments_valid(tool, arguments) {
             return Ok(());
@@ -562,6 +622,10 @@ impl Handler {
         };
         let answer = match (client.reach(modern), &client.link) {
             (Reach::Elicit, Some(link)) => {
+                notices.progress(
+                    notices.last_progress().floor() + 1.0,
+                    "waiting for the user to confirm",
+                );
                 confirm::ask(
                     &self.pending,
                     link,
@@ -576,10 +640,81 @@ impl Handler {
             (Reach::NotDeclared, _) => Err(NotConfirmed::NotDeclared),
             (Reach::Elicit | Reach::NoChannel, _) => Err(NotConfirmed::NoChannel),
         };
+        if answer.is_ok() {
+            notices.log(LogLevel::Notice, || {
+                json!({"message": format!("the user confirmed {}", tool.name()), "tool": tool.name()})
+            });
+        }
         answer.map_err(|refused| {
             tracing::info!(tool = tool.name(), %refused, "call not confirmed");
             refused.outcome(tool, reason)
         })
+    }
+}
+
+impl Handler {
+    /// `logging/setLevel`: remembered for the session it came in; a message outside a session
+    /// is accepted and changes nothing (such requests get the default: no log messages).
+    fn set_log_level(
+        &self,
+        params: Option<&Value>,
+        client: &ClientContext,
+    ) -> Result<Value, RpcError> {
+        let name = params.and_then(|p| p.get("level")).and_then(Value::as_str);
+        let Some(level) = name.and_then(LogLevel::parse) else {
+            return Err(RpcError::invalid_params(format!(
+                "logging/setLevel needs params.level, one of: {}",
+                LogLevel::names()
+            )));
+        };
+        if let Some(link) = &client.link {
+            self.log_levels.set(&link.owner, level);
+        }
+        Ok(json!({}))
+    }
+
+    /// What a `tools/call` may send on its own stream: log messages at the session's level (a
+    /// modern request's own `_meta` level), progress for a request with a token.
+    fn notices_for(
+        &self,
+        params: Option<&Value>,
+        client: &ClientContext,
+        modern: bool,
+    ) -> CallNotices {
+        if client.notify.is_none() {
+            return CallNotices::default();
+        }
+        let level = if modern {
+            notify::level_in_meta(params)
+        } else {
+            client
+                .link
+                .as_ref()
+                .and_then(|link| self.log_levels.get(&link.owner))
+        };
+        CallNotices::new(client.notify.clone(), level, notify::progress_token(params))
+    }
+}
+
+/// The extension `tasks/*` belong to; we do not offer it.
+const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";
+
+/// The answer to a `tasks/*` request: `MissingRequiredClientCapability` (-32021, HTTP 400 on
+/// the modern binding), as SEP-2663 asks of a request that did not negotiate the tasks
+/// extension. No request here can have: the server does not advertise it, and every call
+/// answers synchronously.
+fn tasks_not_negotiated(method: &str, modern: bool) -> RpcError {
+    let error = RpcError::new(
+        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!(
+            "{method} needs the {TASKS_EXTENSION} extension, which this request did not negotiate; this server does not offer tasks: every tools/call answers with its result"
+        ),
+    )
+    .with_data(json!({"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}}));
+    if modern {
+        error.with_status(400)
+    } else {
+        error
     }
 }
 

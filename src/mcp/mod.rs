@@ -5,6 +5,7 @@ mod discovery;
 pub mod era;
 mod handler;
 pub mod jsonrpc;
+pub mod notify;
 pub mod peer;
 mod prompts;
 pub mod protocol;
