@@ -12,6 +12,7 @@ use tracing::Instrument;
 use super::confirm::{self, NotConfirmed, Reach};
 use super::discovery;
 use super::era::{Era, SERVER_INFO_KEY};
+use super::fixtures;
 use super::jsonrpc::{self, Incoming, RpcError, code};
 use super::notify::{self, CallNotices, LogLevel, SessionLogLevels, ToolCallSteps};
 use super::peer::{ClientLink, PendingRequests};
@@ -155,6 +156,8 @@ pub struct Handler {
     confirm_timeout: Duration,
     /// The log level each session set with `logging/setLevel`.
     log_levels: SessionLogLevels,
+    /// Whether the conformance suite's fixtures are served (test infrastructure only).
+    fixtures: bool,
 }
 
 /// How many tools one `tools/list` page holds by default: more than the whole catalogue, so
@@ -178,7 +181,15 @@ impl Handler {
             pending: PendingRequests::default(),
             confirm_timeout: confirm::DEFAULT_CONFIRM_TIMEOUT,
             log_levels: SessionLogLevels::default(),
+            fixtures: false,
         }
+    }
+
+    /// Also serves the official conformance suite's fixture tools, prompts and resources
+    /// (`mcp::fixtures`). Test infrastructure: only `serve --conformance-fixtures` sets it.
+    pub fn with_conformance_fixtures(mut self, fixtures: bool) -> Handler {
+        self.fixtures = fixtures;
+        self
     }
 
     /// The log levels sessions set (forgotten when a session ends).
@@ -237,84 +248,94 @@ impl Handler {
         };
         let modern = matches!(era, Era::Modern(_));
         let mut reply = Reply::default();
-        let result: Result<Value, RpcError> = match method.as_str() {
-            "initialize" => {
-                let requested = params
-                    .as_ref()
-                    .and_then(|p| p.get("protocolVersion"))
-                    .and_then(Value::as_str);
-                match requested {
-                    Some(requested) => {
-                        let version = protocol::negotiate(Some(requested));
-                        reply.negotiated = Some(version);
-                        Ok(protocol::initialize_result(version))
-                    }
-                    None => Err(RpcError::invalid_params(
-                        "initialize needs params.protocolVersion: the latest protocol version the client supports, e.g. \"2025-11-25\"",
-                    )),
-                }
-            }
-            // 2026-07-28 removed ping; discovery replaced the handshake.
-            "ping" if !modern => Ok(json!({})),
-            "server/discover" if modern => Ok(protocol::discover_result()),
-            // 2026-07-28 has no setLevel: the level travels in each request's `_meta`.
-            "logging/setLevel" if !modern => self.set_log_level(params.as_ref(), &client),
-            "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/list" | "tasks/result" => {
-                Err(tasks_not_negotiated(&method, modern))
-            }
-            "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
-            "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
-            "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
-            "resources/templates/list" => Ok(cacheable(resources::templates(), modern)),
-            "resources/read" => self
-                .read_resource(endpoint, params.as_ref(), &client, modern)
+        // Test infrastructure only (`serve --conformance-fixtures`): off, this is one test.
+        let fixture = if self.fixtures {
+            self.fixture_answer(endpoint, &method, params.as_ref(), &client, modern)
                 .await
-                .map(|read| cacheable(read, modern)),
-            "completion/complete" => {
-                self.complete(endpoint, params.as_ref(), &client, modern)
-                    .await
-            }
-            "tools/list" => {
-                // Served from the listings serialised at start-up, joined as text.
-                match self.list_tools(endpoint, params.as_ref(), modern, client.profile) {
-                    Ok(result) => reply.message = Some(jsonrpc::reply_text(&id, &result)),
-                    Err(error) => {
-                        reply.http_status = error.http_status;
-                        reply.message = Some(jsonrpc::error_reply(&id, &error));
+        } else {
+            None
+        };
+        let result: Result<Value, RpcError> = match fixture {
+            Some(answer) => answer,
+            None => match method.as_str() {
+                "initialize" => {
+                    let requested = params
+                        .as_ref()
+                        .and_then(|p| p.get("protocolVersion"))
+                        .and_then(Value::as_str);
+                    match requested {
+                        Some(requested) => {
+                            let version = protocol::negotiate(Some(requested));
+                            reply.negotiated = Some(version);
+                            Ok(protocol::initialize_result(version))
+                        }
+                        None => Err(RpcError::invalid_params(
+                            "initialize needs params.protocolVersion: the latest protocol version the client supports, e.g. \"2025-11-25\"",
+                        )),
                     }
                 }
-                return reply;
-            }
-            "tools/call" => {
-                let notices = self.notices_for(params.as_ref(), &client, modern);
-                let (result, rate_limit) = self
-                    .call_tool(endpoint, params, &client, modern, &notices)
-                    .await;
-                reply.rate_limit = rate_limit;
-                // Written as text: the structured content is serialised once, not once into
-                // the text content and again with the whole result.
-                reply.message = Some(match result {
-                    Ok(outcome) => {
-                        let extra = modern.then(modern_members);
-                        jsonrpc::reply_text(&id, &outcome.into_result_json(extra.as_ref()))
+                // 2026-07-28 removed ping; discovery replaced the handshake.
+                "ping" if !modern => Ok(json!({})),
+                "server/discover" if modern => Ok(protocol::discover_result()),
+                // 2026-07-28 has no setLevel: the level travels in each request's `_meta`.
+                "logging/setLevel" if !modern => self.set_log_level(params.as_ref(), &client),
+                "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/list" | "tasks/result" => {
+                    Err(tasks_not_negotiated(&method, modern))
+                }
+                "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
+                "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
+                "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
+                "resources/templates/list" => Ok(cacheable(resources::templates(), modern)),
+                "resources/read" => self
+                    .read_resource(endpoint, params.as_ref(), &client, modern)
+                    .await
+                    .map(|read| cacheable(read, modern)),
+                "completion/complete" => {
+                    self.complete(endpoint, params.as_ref(), &client, modern)
+                        .await
+                }
+                "tools/list" => {
+                    // Served from the listings serialised at start-up, joined as text.
+                    match self.list_tools(endpoint, params.as_ref(), modern, client.profile) {
+                        Ok(result) => reply.message = Some(jsonrpc::reply_text(&id, &result)),
+                        Err(error) => {
+                            reply.http_status = error.http_status;
+                            reply.message = Some(jsonrpc::error_reply(&id, &error));
+                        }
                     }
-                    Err(error) => {
-                        reply.http_status = error.http_status;
-                        jsonrpc::error_reply(&id, &error)
-                    }
-                });
-                return reply;
-            }
-            other => {
-                let error =
-                    RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"));
-                // The modern HTTP binding answers an unknown method with 404.
-                Err(if modern {
-                    error.with_status(404)
-                } else {
-                    error
-                })
-            }
+                    return reply;
+                }
+                "tools/call" => {
+                    let notices = self.notices_for(params.as_ref(), &client, modern);
+                    let (result, rate_limit) = self
+                        .call_tool(endpoint, params, &client, modern, &notices)
+                        .await;
+                    reply.rate_limit = rate_limit;
+                    // Written as text: the structured content is serialised once, not once into
+                    // the text content and again with the whole result.
+                    reply.message = Some(match result {
+                        Ok(outcome) => {
+                            let extra = modern.then(modern_members);
+                            jsonrpc::reply_text(&id, &outcome.into_result_json(extra.as_ref()))
+                        }
+                        Err(error) => {
+                            reply.http_status = error.http_status;
+                            jsonrpc::error_reply(&id, &error)
+                        }
+                    });
+                    return reply;
+                }
+                other => {
+                    let error =
+                        RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"));
+                    // The modern HTTP binding answers an unknown method with 404.
+                    Err(if modern {
+                        error.with_status(404)
+                    } else {
+                        error
+                    })
+                }
+            },
         };
         let result = result.map(|value| if modern { modern_result(value) } else { value });
         let message = match result {
@@ -693,6 +714,104 @@ impl Handler {
                 .and_then(|link| self.log_levels.get(&link.owner))
         };
         CallNotices::new(client.notify.clone(), level, notify::progress_token(params))
+    }
+}
+
+impl Handler {
+    /// A fixture's answer to `method`, or `None` when the request is not about a fixture (it
+    /// is then answered as without fixtures). Lists get the fixtures appended.
+    async fn fixture_answer(
+        &self,
+        endpoint: &McpEndpoint,
+        method: &str,
+        params: Option<&Value>,
+        client: &ClientContext,
+        modern: bool,
+    ) -> Option<Result<Value, RpcError>> {
+        let text = |key: &str| params.and_then(|p| p.get(key)).and_then(Value::as_str);
+        let appended = |mut list: Value, key: &str, extra: Vec<Value>| {
+            if let Some(items) = list.get_mut(key).and_then(Value::as_array_mut) {
+                items.extend(extra);
+            }
+            list
+        };
+        let scope = &endpoint.scope;
+        Some(match method {
+            "tools/list" => self
+                .list_tools(endpoint, params, modern, client.profile)
+                .and_then(|page| {
+                    serde_json::from_str::<Value>(&page)
+                        .map_err(|e| RpcError::new(code::INTERNAL_ERROR, e.to_string()))
+                })
+                .map(|mut page| {
+                    // On the first page: clients that read one page only still find them.
+                    let first = params
+                        .and_then(|p| p.get("cursor"))
+                        .is_none_or(Value::is_null);
+                    if first
+                        && let Some(tools) = page.get_mut("tools").and_then(Value::as_array_mut)
+                    {
+                        tools.splice(0..0, fixtures::tool_listings());
+                    }
+                    page
+                }),
+            "tools/call" => {
+                let name = text("name").filter(|n| fixtures::is_tool(n))?;
+                let notices = self.notices_for(params, client, modern);
+                let call = fixtures::FixtureCall {
+                    client,
+                    pending: &self.pending,
+                    notices: &notices,
+                    meta: params.and_then(|p| p.get("_meta")),
+                    modern,
+                };
+                fixtures::call_tool(name, params.and_then(|p| p.get("arguments")), call).await
+            }
+            "prompts/list" => Ok(cacheable(
+                appended(prompts::list(scope), "prompts", fixtures::prompt_listings()),
+                modern,
+            )),
+            "prompts/get" => {
+                let name = text("name").filter(|n| fixtures::is_prompt(n))?;
+                fixtures::get_prompt(name, params.and_then(|p| p.get("arguments")))
+            }
+            "resources/list" => Ok(cacheable(
+                appended(
+                    resources::list(scope),
+                    "resources",
+                    fixtures::resource_listings(),
+                ),
+                modern,
+            )),
+            "resources/templates/list" => Ok(cacheable(
+                appended(
+                    resources::templates(),
+                    "resourceTemplates",
+                    fixtures::resource_templates(),
+                ),
+                modern,
+            )),
+            "resources/read" => {
+                let uri = text("uri").filter(|u| fixtures::is_resource(u))?;
+                fixtures::read_resource(uri).ok_or_else(|| {
+                    RpcError::invalid_params(format!("Resource not found: {uri}"))
+                        .with_data(json!({ "uri": uri }))
+                })
+            }
+            "completion/complete" => {
+                let reference = params.and_then(|p| p.get("ref"));
+                let prompt = reference
+                    .and_then(|r| r.get("name"))
+                    .and_then(Value::as_str)?;
+                let typed = params
+                    .and_then(|p| p.get("argument"))
+                    .and_then(|a| a.get("value"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                Ok(fixtures::complete(prompt, typed)?)
+            }
+            _ => return None,
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 mod confirm;
 mod discovery;
 pub mod era;
+mod fixtures;
 mod handler;
 pub mod jsonrpc;
 pub mod notify;

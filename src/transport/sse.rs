@@ -171,7 +171,10 @@ pub async fn message(
     // Notifications the call queued as it finished go before its reply.
     while let Ok(notice) = questions.try_recv() {
         if sender.send(notice).await.is_err() {
-            return plain(StatusCode::GONE, "the event stream for this session has closed");
+            return plain(
+                StatusCode::GONE,
+                "the event stream for this session has closed",
+            );
         }
     }
     if let Some(client) = dispatched.client
