@@ -12,7 +12,6 @@ use tracing::Instrument;
 use super::confirm::{self, NotConfirmed, Reach};
 use super::discovery;
 use super::era::{Era, SERVER_INFO_KEY};
-use super::fixtures;
 use super::jsonrpc::{self, Incoming, RpcError, code};
 use super::notify::{self, CallNotices, LogLevel, SessionLogLevels, ToolCallSteps};
 use super::peer::{ClientLink, PendingRequests};
@@ -280,7 +279,7 @@ impl Handler {
                 // 2026-07-28 has no setLevel: the level travels in each request's `_meta`.
                 "logging/setLevel" if !modern => self.set_log_level(params.as_ref(), &client),
                 "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/list" | "tasks/result" => {
-                    Err(tasks_not_negotiated(&method, modern))
+                    Err(notify::tasks_not_negotiated(&method, modern))
                 }
                 "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
                 "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
@@ -352,7 +351,7 @@ impl Handler {
 
     /// The `tools/list` result as JSON text: the page's pre-serialised listings joined, plus
     /// the cursor and, for modern requests, the caching hints and decorations.
-    fn list_tools(
+    pub(super) fn list_tools(
         &self,
         endpoint: &McpEndpoint,
         params: Option<&Value>,
@@ -673,170 +672,6 @@ impl Handler {
     }
 }
 
-impl Handler {
-    /// `logging/setLevel`: remembered for the session it came in; a message outside a session
-    /// is accepted and changes nothing (such requests get the default: no log messages).
-    fn set_log_level(
-        &self,
-        params: Option<&Value>,
-        client: &ClientContext,
-    ) -> Result<Value, RpcError> {
-        let name = params.and_then(|p| p.get("level")).and_then(Value::as_str);
-        let Some(level) = name.and_then(LogLevel::parse) else {
-            return Err(RpcError::invalid_params(format!(
-                "logging/setLevel needs params.level, one of: {}",
-                LogLevel::names()
-            )));
-        };
-        if let Some(link) = &client.link {
-            self.log_levels.set(&link.owner, level);
-        }
-        Ok(json!({}))
-    }
-
-    /// What a `tools/call` may send on its own stream: log messages at the session's level (a
-    /// modern request's own `_meta` level), progress for a request with a token.
-    fn notices_for(
-        &self,
-        params: Option<&Value>,
-        client: &ClientContext,
-        modern: bool,
-    ) -> CallNotices {
-        if client.notify.is_none() {
-            return CallNotices::default();
-        }
-        let level = if modern {
-            notify::level_in_meta(params)
-        } else {
-            client
-                .link
-                .as_ref()
-                .and_then(|link| self.log_levels.get(&link.owner))
-        };
-        CallNotices::new(client.notify.clone(), level, notify::progress_token(params))
-    }
-}
-
-impl Handler {
-    /// A fixture's answer to `method`, or `None` when the request is not about a fixture (it
-    /// is then answered as without fixtures). Lists get the fixtures appended.
-    async fn fixture_answer(
-        &self,
-        endpoint: &McpEndpoint,
-        method: &str,
-        params: Option<&Value>,
-        client: &ClientContext,
-        modern: bool,
-    ) -> Option<Result<Value, RpcError>> {
-        let text = |key: &str| params.and_then(|p| p.get(key)).and_then(Value::as_str);
-        let appended = |mut list: Value, key: &str, extra: Vec<Value>| {
-            if let Some(items) = list.get_mut(key).and_then(Value::as_array_mut) {
-                items.extend(extra);
-            }
-            list
-        };
-        let scope = &endpoint.scope;
-        Some(match method {
-            "tools/list" => self
-                .list_tools(endpoint, params, modern, client.profile)
-                .and_then(|page| {
-                    serde_json::from_str::<Value>(&page)
-                        .map_err(|e| RpcError::new(code::INTERNAL_ERROR, e.to_string()))
-                })
-                .map(|mut page| {
-                    // On the first page: clients that read one page only still find them.
-                    let first = params
-                        .and_then(|p| p.get("cursor"))
-                        .is_none_or(Value::is_null);
-                    if first
-                        && let Some(tools) = page.get_mut("tools").and_then(Value::as_array_mut)
-                    {
-                        tools.splice(0..0, fixtures::tool_listings());
-                    }
-                    page
-                }),
-            "tools/call" => {
-                let name = text("name").filter(|n| fixtures::is_tool(n))?;
-                let notices = self.notices_for(params, client, modern);
-                let call = fixtures::FixtureCall {
-                    client,
-                    pending: &self.pending,
-                    notices: &notices,
-                    meta: params.and_then(|p| p.get("_meta")),
-                    modern,
-                };
-                fixtures::call_tool(name, params.and_then(|p| p.get("arguments")), call).await
-            }
-            "prompts/list" => Ok(cacheable(
-                appended(prompts::list(scope), "prompts", fixtures::prompt_listings()),
-                modern,
-            )),
-            "prompts/get" => {
-                let name = text("name").filter(|n| fixtures::is_prompt(n))?;
-                fixtures::get_prompt(name, params.and_then(|p| p.get("arguments")))
-            }
-            "resources/list" => Ok(cacheable(
-                appended(
-                    resources::list(scope),
-                    "resources",
-                    fixtures::resource_listings(),
-                ),
-                modern,
-            )),
-            "resources/templates/list" => Ok(cacheable(
-                appended(
-                    resources::templates(),
-                    "resourceTemplates",
-                    fixtures::resource_templates(),
-                ),
-                modern,
-            )),
-            "resources/read" => {
-                let uri = text("uri").filter(|u| fixtures::is_resource(u))?;
-                fixtures::read_resource(uri).ok_or_else(|| {
-                    RpcError::invalid_params(format!("Resource not found: {uri}"))
-                        .with_data(json!({ "uri": uri }))
-                })
-            }
-            "completion/complete" => {
-                let reference = params.and_then(|p| p.get("ref"));
-                let prompt = reference
-                    .and_then(|r| r.get("name"))
-                    .and_then(Value::as_str)?;
-                let typed = params
-                    .and_then(|p| p.get("argument"))
-                    .and_then(|a| a.get("value"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                Ok(fixtures::complete(prompt, typed)?)
-            }
-            _ => return None,
-        })
-    }
-}
-
-/// The extension `tasks/*` belong to; we do not offer it.
-const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";
-
-/// The answer to a `tasks/*` request: `MissingRequiredClientCapability` (-32021, HTTP 400 on
-/// the modern binding), as SEP-2663 asks of a request that did not negotiate the tasks
-/// extension. No request here can have: the server does not advertise it, and every call
-/// answers synchronously.
-fn tasks_not_negotiated(method: &str, modern: bool) -> RpcError {
-    let error = RpcError::new(
-        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-        format!(
-            "{method} needs the {TASKS_EXTENSION} extension, which this request did not negotiate; this server does not offer tasks: every tools/call answers with its result"
-        ),
-    )
-    .with_data(json!({"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}}));
-    if modern {
-        error.with_status(400)
-    } else {
-        error
-    }
-}
-
 /// The members a modern tool result adds: `resultType` and our identity in `_meta`.
 fn modern_members() -> serde_json::Map<String, Value> {
     let mut members = serde_json::Map::new();
@@ -850,7 +685,7 @@ fn modern_members() -> serde_json::Map<String, Value> {
 
 /// A list or read result with the caching hints a modern client may use (the answer depends
 /// on the URL, so `private`).
-fn cacheable(mut value: Value, modern: bool) -> Value {
+pub(super) fn cacheable(mut value: Value, modern: bool) -> Value {
     if modern && let Some(object) = value.as_object_mut() {
         object.insert("ttlMs".into(), protocol::LIST_TTL_MS.into());
         object.insert("cacheScope".into(), "private".into());

@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::handler::{ClientContext, Handler};
+use super::jsonrpc::{RpcError, code};
 use crate::call::CallObserver;
 
 /// The logger name our log messages carry.
@@ -363,6 +365,72 @@ pub fn log_report(notices: &CallNotices, tool: &'static str, report: &crate::cal
     }
     if notices.wants_progress() && report.upstream_status.is_some() {
         notices.progress(notices.last_progress().floor() + 1.0, "BMS answered");
+    }
+}
+
+impl Handler {
+    /// `logging/setLevel`: remembered for the session it came in; a message outside a session
+    /// is accepted and changes nothing (such requests get the default: no log messages).
+    pub(super) fn set_log_level(
+        &self,
+        params: Option<&Value>,
+        client: &ClientContext,
+    ) -> Result<Value, RpcError> {
+        let name = params.and_then(|p| p.get("level")).and_then(Value::as_str);
+        let Some(level) = name.and_then(LogLevel::parse) else {
+            return Err(RpcError::invalid_params(format!(
+                "logging/setLevel needs params.level, one of: {}",
+                LogLevel::names()
+            )));
+        };
+        if let Some(link) = &client.link {
+            self.log_levels().set(&link.owner, level);
+        }
+        Ok(json!({}))
+    }
+
+    /// What a `tools/call` may send on its own stream: log messages at the session's level (a
+    /// modern request's own `_meta` level), progress for a request with a token.
+    pub(super) fn notices_for(
+        &self,
+        params: Option<&Value>,
+        client: &ClientContext,
+        modern: bool,
+    ) -> CallNotices {
+        if client.notify.is_none() {
+            return CallNotices::default();
+        }
+        let level = if modern {
+            level_in_meta(params)
+        } else {
+            client
+                .link
+                .as_ref()
+                .and_then(|link| self.log_levels().get(&link.owner))
+        };
+        CallNotices::new(client.notify.clone(), level, progress_token(params))
+    }
+}
+
+/// The extension `tasks/*` belong to; we do not offer it.
+const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";
+
+/// The answer to a `tasks/*` request: `MissingRequiredClientCapability` (-32021, HTTP 400 on
+/// the modern binding), as SEP-2663 asks of a request that did not negotiate the tasks
+/// extension. No request here can have: the server does not advertise it, and every call
+/// answers synchronously.
+pub(super) fn tasks_not_negotiated(method: &str, modern: bool) -> RpcError {
+    let error = RpcError::new(
+        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!(
+            "{method} needs the {TASKS_EXTENSION} extension, which this request did not negotiate; this server does not offer tasks: every tools/call answers with its result"
+        ),
+    )
+    .with_data(json!({"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}}));
+    if modern {
+        error.with_status(400)
+    } else {
+        error
     }
 }
 
