@@ -236,7 +236,7 @@ async fn no_progress_is_sent_without_a_token() {
 }
 
 #[tokio::test]
-async fn tasks_methods_answer_missing_required_client_capability() {
+async fn tasks_methods_answer_missing_required_client_capability_and_removed_ones_are_unknown() {
     let h = Harness::start().await;
     for method in ["tasks/get", "tasks/update", "tasks/cancel"] {
         let reply = h.rpc(method, json!({"taskId": "t-1"})).await;
@@ -247,6 +247,11 @@ async fn tasks_methods_answer_missing_required_client_capability() {
                 .is_object(),
             "{reply}"
         );
+    }
+    // SEP-2663 removed these; a server without tasks does not know them either.
+    for removed in ["tasks/list", "tasks/result"] {
+        let reply = h.rpc(removed, json!({})).await;
+        assert_eq!(reply["error"]["code"], -32601, "{removed}: {reply}");
     }
 }
 

@@ -247,106 +247,95 @@ impl Handler {
         };
         let modern = matches!(era, Era::Modern(_));
         let mut reply = Reply::default();
-        // Test infrastructure only (`serve --conformance-fixtures`): off, this is one test.
-        let fixture = if self.fixtures {
-            self.fixture_answer(endpoint, &method, params.as_ref(), &client, modern)
+        // Test infrastructure only (`serve --conformance-fixtures`); off, it costs one branch.
+        if self.fixtures
+            && let Some(answer) = self
+                .fixture_answer(endpoint, &method, params.as_ref(), &client, modern)
                 .await
-        } else {
-            None
-        };
-        let result: Result<Value, RpcError> = match fixture {
-            Some(answer) => answer,
-            None => match method.as_str() {
-                "initialize" => {
-                    let requested = params
-                        .as_ref()
-                        .and_then(|p| p.get("protocolVersion"))
-                        .and_then(Value::as_str);
-                    match requested {
-                        Some(requested) => {
-                            let version = protocol::negotiate(Some(requested));
-                            reply.negotiated = Some(version);
-                            Ok(protocol::initialize_result(version))
-                        }
-                        None => Err(RpcError::invalid_params(
-                            "initialize needs params.protocolVersion: the latest protocol version the client supports, e.g. \"2025-11-25\"",
-                        )),
+        {
+            return finish(reply, &id, answer, modern);
+        }
+        let result: Result<Value, RpcError> = match method.as_str() {
+            "initialize" => {
+                let requested = params
+                    .as_ref()
+                    .and_then(|p| p.get("protocolVersion"))
+                    .and_then(Value::as_str);
+                match requested {
+                    Some(requested) => {
+                        let version = protocol::negotiate(Some(requested));
+                        reply.negotiated = Some(version);
+                        Ok(protocol::initialize_result(version))
                     }
+                    None => Err(RpcError::invalid_params(
+                        "initialize needs params.protocolVersion: the latest protocol version the client supports, e.g. \"2025-11-25\"",
+                    )),
                 }
-                // 2026-07-28 removed ping; discovery replaced the handshake.
-                "ping" if !modern => Ok(json!({})),
-                "server/discover" if modern => Ok(protocol::discover_result()),
-                // 2026-07-28 has no setLevel: the level travels in each request's `_meta`.
-                "logging/setLevel" if !modern => self.set_log_level(params.as_ref(), &client),
-                "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/list" | "tasks/result" => {
-                    Err(notify::tasks_not_negotiated(&method, modern))
-                }
-                "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
-                "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
-                "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
-                "resources/templates/list" => Ok(cacheable(resources::templates(), modern)),
-                "resources/read" => self
-                    .read_resource(endpoint, params.as_ref(), &client, modern)
+            }
+            // 2026-07-28 removed ping; discovery replaced the handshake.
+            "ping" if !modern => Ok(json!({})),
+            "server/discover" if modern => Ok(protocol::discover_result()),
+            // 2026-07-28 has no setLevel: the level travels in each request's `_meta`.
+            "logging/setLevel" if !modern => self.set_log_level(params.as_ref(), &client),
+            // tasks/list and tasks/result are gone from SEP-2663: "Method not found" below.
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                Err(notify::tasks_not_negotiated(&method, modern))
+            }
+            "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
+            "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
+            "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
+            "resources/templates/list" => Ok(cacheable(resources::templates(), modern)),
+            "resources/read" => self
+                .read_resource(endpoint, params.as_ref(), &client, modern)
+                .await
+                .map(|read| cacheable(read, modern)),
+            "completion/complete" => {
+                self.complete(endpoint, params.as_ref(), &client, modern)
                     .await
-                    .map(|read| cacheable(read, modern)),
-                "completion/complete" => {
-                    self.complete(endpoint, params.as_ref(), &client, modern)
-                        .await
-                }
-                "tools/list" => {
-                    // Served from the listings serialised at start-up, joined as text.
-                    match self.list_tools(endpoint, params.as_ref(), modern, client.profile) {
-                        Ok(result) => reply.message = Some(jsonrpc::reply_text(&id, &result)),
-                        Err(error) => {
-                            reply.http_status = error.http_status;
-                            reply.message = Some(jsonrpc::error_reply(&id, &error));
-                        }
+            }
+            "tools/list" => {
+                // Served from the listings serialised at start-up, joined as text.
+                match self.list_tools(endpoint, params.as_ref(), modern, client.profile) {
+                    Ok(result) => reply.message = Some(jsonrpc::reply_text(&id, &result)),
+                    Err(error) => {
+                        reply.http_status = error.http_status;
+                        reply.message = Some(jsonrpc::error_reply(&id, &error));
                     }
-                    return reply;
                 }
-                "tools/call" => {
-                    let notices = self.notices_for(params.as_ref(), &client, modern);
-                    let (result, rate_limit) = self
-                        .call_tool(endpoint, params, &client, modern, &notices)
-                        .await;
-                    reply.rate_limit = rate_limit;
-                    // Written as text: the structured content is serialised once, not once into
-                    // the text content and again with the whole result.
-                    reply.message = Some(match result {
-                        Ok(outcome) => {
-                            let extra = modern.then(modern_members);
-                            jsonrpc::reply_text(&id, &outcome.into_result_json(extra.as_ref()))
-                        }
-                        Err(error) => {
-                            reply.http_status = error.http_status;
-                            jsonrpc::error_reply(&id, &error)
-                        }
-                    });
-                    return reply;
-                }
-                other => {
-                    let error =
-                        RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"));
-                    // The modern HTTP binding answers an unknown method with 404.
-                    Err(if modern {
-                        error.with_status(404)
-                    } else {
-                        error
-                    })
-                }
-            },
-        };
-        let result = result.map(|value| if modern { modern_result(value) } else { value });
-        let message = match result {
-            // A serialised `Value` is valid JSON: no need to parse it again.
-            Ok(value) => jsonrpc::reply_text(&id, &value.to_string()),
-            Err(error) => {
-                reply.http_status = error.http_status;
-                jsonrpc::error_reply(&id, &error)
+                return reply;
+            }
+            "tools/call" => {
+                let notices = self.notices_for(params.as_ref(), &client, modern);
+                let (result, rate_limit) = self
+                    .call_tool(endpoint, params, &client, modern, &notices)
+                    .await;
+                reply.rate_limit = rate_limit;
+                // Written as text: the structured content is serialised once, not once into
+                // the text content and again with the whole result.
+                reply.message = Some(match result {
+                    Ok(outcome) => {
+                        let extra = modern.then(modern_members);
+                        jsonrpc::reply_text(&id, &outcome.into_result_json(extra.as_ref()))
+                    }
+                    Err(error) => {
+                        reply.http_status = error.http_status;
+                        jsonrpc::error_reply(&id, &error)
+                    }
+                });
+                return reply;
+            }
+            other => {
+                let error =
+                    RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {other}"));
+                // The modern HTTP binding answers an unknown method with 404.
+                Err(if modern {
+                    error.with_status(404)
+                } else {
+                    error
+                })
             }
         };
-        reply.message = Some(message);
-        reply
+        finish(reply, &id, result, modern)
     }
 
     /// The `tools/list` result as JSON text: the page's pre-serialised listings joined, plus
@@ -670,6 +659,21 @@ impl Handler {
             refused.outcome(tool, reason)
         })
     }
+}
+
+/// Writes a method's result (or error) into `reply`, decorated for modern requests.
+fn finish(mut reply: Reply, id: &Value, result: Result<Value, RpcError>, modern: bool) -> Reply {
+    let result = result.map(|value| if modern { modern_result(value) } else { value });
+    let message = match result {
+        // A serialised `Value` is valid JSON: no need to parse it again.
+        Ok(value) => jsonrpc::reply_text(id, &value.to_string()),
+        Err(error) => {
+            reply.http_status = error.http_status;
+            jsonrpc::error_reply(id, &error)
+        }
+    };
+    reply.message = Some(message);
+    reply
 }
 
 /// The members a modern tool result adds: `resultType` and our identity in `_meta`.

@@ -86,6 +86,8 @@ pub struct SessionLogLevels {
     levels: Mutex<HashMap<Arc<str>, (u64, LogLevel)>>,
     /// Orders the settings, so the oldest can be found.
     serial: std::sync::atomic::AtomicU64,
+    /// Whether any session ever set a level: until one does, a call's lookup takes no lock.
+    any: std::sync::atomic::AtomicBool,
 }
 
 impl SessionLogLevels {
@@ -100,6 +102,7 @@ impl SessionLogLevels {
         let serial = self
             .serial
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.any.store(true, std::sync::atomic::Ordering::Relaxed);
         let mut levels = self.lock();
         if levels.len() >= MAX_SESSION_LEVELS && !levels.contains_key(session) {
             // Forget the oldest setting: one linear pass, only when the map is full.
@@ -116,6 +119,9 @@ impl SessionLogLevels {
 
     /// The level `session` asked for, if it did.
     pub fn get(&self, session: &str) -> Option<LogLevel> {
+        if !self.any.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         self.lock().get(session).map(|(_, level)| *level)
     }
 
