@@ -289,3 +289,55 @@ async fn conformance_fixtures_are_absent_without_the_flag() {
     let prompts = h.rpc("prompts/list", json!({})).await;
     assert!(!prompts.to_string().contains("test_"), "{prompts}");
 }
+
+#[tokio::test]
+async fn a_spent_rate_limit_budget_and_the_429_after_it_are_warnings() {
+    let h = Harness::start().await;
+    // Sign in first, so the budget is the tool's, not the sign-in's.
+    h.call("list_all_kaseya_bms_queues_lookup", json!({})).await;
+    h.sandbox_post(
+        "/_sandbox/faults",
+        json!({"rate_limit": "1/hour", "rate_limit_headers": "x-ratelimit"}),
+    )
+    .await;
+    let id = session(&h).await;
+    post(
+        &h,
+        Some(&id),
+        &rpc("logging/setLevel", json!({"level": "warning"})),
+    )
+    .await;
+    let statuses = rpc(
+        "tools/call",
+        json!({"name": "list_all_kaseya_bms_statuses_lookup", "arguments": {}}),
+    );
+    let warnings = |sent: &[Value]| -> Vec<Value> {
+        sent.iter()
+            .filter(|m| m["method"] == "notifications/message")
+            .map(|m| m["params"].clone())
+            .collect()
+    };
+    let (_, first) = messages(post(&h, Some(&id), &statuses).await).await;
+    let low = warnings(&first);
+    assert_eq!(
+        first.last().expect("result")["result"]["isError"],
+        false,
+        "{first:?}"
+    );
+    assert!(
+        low.iter().any(|w| w["level"] == "warning"
+            && w["data"]["remaining"] == 0
+            && w["data"]["limit"] == 1),
+        "{first:?}"
+    );
+    let (_, second) = messages(post(&h, Some(&id), &statuses).await).await;
+    let refused = warnings(&second);
+    assert!(
+        refused.iter().any(|w| w["data"]["status"] == 429
+            && w["data"]["retry_after_seconds"]
+                .as_u64()
+                .is_some_and(|s| s > 0)),
+        "{second:?}"
+    );
+    assert_eq!(second.last().expect("result")["result"]["isError"], true);
+}
