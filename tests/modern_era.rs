@@ -205,3 +205,46 @@ async fn a_modern_request_ignores_a_session_header() {
     .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_modern_request_gets_log_messages_only_at_the_level_its_meta_names() {
+    let h = Harness::start().await;
+    let call = |level: Option<&str>| {
+        let mut body = modern_body(
+            "tools/call",
+            json!({"name": "list_all_kaseya_bms_crm_opportunities",
+                "arguments": {"filter_status": "Prospecting"}}),
+        );
+        if let Some(level) = level {
+            body["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = json!(level);
+        }
+        body
+    };
+    let post = |body: Value| {
+        h.http
+            .post(h.mcp_url())
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", V)
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "list_all_kaseya_bms_crm_opportunities")
+            .body(body.to_string())
+            .send()
+    };
+    let quiet = post(call(None)).await.expect("sent");
+    assert_eq!(quiet.headers()["content-type"], "application/json");
+    let told = post(call(Some("info"))).await.expect("sent");
+    assert_eq!(told.headers()["content-type"], "text/event-stream");
+    let text = told.text().await.expect("body");
+    let first = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data:"))
+        .map(|d| serde_json::from_str::<Value>(d.trim()).expect("JSON"))
+        .expect("an event");
+    assert_eq!(first["method"], "notifications/message", "{text}");
+    assert_eq!(first["params"]["level"], "info");
+    assert!(
+        text.contains("\"resultType\":\"complete\""),
+        "the result follows: {text}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `bms-mcp stdio --confirm-writes`: the confirmation question goes out on stdout while the call
 //! waits, the answer comes back on stdin, and a client that goes away instead ends the process
-//! at once, with nothing sent.
+//! at once, with nothing sent. Progress and log messages of the call go out on stdout too,
+//! before its result.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -100,6 +101,66 @@ fn the_answer_comes_back_on_stdin_while_the_call_waits() {
         "{result}"
     );
     assert_eq!(stdio.next()["id"], 2);
+}
+
+#[test]
+fn progress_and_the_confirmation_notice_go_out_on_stdout_before_the_result() {
+    let mut stdio = StdioServer::start();
+    stdio.send(
+        &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {"elicitation": {}},
+        "clientInfo": {"name": "stdio-test", "version": "1"}}}),
+    );
+    assert_eq!(stdio.next()["id"], 0);
+    stdio.send(
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "logging/setLevel",
+        "params": {"level": "notice"}}),
+    );
+    assert_eq!(stdio.next()["result"], json!({}));
+    stdio.send(
+        &json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "create_a_kaseya_bms_servicedesk_ticket_note",
+        "arguments": {"ticket_id": 50001, "details": "On our way.", "is_internal": false,
+            "type_id": 601, "note_date": "2026-11-26T10:00:00Z"},
+        "_meta": {"progressToken": 42}}}),
+    );
+    let waiting = stdio.next();
+    assert_eq!(waiting["method"], "notifications/progress", "{waiting}");
+    assert_eq!(waiting["params"]["progressToken"], 42);
+    let question = stdio.next();
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+    stdio.send(&json!({"jsonrpc": "2.0", "id": question["id"], "result": {"action": "accept"}}));
+    let mut before_result = Vec::new();
+    let result = loop {
+        let message = stdio.next();
+        if message["id"] == 2 {
+            break message;
+        }
+        before_result.push(message);
+    };
+    assert_eq!(result["result"]["isError"], false, "{result}");
+    assert!(
+        before_result
+            .iter()
+            .any(|m| m["method"] == "notifications/message"
+                && m["params"]["level"] == "notice"
+                && m["params"]["data"]["message"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("confirmed"))),
+        "{before_result:?}"
+    );
+    assert!(
+        before_result
+            .iter()
+            .all(|m| m["params"]["level"] != "info" && m["params"]["level"] != "debug"),
+        "nothing below notice: {before_result:?}"
+    );
+    assert!(
+        before_result
+            .iter()
+            .any(|m| m["method"] == "notifications/progress"),
+        "{before_result:?}"
+    );
 }
 
 #[test]

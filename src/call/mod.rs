@@ -47,12 +47,40 @@ impl CallReport {
     }
 }
 
+/// What a call reports while it runs, for the client's progress and log notifications. Every
+/// method defaults to nothing, and the handler's observer does nothing unless the client asked
+/// (a progress token, a log level), so an unobserved call pays one virtual call per step.
+pub trait CallObserver: Sync {
+    /// A name argument is about to be looked up through its lookup tool.
+    fn resolving(&self, _name_arg: &'static str) {}
+    /// A name argument was resolved to `id`, now in `id_arg`.
+    fn resolved(&self, _name_arg: &'static str, _id_arg: &'static str, _id: &Value) {}
+    /// The request is about to be sent to BMS.
+    fn sending(&self) {}
+}
+
+/// The observer of a call nobody watches.
+pub struct Unobserved;
+
+impl CallObserver for Unobserved {}
+
 /// Runs one tool call against `client`.
 pub async fn call_tool(
     tool: &Tool,
     arguments: Option<Value>,
     client: &BmsClient,
     cursors: &CursorCodec,
+) -> CallReport {
+    call_tool_observed(tool, arguments, client, cursors, &Unobserved).await
+}
+
+/// Runs one tool call against `client`, telling `observer` of its slow steps.
+pub async fn call_tool_observed(
+    tool: &Tool,
+    arguments: Option<Value>,
+    client: &BmsClient,
+    cursors: &CursorCodec,
+    observer: &dyn CallObserver,
 ) -> CallReport {
     let name = tool.name();
     let args = match arguments.unwrap_or_else(|| Value::Object(Map::new())) {
@@ -84,7 +112,7 @@ pub async fn call_tool(
     if !problems.is_empty() {
         return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &problems));
     }
-    if let Err(error) = resolve::resolve_names(tool, &mut args, client).await {
+    if let Err(error) = resolve::resolve_names(tool, &mut args, client, observer).await {
         return CallReport::not_sent(ToolOutcome::error(format!(
             "{name} was not called: {error}."
         )));
@@ -101,6 +129,7 @@ pub async fn call_tool(
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
+    observer.sending();
     match client.call(&request).await {
         Ok(answer) => {
             let next = tool.def.paging.and_then(|paging| {

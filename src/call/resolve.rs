@@ -88,19 +88,25 @@ pub async fn resolve_names(
     tool: &Tool,
     args: &mut Map<String, Value>,
     client: &BmsClient,
+    observer: &dyn super::CallObserver,
 ) -> Result<(), ResolveError> {
     let (plain, keyed): (Vec<&NameResolver>, Vec<&NameResolver>) =
         tool.def.resolvers.iter().partition(|r| !is_keyed(r));
     for resolver in plain.into_iter().chain(keyed) {
         let id = match args.remove(resolver.name_arg) {
-            Some(Value::String(name)) => resolve(resolver, &name, args, client).await?,
+            Some(Value::String(name)) => {
+                observer.resolving(resolver.name_arg);
+                resolve(resolver, &name, args, client).await?
+            }
             _ => match resolver.default_flag {
                 Some(flag) if !args.contains_key(resolver.id_arg) => {
+                    observer.resolving(resolver.name_arg);
                     default_entry(resolver, flag, args, client).await?
                 }
                 _ => continue,
             },
         };
+        observer.resolved(resolver.name_arg, resolver.id_arg, &id);
         args.insert(resolver.id_arg.to_owned(), id);
     }
     Ok(())

@@ -77,6 +77,11 @@ pub struct ServeArgs {
     /// would otherwise make `serve` the one large variant of `Command`).
     #[command(flatten)]
     oidc: Box<super::oidc_args::OidcArgs>,
+    /// Test infrastructure: also serve the official MCP conformance suite's fixture tools,
+    /// prompts and resources (test_simple_text, test://static-text, ...) on every MCP server.
+    /// Hidden from --help, no configuration key or environment variable: never for a deployment.
+    #[arg(long, hide = true)]
+    conformance_fixtures: bool,
 }
 
 /// Marker in the store: the first run's account, admin token and MCP server were made.
@@ -252,7 +257,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.list_page_size,
             Arc::new(Metrics::default()),
         )
-        .with_call_log(call_log.clone()),
+        .with_call_log(call_log.clone())
+        .with_conformance_fixtures(args.conformance_fixtures),
     );
     let state = AppState {
         handler,

@@ -13,6 +13,7 @@ use super::confirm::{self, NotConfirmed, Reach};
 use super::discovery;
 use super::era::{Era, SERVER_INFO_KEY};
 use super::jsonrpc::{self, Incoming, RpcError, code};
+use super::notify::{self, CallNotices, LogLevel, SessionLogLevels, ToolCallSteps};
 use super::peer::{ClientLink, PendingRequests};
 use super::protocol;
 use super::{prompts, resources};
@@ -120,6 +121,10 @@ pub struct ClientContext {
     pub elicitation: bool,
     /// The way back to the client's session, when the transport has one for this message.
     pub link: Option<ClientLink>,
+    /// The message's own stream, when its transport can carry notifications on it before the
+    /// reply (a Streamable HTTP POST that accepts an event stream, the legacy SSE stream,
+    /// stdout): where its progress and log messages go.
+    pub notify: Option<tokio::sync::mpsc::Sender<String>>,
 }
 
 impl ClientContext {
@@ -148,6 +153,10 @@ pub struct Handler {
     pending: PendingRequests,
     /// How long a confirmation waits for the user.
     confirm_timeout: Duration,
+    /// The log level each session set with `logging/setLevel`.
+    log_levels: SessionLogLevels,
+    /// Whether the conformance suite's fixtures are served (test infrastructure only).
+    fixtures: bool,
 }
 
 /// How many tools one `tools/list` page holds by default: more than the whole catalogue, so
@@ -170,7 +179,21 @@ impl Handler {
             call_log: None,
             pending: PendingRequests::default(),
             confirm_timeout: confirm::DEFAULT_CONFIRM_TIMEOUT,
+            log_levels: SessionLogLevels::default(),
+            fixtures: false,
         }
+    }
+
+    /// Also serves the official conformance suite's fixture tools, prompts and resources
+    /// (`mcp::fixtures`). Test infrastructure: only `serve --conformance-fixtures` sets it.
+    pub fn with_conformance_fixtures(mut self, fixtures: bool) -> Handler {
+        self.fixtures = fixtures;
+        self
+    }
+
+    /// The log levels sessions set (forgotten when a session ends).
+    pub fn log_levels(&self) -> &SessionLogLevels {
+        &self.log_levels
     }
 
     /// How long a confirmation waits for the user before the call is refused.
@@ -224,6 +247,14 @@ impl Handler {
         };
         let modern = matches!(era, Era::Modern(_));
         let mut reply = Reply::default();
+        // Test infrastructure only (`serve --conformance-fixtures`); off, it costs one branch.
+        if self.fixtures
+            && let Some(answer) = self
+                .fixture_answer(endpoint, &method, params.as_ref(), &client, modern)
+                .await
+        {
+            return finish(reply, &id, answer, modern);
+        }
         let result: Result<Value, RpcError> = match method.as_str() {
             "initialize" => {
                 let requested = params
@@ -244,6 +275,12 @@ impl Handler {
             // 2026-07-28 removed ping; discovery replaced the handshake.
             "ping" if !modern => Ok(json!({})),
             "server/discover" if modern => Ok(protocol::discover_result()),
+            // 2026-07-28 has no setLevel: the level travels in each request's `_meta`.
+            "logging/setLevel" if !modern => self.set_log_level(params.as_ref(), &client),
+            // tasks/list and tasks/result are gone from SEP-2663: "Method not found" below.
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                Err(notify::tasks_not_negotiated(&method, modern))
+            }
             "prompts/list" => Ok(cacheable(prompts::list(&endpoint.scope), modern)),
             "prompts/get" => prompts::get(&endpoint.scope, client.profile, params.as_ref()),
             "resources/list" => Ok(cacheable(resources::list(&endpoint.scope), modern)),
@@ -268,7 +305,10 @@ impl Handler {
                 return reply;
             }
             "tools/call" => {
-                let (result, rate_limit) = self.call_tool(endpoint, params, &client, modern).await;
+                let notices = self.notices_for(params.as_ref(), &client, modern);
+                let (result, rate_limit) = self
+                    .call_tool(endpoint, params, &client, modern, &notices)
+                    .await;
                 reply.rate_limit = rate_limit;
                 // Written as text: the structured content is serialised once, not once into
                 // the text content and again with the whole result.
@@ -295,22 +335,12 @@ impl Handler {
                 })
             }
         };
-        let result = result.map(|value| if modern { modern_result(value) } else { value });
-        let message = match result {
-            // A serialised `Value` is valid JSON: no need to parse it again.
-            Ok(value) => jsonrpc::reply_text(&id, &value.to_string()),
-            Err(error) => {
-                reply.http_status = error.http_status;
-                jsonrpc::error_reply(&id, &error)
-            }
-        };
-        reply.message = Some(message);
-        reply
+        finish(reply, &id, result, modern)
     }
 
     /// The `tools/list` result as JSON text: the page's pre-serialised listings joined, plus
     /// the cursor and, for modern requests, the caching hints and decorations.
-    fn list_tools(
+    pub(super) fn list_tools(
         &self,
         endpoint: &McpEndpoint,
         params: Option<&Value>,
@@ -381,6 +411,7 @@ impl Handler {
         params: Option<Value>,
         client: &ClientContext,
         modern: bool,
+        notices: &CallNotices,
     ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
         let Some(Value::Object(mut params)) = params else {
             return (
@@ -400,12 +431,14 @@ impl Handler {
         let scope = &endpoint.scope;
         if scope.exposure == ToolExposure::Discovery {
             return self
-                .call_meta_tool(endpoint, &name, arguments, client, modern)
+                .call_meta_tool(endpoint, &name, arguments, client, modern, notices)
                 .await;
         }
         match scope.find(&name) {
             Some(tool) => {
-                let report = self.run(endpoint, tool, arguments, client, modern).await;
+                let report = self
+                    .run_notifying(endpoint, tool, arguments, client, modern, notices)
+                    .await;
                 (Ok(report.outcome), report.rate_limit)
             }
             None => (Err(unknown_tool(&name)), None),
@@ -419,6 +452,7 @@ impl Handler {
         arguments: Option<Value>,
         client: &ClientContext,
         modern: bool,
+        notices: &CallNotices,
     ) -> (Result<ToolOutcome, RpcError>, Option<RateLimitHeaders>) {
         let profile = client.profile;
         let scope = &endpoint.scope;
@@ -458,12 +492,13 @@ impl Handler {
             discovery::CALL_TOOL => match text_arg("name").and_then(|n| scope.find(&n)) {
                 Some(tool) => {
                     let report = self
-                        .run(
+                        .run_notifying(
                             endpoint,
                             tool,
                             args.get("arguments").cloned(),
                             client,
                             modern,
+                            notices,
                         )
                         .await;
                     return (Ok(report.outcome), report.rate_limit);
@@ -477,6 +512,7 @@ impl Handler {
         (Ok(outcome), None)
     }
 
+    /// Runs a call nobody watches (lookups behind resources and completions).
     pub(super) async fn run(
         &self,
         endpoint: &McpEndpoint,
@@ -484,6 +520,21 @@ impl Handler {
         arguments: Option<Value>,
         client: &ClientContext,
         modern: bool,
+    ) -> CallReport {
+        let notices = CallNotices::default();
+        self.run_notifying(endpoint, tool, arguments, client, modern, &notices)
+            .await
+    }
+
+    /// Runs a call, telling the client of its steps through `notices` when it asked.
+    async fn run_notifying(
+        &self,
+        endpoint: &McpEndpoint,
+        tool: &'static Tool,
+        arguments: Option<Value>,
+        client: &ClientContext,
+        modern: bool,
+        notices: &CallNotices,
     ) -> CallReport {
         // One span per call: what was called for which MCP server, and how BMS answered.
         // Never arguments, results or secrets.
@@ -497,8 +548,15 @@ impl Handler {
         );
         let started = Instant::now();
         let _in_flight = self.metrics.call_started();
+        if notices.wants_progress() {
+            // Steps: each name lookup, BMS's answer, and the user's confirmation when asked.
+            let confirm = endpoint.scope.confirm_writes
+                && confirm::reason(tool, arguments.as_ref()).is_some();
+            let steps = tool.def.resolvers.len() + 1 + usize::from(confirm);
+            notices.set_total(steps as f64);
+        }
         let report = match self
-            .confirmed(endpoint, tool, arguments.as_ref(), client, modern)
+            .confirmed(endpoint, tool, arguments.as_ref(), client, modern, notices)
             .await
         {
             Ok(()) => {
@@ -511,9 +569,18 @@ impl Handler {
                 } else {
                     &self.cursors
                 };
-                call::call_tool(tool, arguments, &endpoint.client, cursors)
-                    .instrument(span.clone())
-                    .await
+                let steps = ToolCallSteps {
+                    notices,
+                    tool: tool.name(),
+                };
+                let call =
+                    call::call_tool_observed(tool, arguments, &endpoint.client, cursors, &steps)
+                        .instrument(span.clone());
+                if notices.wants_progress() {
+                    notify::while_slow(call, notices).await
+                } else {
+                    call.await
+                }
             }
             Err(refused) => CallReport::not_sent(refused),
         };
@@ -525,6 +592,7 @@ impl Handler {
             span.record("upstream_ms", latency.as_secs_f64() * 1000.0);
         }
         span.record("is_error", report.outcome.is_error);
+        notify::log_report(notices, tool.name(), &report);
         tracing::info!(parent: &span, total_ms = started.elapsed().as_secs_f64() * 1000.0, "tool call");
         if let Some(log) = &self.call_log {
             log.record(ToolCall {
@@ -553,6 +621,7 @@ impl Handler {
         arguments: Option<&Value>,
         client: &ClientContext,
         modern: bool,
+        notices: &CallNotices,
     ) -> Result<(), ToolOutcome> {
         if !endpoint.scope.confirm_writes || !call::arguments_valid(tool, arguments) {
             return Ok(());
@@ -562,6 +631,10 @@ impl Handler {
         };
         let answer = match (client.reach(modern), &client.link) {
             (Reach::Elicit, Some(link)) => {
+                notices.progress(
+                    notices.last_progress().floor() + 1.0,
+                    "waiting for the user to confirm",
+                );
                 confirm::ask(
                     &self.pending,
                     link,
@@ -576,11 +649,31 @@ impl Handler {
             (Reach::NotDeclared, _) => Err(NotConfirmed::NotDeclared),
             (Reach::Elicit | Reach::NoChannel, _) => Err(NotConfirmed::NoChannel),
         };
+        if answer.is_ok() {
+            notices.log(LogLevel::Notice, || {
+                json!({"message": format!("the user confirmed {}", tool.name()), "tool": tool.name()})
+            });
+        }
         answer.map_err(|refused| {
             tracing::info!(tool = tool.name(), %refused, "call not confirmed");
             refused.outcome(tool, reason)
         })
     }
+}
+
+/// Writes a method's result (or error) into `reply`, decorated for modern requests.
+fn finish(mut reply: Reply, id: &Value, result: Result<Value, RpcError>, modern: bool) -> Reply {
+    let result = result.map(|value| if modern { modern_result(value) } else { value });
+    let message = match result {
+        // A serialised `Value` is valid JSON: no need to parse it again.
+        Ok(value) => jsonrpc::reply_text(id, &value.to_string()),
+        Err(error) => {
+            reply.http_status = error.http_status;
+            jsonrpc::error_reply(id, &error)
+        }
+    };
+    reply.message = Some(message);
+    reply
 }
 
 /// The members a modern tool result adds: `resultType` and our identity in `_meta`.
@@ -596,7 +689,7 @@ fn modern_members() -> serde_json::Map<String, Value> {
 
 /// A list or read result with the caching hints a modern client may use (the answer depends
 /// on the URL, so `private`).
-fn cacheable(mut value: Value, modern: bool) -> Value {
+pub(super) fn cacheable(mut value: Value, modern: bool) -> Value {
     if modern && let Some(object) = value.as_object_mut() {
         object.insert("ttlMs".into(), protocol::LIST_TTL_MS.into());
         object.insert("cacheScope".into(), "private".into());

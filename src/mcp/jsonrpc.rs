@@ -12,6 +12,8 @@ pub mod code {
     pub const INTERNAL_ERROR: i64 = -32603;
     /// 2026-07-28: HTTP headers disagree with the body they mirror.
     pub const HEADER_MISMATCH: i64 = -32020;
+    /// 2026-07-28: the request needs a client capability (or extension) it did not declare.
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
     /// 2026-07-28: a request names a protocol version we do not speak.
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 }

@@ -3,8 +3,10 @@
 mod confirm;
 mod discovery;
 pub mod era;
+mod fixtures;
 mod handler;
 pub mod jsonrpc;
+pub mod notify;
 pub mod peer;
 mod prompts;
 pub mod protocol;

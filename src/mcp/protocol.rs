@@ -64,10 +64,12 @@ pub fn discover_result() -> Value {
 /// How to work with this server, for the model (`instructions` in the initialize result).
 pub const INSTRUCTIONS: &str = "Tools for Kaseya BMS, the PSA of a managed service provider: service desk tickets, CRM accounts, contacts and opportunities, IT Glue documentation, QuickBooks sync and reference-data lookups. BMS wants numeric IDs where people use names: find IDs with the `..._lookup` tools first (queues, statuses, priorities, issue types, assignees, accounts). List tools answer one page; when an answer has `next_cursor`, pass it back unchanged as `cursor` to get the next page. Write tools change the live service desk, and some notify customers: say what you will change before you do it.";
 
-/// What we serve: tools, the workflows as prompts, the reference data as resources, and
-/// completions for prompt arguments. None of the lists changes while a server runs.
+/// What we serve: tools, the workflows as prompts, the reference data as resources,
+/// completions for prompt arguments, and log messages during calls. None of the lists changes
+/// while a server runs.
 pub fn capabilities() -> Value {
     json!({
+        "logging": {},
         "tools": {"listChanged": false},
         "prompts": {"listChanged": false},
         "resources": {"listChanged": false, "subscribe": false},

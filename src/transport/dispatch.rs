@@ -25,6 +25,8 @@ pub struct ClientSession {
     pub remembered: Option<SessionClient>,
     /// The way back to the client, when the transport has a session for this body.
     pub link: Option<ClientLink>,
+    /// The body's own stream, when it can carry notifications before the reply.
+    pub notify: Option<tokio::sync::mpsc::Sender<String>>,
 }
 
 /// What came of one body.
@@ -120,6 +122,7 @@ async fn dispatch_one(
         elicitation,
         // A modern request belongs to no session: nothing may come back through one.
         link: session.link.clone().filter(|_| matches!(era, Era::Legacy)),
+        notify: session.notify.clone(),
     };
     let reply = handler.handle(endpoint, incoming, era, client).await;
     Dispatched {

@@ -27,7 +27,7 @@ use crate::server::AppState;
 const STREAM_BUFFER: usize = 64;
 
 /// Questions to the client one call may have waiting to be forwarded to the stream.
-const QUESTION_BUFFER: usize = 4;
+const QUESTION_BUFFER: usize = 32;
 
 /// One open legacy stream: which MCP server it belongs to, and where its replies go.
 struct OpenStream {
@@ -147,15 +147,16 @@ pub async fn message(
         remembered,
         link: Some(ClientLink {
             owner: query.session_id.as_str().into(),
-            outbound: Some(outbound),
+            outbound: Some(outbound.clone()),
         }),
+        notify: Some(outbound),
     };
     let mut answering = Box::pin({
         let (state, endpoint) = (state.clone(), endpoint.clone());
         async move { dispatch(&state.handler, &endpoint, &body, true, None, &session).await }
     });
     let dispatched = tokio::select! {
-        dispatched = &mut answering => dispatched,
+        biased;
         Some(question) = questions.recv() => {
             // Clients send one POST at a time and would not send the answer while this one
             // is open, so it is acknowledged now and the call finishes on the stream.
@@ -165,7 +166,17 @@ pub async fn message(
             tokio::spawn(finish_on_stream(answering, questions, sender));
             return StatusCode::ACCEPTED.into_response();
         }
+        dispatched = &mut answering => dispatched,
     };
+    // Notifications the call queued as it finished go before its reply.
+    while let Ok(notice) = questions.try_recv() {
+        if sender.send(notice).await.is_err() {
+            return plain(
+                StatusCode::GONE,
+                "the event stream for this session has closed",
+            );
+        }
+    }
     if let Some(client) = dispatched.client
         && let Some(stream) = state.sse.lock().get_mut(&query.session_id)
     {
@@ -196,6 +207,11 @@ async fn finish_on_stream(
     loop {
         tokio::select! {
             dispatched = &mut answering => {
+                while let Ok(notice) = questions.try_recv() {
+                    if stream.send(notice).await.is_err() {
+                        return;
+                    }
+                }
                 if let Some(reply) = dispatched.reply {
                     let _ = stream.send(reply).await;
                 }

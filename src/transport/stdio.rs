@@ -20,7 +20,7 @@ use crate::mcp::{Handler, McpEndpoint};
 const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Questions to the client that may wait to be written.
-const QUESTION_BUFFER: usize = 8;
+const QUESTION_BUFFER: usize = 32;
 
 /// Serves until stdin closes.
 pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result<()> {
@@ -32,8 +32,9 @@ pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result
         remembered: None,
         link: Some(ClientLink {
             owner: "stdio".into(),
-            outbound: Some(outbound),
+            outbound: Some(outbound.clone()),
         }),
+        notify: Some(outbound),
     };
     let mut waiting: VecDeque<String> = VecDeque::new();
     let mut stdin_open = true;
@@ -75,6 +76,10 @@ pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result
                 }
             }
         };
+        // Notifications the call queued as it finished go before its reply.
+        while let Ok(notice) = questions.try_recv() {
+            write_line(&mut stdout, &notice).await?;
+        }
         session.remembered = dispatched.client.or(session.remembered);
         if let Some(reply) = dispatched.reply {
             write_line(&mut stdout, &reply).await?;

@@ -31,8 +31,9 @@ use crate::server::AppState;
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
 
-/// Questions to the client one call may have waiting to be written.
-const QUESTION_BUFFER: usize = 4;
+/// Questions and notifications one call may have waiting to be written (a notification
+/// that does not fit is dropped, never waited for).
+const QUESTION_BUFFER: usize = 32;
 
 /// `POST /mcp/{token}`.
 pub async fn post(
@@ -156,12 +157,18 @@ async fn post_to(
     // Within a session, a call may ask the client a question on this POST's event stream
     // (when the client accepts one); answers to earlier questions are matched to the session.
     let (outbound, mut questions) = mpsc::channel::<String>(QUESTION_BUFFER);
+    // Progress and log messages need only this POST's own stream, session or not.
+    let notify = accepts.event_stream.then(|| outbound.clone());
+    // The result goes through the same queue as what the call sent before it, so nothing
+    // the call sent arrives after its result.
+    let tail = outbound.clone();
     let session = ClientSession {
         remembered: live.as_ref().and_then(|l| l.client),
         link: live.map(|l| crate::mcp::peer::ClientLink {
             owner: l.id.into(),
             outbound: accepts.event_stream.then_some(outbound),
         }),
+        notify,
     };
     let mut answering = Box::pin({
         let (state, endpoint) = (state.clone(), endpoint.clone());
@@ -178,11 +185,17 @@ async fn post_to(
         }
     });
     let dispatched = tokio::select! {
-        dispatched = &mut answering => dispatched,
+        biased;
         Some(question) = questions.recv() => {
-            return questions_then_result(question, questions, answering, revoked);
+            return questions_then_result(question, questions, answering, revoked, tail);
         }
+        dispatched = &mut answering => dispatched,
     };
+    // The call may have queued notifications in the poll that finished it.
+    if let Ok(first) = questions.try_recv() {
+        let done = async move { dispatched };
+        return questions_then_result(first, questions, done, revoked, tail);
+    }
     respond(&state, &endpoint, &accepts, dispatched)
 }
 
@@ -216,8 +229,8 @@ fn respond(
     response
 }
 
-/// The event stream of a POST whose call asked the client something: that question, any
-/// later ones, then the result. The call runs inside the stream, not on a task of its own,
+/// The event stream of a POST whose call asked the client something or sent notifications:
+/// those, in order, then the result (queued behind them through `tail`). The call runs inside the stream, not on a task of its own,
 /// so it still ends when the client hangs up, and when the URL is revoked while the user
 /// thinks (a yes then would reach BMS through a revoked URL). Its rate-limit figures cannot
 /// be headers any more (those were sent with the first event); a 429 result carries them in
@@ -227,16 +240,21 @@ fn questions_then_result(
     questions: mpsc::Receiver<String>,
     answering: impl std::future::Future<Output = Dispatched> + Send + 'static,
     revoked: impl std::future::Future<Output = ()> + Send + 'static,
+    tail: mpsc::Sender<String>,
 ) -> Response {
     let event =
         |message: String| Ok::<_, Infallible>(Event::default().event("message").data(message));
-    // The question stream ends when the call's end drops the sender it holds.
+    // The stream ends when the call's end has dropped the senders it held and `tail` has
+    // queued the result.
     let asked = futures_util::stream::once(async move { first })
         .chain(ReceiverStream::new(questions))
         .map(event);
-    let result = futures_util::stream::once(answering)
-        .filter_map(|dispatched| async move { dispatched.reply })
-        .map(event);
+    let result = futures_util::stream::once(async move {
+        if let Some(reply) = answering.await.reply {
+            let _ = tail.send(reply).await;
+        }
+    })
+    .filter_map(|()| async { None::<Result<Event, Infallible>> });
     Sse::new(futures_util::stream::select(asked, result).take_until(revoked))
         .keep_alive(KeepAlive::default())
         .into_response()
@@ -292,6 +310,7 @@ fn end_session(state: &AppState, endpoint: &McpEndpoint, headers: &HeaderMap) ->
         );
     };
     if state.sessions.terminate(&endpoint.server_id, id) {
+        state.handler.log_levels().forget(id);
         StatusCode::NO_CONTENT.into_response()
     } else {
         plain(StatusCode::NOT_FOUND, "unknown or already ended session")

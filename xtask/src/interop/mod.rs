@@ -2,8 +2,9 @@
 //! built-in sandbox. Each client is pinned and installed here, into ignored folders: the Python
 //! SDK into `.tools/venv` (`tests/interop/python/requirements.txt`); the OpenAI Agents SDK,
 //! LangChain's MCP adapters and FastMCP each into a venv of its own (`clients.rs`,
-//! `requirements-*.txt`); the conformance suite, the MCP Inspector, mcp-remote, supergateway,
-//! the TypeScript SDK 1.x and v2 clients, Claude Code and a Node 22 runtime into
+//! `requirements-*.txt`); the conformance suite (0.1.16 and 0.2.0-alpha.12, each with its
+//! baseline of expected failures), the MCP Inspector, mcp-remote, supergateway, the
+//! TypeScript SDK 1.x and v2 clients, Claude Code and a Node 22 runtime into
 //! `tests/interop/node_modules` (`tests/interop/package.json` and its lockfile).
 
 use std::path::{Path, PathBuf};
@@ -59,12 +60,19 @@ pub fn run(root: &Path) -> anyhow::Result<Vec<Outcome>> {
     outcomes.push(node::mcp_remote_suite(&node, &server)?);
     outcomes.extend(node::supergateway_suite(&node, &server)?);
     outcomes.push(node::oauth_suite(&node, &binary, &server)?);
-    outcomes.push(node::conformance_suite(&node, &server)?);
     outcomes.extend(clients::python_clients(root, &binary, &server)?);
     outcomes.extend(clients::typescript_clients(&node, &binary, &server)?);
     outcomes.push(clients::claude_code(&node, &server)?);
     outcomes.push(console::browser_suite(root, &python, &binary, &server)?);
     drop(server);
+    // The conformance suites call their own fixture tools, prompts and resources by name: a
+    // server of their own serves them beside the catalogue (test infrastructure, a hidden flag).
+    let fixtures = Server::start(
+        &binary,
+        &["--tool-exposure", "all", "--conformance-fixtures"],
+    )?;
+    outcomes.extend(node::conformance_suites(&node, &fixtures)?);
+    drop(fixtures);
     Ok(outcomes)
 }
 

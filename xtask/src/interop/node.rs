@@ -329,19 +329,63 @@ fn bridged_call(node: &NodeEnv, name: &str, bridge: &[&str]) -> anyhow::Result<O
     Ok(report(name, &output, "Resolved"))
 }
 
-/// The official conformance suite's server scenarios, with the baseline of expected failures.
-pub fn conformance_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Outcome> {
-    println!("== MCP conformance suite ==");
-    let output = node.run(
-        "conformance",
-        &[
-            "server",
-            "--url",
-            &server.mcp_url,
-            "--expected-failures",
-            "conformance-baseline.yml",
-        ],
-    )?;
+/// One pinned version of the official conformance suite: where its entry point is, the
+/// arguments that pick its scenarios, and its baseline of expected failures.
+struct ConformanceVersion {
+    label: &'static str,
+    /// The package's entry point under `node_modules` (both versions install side by side,
+    /// the alpha under an npm alias, so `.bin/conformance` names only one of them).
+    script: &'static str,
+    suite_args: &'static [&'static str],
+    baseline: &'static str,
+}
+
+const CONFORMANCE_VERSIONS: [ConformanceVersion; 2] = [
+    ConformanceVersion {
+        label: "conformance 0.1.16 (server scenarios)",
+        script: "node_modules/@modelcontextprotocol/conformance/dist/index.js",
+        suite_args: &[],
+        baseline: "conformance-baseline.yml",
+    },
+    ConformanceVersion {
+        label: "conformance 0.2.0-alpha.12 (--suite all)",
+        script: "node_modules/conformance-next/dist/index.js",
+        suite_args: &["--suite", "all"],
+        baseline: "conformance-next-baseline.yml",
+    },
+];
+
+/// The official conformance suite's server scenarios, each pinned version against its own
+/// baseline of expected failures: a failure not listed fails the suite, and so does a listed
+/// scenario that passes (a stale entry). `server` runs with `--conformance-fixtures`.
+pub fn conformance_suites(node: &NodeEnv, server: &Server) -> anyhow::Result<Vec<Outcome>> {
+    CONFORMANCE_VERSIONS
+        .iter()
+        .map(|version| conformance_suite(node, server, version))
+        .collect()
+}
+
+fn conformance_suite(
+    node: &NodeEnv,
+    server: &Server,
+    version: &ConformanceVersion,
+) -> anyhow::Result<Outcome> {
+    println!("== MCP {} ==", version.label);
+    let mut args = vec![
+        version.script,
+        "server",
+        "--url",
+        &server.mcp_url,
+        "--expected-failures",
+        version.baseline,
+    ];
+    args.extend_from_slice(version.suite_args);
+    let output = Command::new("node")
+        .args(&args)
+        .current_dir(&node.dir)
+        .env("PATH", &node.path_var)
+        .output()
+        .with_context(|| format!("running {}", version.script))?;
     let text = String::from_utf8_lossy(&output.stdout);
     let summary: Vec<&str> = text
         .lines()
@@ -351,21 +395,20 @@ pub fn conformance_suite(node: &NodeEnv, server: &Server) -> anyhow::Result<Outc
     if !output.status.success() {
         println!("{}", String::from_utf8_lossy(&output.stderr));
     }
-    let passed: Vec<&str> = summary
+    let passed = summary.iter().filter(|l| l.starts_with('✓')).count();
+    let scenarios = summary
         .iter()
-        .filter(|l| l.starts_with('✓'))
-        .filter_map(|l| l.trim_start_matches('✓').split(':').next())
-        .map(str::trim)
-        .collect();
+        .filter(|l| l.starts_with('✓') || l.starts_with('✗'))
+        .count();
+    let total = summary
+        .iter()
+        .find(|l| l.starts_with("Total:"))
+        .map_or("", |l| l.trim());
     let detail = format!(
-        "passing: {}; baseline: conformance-baseline.yml",
-        passed.join(", ")
+        "{passed} of {scenarios} scenarios pass, {total}; baseline: {}",
+        version.baseline
     );
-    Ok(Outcome::new(
-        "conformance (server scenarios)",
-        output.status.success(),
-        detail,
-    ))
+    Ok(Outcome::new(version.label, output.status.success(), detail))
 }
 
 /// Whether an Inspector `--format json` answer is a successful tool result mentioning `needle`.
