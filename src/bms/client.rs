@@ -75,6 +75,10 @@ pub struct BmsAnswer {
 pub struct BmsClient {
     http: reqwest::Client,
     base_url: String,
+    /// `base_url` parsed once: each request's URL is this with its path and query set, rather
+    /// than a string parsed again per call (host parsing was a tenth of a small call's CPU).
+    /// `None` when it does not parse, and each request then fails as it would.
+    base: Option<reqwest::Url>,
     host: String,
     credentials: BmsCredentials,
     config: BmsClientConfig,
@@ -127,9 +131,13 @@ impl BmsClient {
                 })
             })
             .unwrap_or_else(|| base_url.clone());
+        let base = reqwest::Url::parse(&base_url)
+            .ok()
+            .filter(|url| url.query().is_none() && url.fragment().is_none());
         Arc::new(BmsClient {
             http,
             base_url,
+            base,
             host,
             credentials,
             budgets: EndpointBudgets::new(config.budget_per_hour, Duration::from_secs(3600)),
@@ -176,14 +184,17 @@ impl BmsClient {
             HttpMethod::Patch => reqwest::Method::PATCH,
             HttpMethod::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self
-            .http
-            .request(method, format!("{}{}", self.base_url, request.path))
-            .bearer_auth(token)
-            .header(http::header::ACCEPT, "application/json");
-        if !request.query.is_empty() {
-            builder = builder.query(&request.query);
+        let mut builder = match &self.base {
+            Some(base) => self.http.request(method, request_url(base, request)),
+            None => {
+                let builder = self
+                    .http
+                    .request(method, format!("{}{}", self.base_url, request.path));
+                builder.query(&request.query)
+            }
         }
+        .bearer_auth(token)
+        .header(http::header::ACCEPT, "application/json");
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
@@ -439,4 +450,77 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+/// The URL of `request`: `base` with the request's path after the base's own, and its query
+/// form-encoded, as `reqwest`'s `query` would write it.
+fn request_url(base: &reqwest::Url, request: &UpstreamRequest) -> reqwest::Url {
+    let mut url = base.clone();
+    match base.path() {
+        "/" | "" => url.set_path(&request.path),
+        prefix => url.set_path(&format!("{prefix}{}", request.path)),
+    }
+    if !request.query.is_empty() {
+        url.query_pairs_mut()
+            .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the URL was before it was built from a parsed base: the text parsed whole, and the
+    /// query added by `reqwest`.
+    fn parsed_whole(base: &str, request: &UpstreamRequest) -> String {
+        let client = http_client(&BmsClientConfig::default()).expect("a client");
+        let built = client
+            .get(format!("{base}{}", request.path))
+            .query(&request.query)
+            .build()
+            .expect("a valid URL");
+        built.url().to_string()
+    }
+
+    #[test]
+    fn urls_from_the_parsed_base_match_urls_parsed_whole() {
+        let paths = [
+            "/v2/servicedesk/tickets",
+            "/v2/servicedesk/tickets/50001/notes",
+            "/v2/system/lookup/..%2Fadmin",
+            "/v2/system/lookup/a%2Fb",
+            "/v2/system/lookup/x%3Fy%3D1",
+            "/v2/system/lookup/x%23f",
+            "/v2/system/lookup/%E2%9C%93%20ok",
+            "/v2/system/lookup/%2e%2e%2f",
+        ];
+        let queries: [Vec<(&'static str, String)>; 3] = [
+            Vec::new(),
+            vec![("PageSize", "25".into()), ("PageNumber", "1".into())],
+            vec![
+                ("Filter.QueueNames", "Triage,Security".into()),
+                ("Filter.Title", "a&b=c d+e ✓ #x".into()),
+            ],
+        ];
+        for base in ["http://127.0.0.1:18080", "https://api.example.com/bms"] {
+            let parsed = reqwest::Url::parse(base).expect("base");
+            for path in paths {
+                for query in &queries {
+                    let request = UpstreamRequest {
+                        method: HttpMethod::Get,
+                        endpoint: "/v2/x",
+                        path: path.to_owned(),
+                        query: query.clone(),
+                        body: None,
+                    };
+                    assert_eq!(
+                        request_url(&parsed, &request).as_str(),
+                        parsed_whole(base, &request),
+                        "{base} {path} {query:?}"
+                    );
+                }
+            }
+        }
+    }
 }

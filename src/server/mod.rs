@@ -122,12 +122,12 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-/// The router. Layers, outermost first: exactly one `Host` (every route), the Host/Origin guard (nothing runs for a refused
-/// request), then the body limit (413 before any parsing), for MCP and admin routes alike.
-/// `/healthz` and `/readyz` are answered inside the first layer but outside the guard: load
-/// balancers probe them by IP address, and they tell nothing a DNS-rebinding page could use.
+/// The router. Layers, outermost first: exactly one `Host`, then the Host/Origin guard
+/// (except on `/healthz` and `/readyz`, which load balancers probe by IP address; both in
+/// `guard::GuardLayer`, so nothing runs for a refused request), then the body limit (413
+/// before any parsing), for MCP and admin routes alike.
 ///
-/// The layers wrap the routers as services, once. `Router::layer` would wrap every route in
+/// The layers wrap the router as a service, once. `Router::layer` would wrap every route in
 /// every layer, in boxes that each request clones: about thirty allocations a call.
 pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     let metrics = (
@@ -154,28 +154,21 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
         )
         .with_state(state.clone());
     let routes = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", readyz)
         .route("/metrics", get(render_metrics).with_state(metrics))
         .merge(mcp)
         .merge(admin)
         .merge(oauth);
-    let guarded = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(guard),
-            guard::enforce,
-        ))
-        // The limit is checked against Content-Length before any body is read (413 at once),
-        // and enforced while reading chunked bodies; axum's own extractor limit is replaced.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
-        .layer(DefaultBodyLimit::disable())
-        .service(routes);
-    let probes = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", readyz)
-        .fallback_service(guarded);
     Router::new().fallback_service(
         ServiceBuilder::new()
-            .layer(axum::middleware::from_fn(guard::require_one_host))
-            .service(probes),
+            .layer(guard::GuardLayer::new(guard))
+            // The limit is checked against Content-Length before any body is read (413 at
+            // once), and enforced while reading chunked bodies; axum's own extractor limit is
+            // replaced.
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+            .layer(DefaultBodyLimit::disable())
+            .service(routes),
     )
 }
 

@@ -2,11 +2,15 @@
 //! localhost through DNS rebinding. Missing `Origin` (non-browser clients) passes; a present
 //! one must name an allowed host.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::TryFutureExt;
+use futures_util::future::{Either, Ready, TryFuture, ready};
 
 /// The hosts requests may be addressed to and browser origins may come from.
 #[derive(Debug, Clone)]
@@ -84,39 +88,103 @@ fn strip_port(host: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request that has no `Host` or more than
-/// one. Applied to every route, probes included: a request whose target host is ambiguous is
-/// refused before any check reads the first of several.
-pub async fn require_one_host(request: Request, next: Next) -> Response {
+/// Paths answered to any `Host`: load balancers probe them by IP address, and they tell
+/// nothing a DNS-rebinding page could use.
+const PROBES: [&str; 2] = ["/healthz", "/readyz"];
+
+/// Why `request` is refused before routing, as the answer to send; `None` lets it through.
+///
+/// First RFC 9112 §3.2: an HTTP/1.1 request with no `Host` or more than one is answered 400,
+/// probes included, so no check reads the first of several. Then, except on the probes, the
+/// `Host` and `Origin` guard.
+fn refusal(guard: &HostGuard, request: &Request) -> Option<Response> {
     let hosts = request.headers().get_all(header::HOST).iter().count();
     let needs_host = request.version() >= axum::http::Version::HTTP_11;
+    let refused =
+        |status: StatusCode, message: &'static str| Some((status, message).into_response());
     match hosts {
-        0 if needs_host => (
-            StatusCode::BAD_REQUEST,
-            "an HTTP/1.1 request needs a Host header",
-        )
-            .into_response(),
-        0 | 1 => next.run(request).await,
-        _ => (StatusCode::BAD_REQUEST, "more than one Host header").into_response(),
+        0 if needs_host => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                "an HTTP/1.1 request needs a Host header",
+            );
+        }
+        0 | 1 => {}
+        _ => return refused(StatusCode::BAD_REQUEST, "more than one Host header"),
+    }
+    if PROBES.contains(&request.uri().path()) {
+        return None;
+    }
+    match guard.check(request.headers()) {
+        Ok(()) => None,
+        Err(GuardRefusal::MalformedOrigin) => {
+            refused(StatusCode::BAD_REQUEST, "malformed Origin header")
+        }
+        Err(GuardRefusal::HostNotAllowed) => refused(StatusCode::FORBIDDEN, "Host not allowed"),
+        Err(GuardRefusal::OriginNotAllowed) => refused(StatusCode::FORBIDDEN, "Origin not allowed"),
     }
 }
 
-/// axum middleware applying the guard.
-pub async fn enforce(
-    State(guard): State<Arc<HostGuard>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match guard.check(request.headers()) {
-        Ok(()) => next.run(request).await,
-        Err(GuardRefusal::MalformedOrigin) => {
-            (StatusCode::BAD_REQUEST, "malformed Origin header").into_response()
+/// The guard as a tower layer around the whole router. A plain service rather than
+/// `axum::middleware::from_fn`, which boxes a future and clones the inner service per
+/// request: this runs on every call.
+#[derive(Clone)]
+pub struct GuardLayer {
+    guard: Arc<HostGuard>,
+}
+
+impl GuardLayer {
+    pub fn new(guard: HostGuard) -> GuardLayer {
+        GuardLayer {
+            guard: Arc::new(guard),
         }
-        Err(GuardRefusal::HostNotAllowed) => {
-            (StatusCode::FORBIDDEN, "Host not allowed").into_response()
+    }
+}
+
+impl<S> tower::Layer<S> for GuardLayer {
+    type Service = Guarded<S>;
+
+    fn layer(&self, inner: S) -> Guarded<S> {
+        Guarded {
+            guard: self.guard.clone(),
+            inner,
         }
-        Err(GuardRefusal::OriginNotAllowed) => {
-            (StatusCode::FORBIDDEN, "Origin not allowed").into_response()
+    }
+}
+
+/// A service behind the guard (`GuardLayer`).
+#[derive(Clone)]
+pub struct Guarded<S> {
+    guard: Arc<HostGuard>,
+    inner: S,
+}
+
+type Answered<F> = Either<
+    Ready<Result<Response, Infallible>>,
+    futures_util::future::MapOk<F, fn(<F as TryFuture>::Ok) -> Response>,
+>;
+
+impl<S> tower::Service<Request> for Guarded<S>
+where
+    S: tower::Service<Request, Error = Infallible>,
+    S::Response: IntoResponse,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answered<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match refusal(&self.guard, &request) {
+            Some(response) => Either::Left(ready(Ok(response))),
+            None => Either::Right(
+                self.inner
+                    .call(request)
+                    .map_ok(IntoResponse::into_response as fn(S::Response) -> Response),
+            ),
         }
     }
 }
