@@ -60,6 +60,9 @@ pub struct UpstreamRequest {
     pub path: String,
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Value>,
+    /// Only these fields of each result item are kept, read while the answer is parsed (a
+    /// list call's `fields`); `None` keeps the result whole.
+    pub keep_fields: Option<Vec<String>>,
 }
 
 /// A readable answer from BMS (which may still be a BMS-level failure: see `envelope.success`).
@@ -222,12 +225,15 @@ impl BmsClient {
             .unwrap_or("no content type")
             .to_owned();
         let body = self.read_body(response).await?;
-        let envelope = Envelope::from_body(&body, (200..300).contains(&status)).map_err(|_| {
-            UpstreamError::NotJson {
-                status,
-                content_type,
-                bytes: body.len(),
-            }
+        let http_ok = (200..300).contains(&status);
+        let envelope = match &request.keep_fields {
+            Some(fields) => Envelope::from_body_keeping(&body, http_ok, fields),
+            None => Envelope::from_body(&body, http_ok),
+        }
+        .map_err(|_| UpstreamError::NotJson {
+            status,
+            content_type,
+            bytes: body.len(),
         })?;
         Ok(BmsAnswer {
             status,
@@ -513,6 +519,7 @@ mod tests {
                         path: path.to_owned(),
                         query: query.clone(),
                         body: None,
+                        keep_fields: None,
                     };
                     assert_eq!(
                         request_url(&parsed, &request).as_str(),

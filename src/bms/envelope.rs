@@ -7,10 +7,11 @@
 
 use std::borrow::Cow;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::projection::{self, KeepFields};
 use super::quote::{MAX_PART_CHARS, MAX_SUB_ERROR_CHARS, MAX_SUB_ERRORS, quote};
 
 /// A parsed BMS answer body.
@@ -21,6 +22,8 @@ pub struct Envelope {
     pub result: Box<RawValue>,
     pub total_records: Option<u64>,
     pub error: Option<BmsError>,
+    /// Whether `result` holds only some fields of each item (`from_body_keeping`).
+    pub projected: bool,
 }
 
 /// BMS's `ErrorInfo`.
@@ -75,6 +78,7 @@ impl Envelope {
             result,
             total_records: None,
             error: None,
+            projected: false,
         };
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
             None => return Ok(bare(null())),
@@ -89,20 +93,52 @@ impl Envelope {
         {
             return serde_json::from_slice::<Box<RawValue>>(body).map(bare);
         }
-        let error = read("error")
-            .and_then(|raw| serde_json::from_str::<Value>(raw).ok())
-            .and_then(|value| parse_error(&value));
-        let success = read("success")
-            .and_then(|raw| serde_json::from_str::<bool>(raw).ok())
-            .unwrap_or(http_ok && error.is_none());
-        let total_records = read("totalRecords").and_then(|raw| serde_json::from_str(raw).ok());
         let result = find_member(&object, "result").map_or_else(null, RawValue::to_owned);
-        Ok(Envelope {
-            success: success && http_ok,
-            result,
-            total_records,
-            error,
-        })
+        Ok(assemble(&read, result, http_ok))
+    }
+
+    /// `from_body`, with only `fields` kept in each object of the result (or in the result,
+    /// when it is one object), read in the same pass: a tool call's `fields`.
+    pub fn from_body_keeping(
+        body: &[u8],
+        http_ok: bool,
+        fields: &[String],
+    ) -> Result<Envelope, serde_json::Error> {
+        let kept_whole = |body: &[u8]| -> Result<Envelope, serde_json::Error> {
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let text = KeepFields(fields).deserialize(&mut deserializer)?;
+            deserializer.end()?;
+            Ok(Envelope {
+                success: http_ok,
+                result: RawValue::from_string(text)?,
+                total_records: None,
+                error: None,
+                projected: true,
+            })
+        };
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => return Envelope::from_body(body, http_ok),
+            Some(b'{') => {}
+            Some(_) => return kept_whole(body),
+        }
+        let kept = projection::read_envelope(body, fields)?;
+        let read = |name: &str| find_member(&kept.members, name).map(RawValue::get);
+        if kept.results.is_empty() && read("success").is_none() && read("error").is_none() {
+            return kept_whole(body);
+        }
+        // The exact spelling first, else any casing; the last of repeated names.
+        let result = kept
+            .results
+            .iter()
+            .rev()
+            .find(|(name, _)| name == "result")
+            .or_else(|| kept.results.last())
+            .map(|(_, text)| RawValue::from_string(text.clone()))
+            .transpose()?
+            .unwrap_or_else(null);
+        let mut envelope = assemble(&read, result, http_ok);
+        envelope.projected = true;
+        Ok(envelope)
     }
 
     /// The result as a `Value`, for the callers that look inside it (name lookups, sign-in,
@@ -127,14 +163,30 @@ impl Envelope {
     }
 }
 
-fn null() -> Box<RawValue> {
-    RawValue::NULL.to_owned()
+/// An envelope from its members (`read` gives a member's text by name) and its result.
+fn assemble<'a>(
+    read: &dyn Fn(&str) -> Option<&'a str>,
+    result: Box<RawValue>,
+    http_ok: bool,
+) -> Envelope {
+    let error = read("error")
+        .and_then(|raw| serde_json::from_str::<Value>(raw).ok())
+        .and_then(|value| parse_error(&value));
+    let success = read("success")
+        .and_then(|raw| serde_json::from_str::<bool>(raw).ok())
+        .unwrap_or(http_ok && error.is_none());
+    let total_records = read("totalRecords").and_then(|raw| serde_json::from_str(raw).ok());
+    Envelope {
+        success: success && http_ok,
+        result,
+        total_records,
+        error,
+        projected: false,
+    }
 }
 
-/// The members of the JSON object `json`, in order, each name with its value's text
-/// borrowed from `json`: read without building or copying the values.
-pub fn object_members(json: &str) -> serde_json::Result<Vec<(Cow<'_, str>, &RawValue)>> {
-    serde_json::from_str::<Members<'_>>(json).map(|Members(members)| members)
+fn null() -> Box<RawValue> {
+    RawValue::NULL.to_owned()
 }
 
 /// The members of a JSON object, each name with its value's text, borrowed from the body:
@@ -162,7 +214,7 @@ impl<'de> Deserialize<'de> for Members<'de> {
 }
 
 /// A member name: borrowed from the body unless it holds escapes.
-struct MemberName<'a>(Cow<'a, str>);
+pub(super) struct MemberName<'a>(pub(super) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for MemberName<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -270,6 +322,32 @@ mod tests {
             "2",
             "the exact spelling wins over other casings"
         );
+    }
+
+    #[test]
+    fn kept_fields_are_read_with_the_envelope_in_either_casing() {
+        let fields = vec!["id".to_owned()];
+        let keep =
+            |body: &str| Envelope::from_body_keeping(body.as_bytes(), true, &fields).expect("JSON");
+        for body in [
+            r#"{"success": true, "result": [{"id": 1, "x": 2}], "totalRecords": 9}"#,
+            r#"{"Result": [{"x": 2, "id": 1}], "Success": true, "TotalRecords": 9}"#,
+        ] {
+            let e = keep(body);
+            assert!(e.success && e.projected);
+            assert_eq!(e.result.get(), r#"[{"id":1}]"#);
+            assert_eq!(e.total_records, Some(9));
+        }
+        let bare = keep(r#"[{"id": 3, "y": 1}]"#);
+        assert_eq!((bare.result.get(), bare.projected), (r#"[{"id":3}]"#, true));
+        let not_an_envelope = keep(r#"{"id": 4, "y": 1}"#);
+        assert_eq!(not_an_envelope.result.get(), r#"{"id":4}"#);
+        let failed = keep(r#"{"success": false, "error": {"message": "no"}, "result": null}"#);
+        assert!(!failed.success);
+        assert_eq!(failed.result.get(), "null");
+        assert_eq!(failed.error.map(|e| e.summary()).as_deref(), Some("no"));
+        assert!(Envelope::from_body_keeping(br#"{"result": [1,"#, true, &fields).is_err());
+        assert!(Envelope::from_body_keeping(br#"{"result": []} x"#, true, &fields).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod auth;
 mod client;
 mod envelope;
 mod error;
+mod projection;
 pub mod quote;
 pub mod ratelimit;
 mod reference;
@@ -12,7 +13,7 @@ pub use auth::{BmsCredentials, parse_datetime_epoch};
 pub use client::{
     AUTH_RENEWALS, BmsAnswer, BmsClient, BmsClientConfig, UpstreamRequest, http_client,
 };
-pub use envelope::{BmsError, Envelope, TOKEN_EXPIRED_CODE, object_members};
+pub use envelope::{BmsError, Envelope, TOKEN_EXPIRED_CODE};
 pub use error::UpstreamError;
 pub use ratelimit::RateLimitHeaders;
 pub use reference::{DEFAULT_REFERENCE_TTL, LookupItem, ReferenceCache};

@@ -123,12 +123,13 @@ pub async fn call_tool_observed(
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
-    let request = match build(tool, &args) {
+    let mut request = match build(tool, &args) {
         Ok(request) => request,
         Err(problem) => {
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
+    request.keep_fields = fields.clone();
     observer.sending();
     match client.call(&request).await {
         Ok(answer) => {

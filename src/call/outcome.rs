@@ -162,29 +162,25 @@ pub fn from_answer(
         Some(envelope.result_value())
     };
     // The text, and how many levels it wraps BMS's result in.
-    let projected = match (tool.def.result, fields) {
-        (ResultShape::List, Some(fields)) => match super::fields::project_text(raw, fields) {
-            Some(items) => Some(items),
-            None => {
-                return match built(&envelope) {
-                    Some(result) => from_value(result, total_records, next_cursor, Some(fields)),
-                    None => too_deep(),
-                };
-            }
-        },
-        _ => None,
-    };
+    // `fields` were applied while the answer was read (`UpstreamRequest::keep_fields`); an
+    // answer read whole is projected as values.
+    let fields = fields.filter(|_| !envelope.projected);
+    if tool.def.result == ResultShape::List && fields.is_some() {
+        return match built(&envelope) {
+            Some(result) => from_value(result, total_records, next_cursor, fields),
+            None => too_deep(),
+        };
+    }
     let (text, wrapping) = match (tool.def.result, first_byte(raw)) {
         (ResultShape::Object, b'{') => (raw.to_owned(), 0),
         (ResultShape::Object, b'n') => ("{}".to_owned(), 0),
         (ResultShape::List, first) => {
             let mut list = String::with_capacity(raw.len() + 160);
             list.push_str("{\"items\":");
-            match (&projected, first) {
-                (Some(items), _) => list.push_str(items),
-                (None, b'[') => list.push_str(raw),
-                (None, b'n') => list.push_str("[]"),
-                (None, _) => {
+            match first {
+                b'[' => list.push_str(raw),
+                b'n' => list.push_str("[]"),
+                _ => {
                     list.push('[');
                     list.push_str(raw);
                     list.push(']');

@@ -105,6 +105,7 @@ pub fn build(tool: &Tool, args: &Map<String, Value>) -> Result<UpstreamRequest, 
         path,
         query,
         body,
+        keep_fields: None,
     })
 }
 

@@ -318,10 +318,11 @@ pub fn add_note(call: &Call, store: &mut Store) -> Handled {
         type_id,
         note_date,
     );
+    // The note just added is the last one.
     let note = store
         .ticket_notes
-        .iter()
-        .find(|n| n.id == id)
+        .last()
+        .filter(|n| n.id == id)
         .ok_or_else(ApiError::internal)?;
     Ok(Reply::Value(render_note(call, store, note)))
 }

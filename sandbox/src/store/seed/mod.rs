@@ -96,6 +96,8 @@ pub fn demo() -> Store {
     store.itglue_organizations = crm::itglue_organizations();
     store.tickets = tickets::tickets();
     store.ticket_notes = tickets::ticket_notes();
+    // In id order: `Store::next_ticket_note_id` reads the last one.
+    store.ticket_notes.sort_by_key(|n| n.id);
     store.opportunities = opportunities::opportunities();
     store.opportunity_notes = opportunities::opportunity_notes();
     store
