@@ -2,6 +2,9 @@
 //! the page to fetch, the page size and the original filters, signed with HMAC-SHA256, so a
 //! model that edits or invents one is told so instead of reading someone else's page.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -26,7 +29,9 @@ pub struct CursorState {
 /// Signs and checks cursors with one key.
 #[derive(Clone)]
 pub struct CursorCodec {
-    key: [u8; 32],
+    /// HMAC-SHA256 keyed once: each use clones it, rather than hashing the key's inner and
+    /// outer pads again (two of the four SHA-256 blocks of every tag).
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for CursorCodec {
@@ -52,7 +57,10 @@ const TAG_LEN: usize = 16;
 
 impl CursorCodec {
     pub fn new(key: [u8; 32]) -> Self {
-        CursorCodec { key }
+        // HMAC takes keys of any length; 32 bytes cannot fail.
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(&key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        CursorCodec { keyed }
     }
 
     /// The codec for one MCP server's cursors: its key is derived from this one and the
@@ -62,9 +70,7 @@ impl CursorCodec {
         let mut mac = self.mac();
         mac.update(b"mcp server\0");
         mac.update(server_id.as_bytes());
-        CursorCodec {
-            key: mac.finalize().into_bytes().into(),
-        }
+        CursorCodec::new(mac.finalize().into_bytes().into())
     }
 
     pub fn encode(&self, state: &CursorState) -> String {
@@ -101,9 +107,7 @@ impl CursorCodec {
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        // HMAC takes keys of any length; 32 bytes cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+        self.keyed.clone()
     }
 
     fn tag(&self, payload: &[u8]) -> Vec<u8> {
@@ -113,10 +117,71 @@ impl CursorCodec {
     }
 }
 
+/// Each MCP server's codec, derived from the master key on a server's first paged call and
+/// kept: deriving one is an HMAC of its own, on every list call before this.
+pub struct ServerCursors {
+    master: CursorCodec,
+    derived: Mutex<HashMap<Arc<str>, CursorCodec>>,
+}
+
+/// Codecs kept before the cache starts over (a few hundred bytes each).
+const MAX_SERVER_CODECS: usize = 4096;
+
+impl ServerCursors {
+    pub fn new(master: CursorCodec) -> ServerCursors {
+        ServerCursors {
+            master,
+            derived: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The master codec, for calls that read no cursor.
+    pub fn master(&self) -> &CursorCodec {
+        &self.master
+    }
+
+    /// `CursorCodec::for_server` of the master codec, derived once per server.
+    pub fn for_server(&self, server_id: &Arc<str>) -> CursorCodec {
+        let mut derived = self
+            .derived
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(codec) = derived.get(server_id) {
+            return codec.clone();
+        }
+        if derived.len() >= MAX_SERVER_CODECS {
+            derived.clear();
+        }
+        let codec = self.master.for_server(server_id);
+        derived.insert(server_id.clone(), codec.clone());
+        codec
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_kept_server_codec_is_the_derived_one() {
+        let cursors = ServerCursors::new(CursorCodec::new([7; 32]));
+        let server: Arc<str> = "srv_1".into();
+        let cursor = cursors.for_server(&server).encode(&state());
+        for _ in 0..2 {
+            let fresh = cursors.master().for_server("srv_1");
+            assert_eq!(fresh.decode(&cursor, &state().tool), Ok(state()));
+            assert_eq!(
+                cursors.for_server(&server).decode(&cursor, &state().tool),
+                Ok(state())
+            );
+        }
+        let other: Arc<str> = "srv_2".into();
+        assert_eq!(
+            cursors.for_server(&other).decode(&cursor, &state().tool),
+            Err(CursorError::Invalid)
+        );
+    }
 
     fn state() -> CursorState {
         let Value::Object(args) = json!({"filter_queue_names": "Triage"}) else {

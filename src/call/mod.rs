@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-pub use cursor::{CursorCodec, CursorError, CursorState};
+pub use cursor::{CursorCodec, CursorError, CursorState, ServerCursors};
 pub use outcome::ToolOutcome;
 pub use request::{ArgProblem, build, validate};
 

@@ -43,11 +43,27 @@ impl ToolOutcome {
     /// era's `resultType` and `_meta`). Written from pieces rather than through a `Value`,
     /// which would serialise the structured content a second time.
     pub fn into_result_json(self, extra: Option<&Map<String, Value>>) -> String {
-        let mut out = String::with_capacity(2 * self.text.len() + 96);
+        let mut out = String::with_capacity(self.result_json_capacity());
+        self.write_result_json(&mut out, extra);
+        out
+    }
+
+    /// About how many bytes `write_result_json` writes, to size its buffer once.
+    pub fn result_json_capacity(&self) -> usize {
+        self.literal
+            .as_ref()
+            .map_or(self.text.len() * 9 / 8, String::len)
+            + self.text.len()
+            + 96
+    }
+
+    /// `into_result_json`, appended to `out`: a reply can be written around it in one buffer
+    /// rather than copied into another.
+    pub fn write_result_json(self, out: &mut String, extra: Option<&Map<String, Value>>) {
         out.push_str("{\"content\":[{\"type\":\"text\",\"text\":");
         match &self.literal {
             Some(literal) => out.push_str(literal),
-            None => push_string_literal(&mut out, &self.text),
+            None => push_string_literal(out, &self.text),
         }
         out.push_str("}]");
         if self.structured {
@@ -64,12 +80,11 @@ impl ToolOutcome {
         });
         for (key, value) in extra.into_iter().flatten() {
             out.push(',');
-            push_string_literal(&mut out, key);
+            push_string_literal(out, key);
             out.push(':');
             out.push_str(&value.to_string());
         }
         out.push('}');
-        out
     }
 
     /// A failure the model should read and act on.

@@ -18,7 +18,7 @@ use super::peer::{ClientLink, PendingRequests};
 use super::protocol;
 use super::{prompts, resources};
 use crate::bms::{BmsClient, RateLimitHeaders};
-use crate::call::{self, CallReport, CursorCodec, ToolOutcome};
+use crate::call::{self, CallReport, CursorCodec, ServerCursors, ToolOutcome};
 use crate::catalogue::{Catalogue, ClientChoice, ClientProfile, Tool, ToolFilter};
 use crate::server::metrics::Metrics;
 use crate::store::ToolCallLog;
@@ -144,7 +144,7 @@ impl ClientContext {
 
 /// Answers MCP messages.
 pub struct Handler {
-    cursors: CursorCodec,
+    cursors: ServerCursors,
     list_page_size: usize,
     metrics: Arc<Metrics>,
     /// The audit log's tool-call queue, when calls are audited.
@@ -173,7 +173,7 @@ pub const MAX_LIST_PAGE_BYTES: usize = 900 * 1024;
 impl Handler {
     pub fn new(cursors: CursorCodec, list_page_size: usize, metrics: Arc<Metrics>) -> Handler {
         Handler {
-            cursors,
+            cursors: ServerCursors::new(cursors),
             list_page_size: list_page_size.max(1),
             metrics,
             call_log: None,
@@ -315,7 +315,9 @@ impl Handler {
                 reply.message = Some(match result {
                     Ok(outcome) => {
                         let extra = modern.then(modern_members);
-                        jsonrpc::reply_text(&id, &outcome.into_result_json(extra.as_ref()))
+                        jsonrpc::reply_writing(&id, outcome.result_json_capacity(), |out| {
+                            outcome.write_result_json(out, extra.as_ref());
+                        })
                     }
                     Err(error) => {
                         reply.http_status = error.http_status;
@@ -560,14 +562,13 @@ impl Handler {
             .await
         {
             Ok(()) => {
-                // Only paged tools read or write cursors: derive their server's key (one HMAC)
-                // for those alone, not on every call.
+                // Only paged tools read or write cursors, with their server's key.
                 let per_server;
                 let cursors = if tool.def.paging.is_some() {
                     per_server = self.cursors.for_server(&endpoint.server_id);
                     &per_server
                 } else {
-                    &self.cursors
+                    self.cursors.master()
                 };
                 let steps = ToolCallSteps {
                     notices,

@@ -173,6 +173,22 @@ pub fn reply(id: &Value, result: &RawValue) -> String {
 }
 
 /// A success reply around result text the caller built as JSON itself.
+/// A success reply whose result `write_result` appends to the reply's own buffer (sized by
+/// `capacity`), so a large result is written once rather than copied into the reply.
+pub fn reply_writing(
+    id: &Value,
+    capacity: usize,
+    write_result: impl FnOnce(&mut String),
+) -> String {
+    let mut out = String::with_capacity(capacity + 48);
+    out.push_str("{\"jsonrpc\":\"2.0\",\"id\":");
+    out.push_str(&id.to_string());
+    out.push_str(",\"result\":");
+    write_result(&mut out);
+    out.push('}');
+    out
+}
+
 pub fn reply_text(id: &Value, result: &str) -> String {
     let mut out = String::with_capacity(result.len() + 48);
     out.push_str("{\"jsonrpc\":\"2.0\",\"id\":");
