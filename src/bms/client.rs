@@ -251,7 +251,10 @@ impl BmsClient {
         {
             return Err(UpstreamError::TooLarge { limit_bytes: limit });
         }
-        let mut body = Vec::new();
+        // Sized once from the announced length (bounded by the limit): growing by doubling
+        // copied a large answer several times over.
+        let announced = response.content_length().map_or(0, |n| n as usize);
+        let mut body = Vec::with_capacity(announced.min(limit));
         while let Some(chunk) = response
             .chunk()
             .await

@@ -73,6 +73,7 @@ impl Envelope {
     /// `null` result; a JSON body that is not an envelope is taken as the result itself. The
     /// error says the body is not JSON.
     pub fn from_body(body: &[u8], http_ok: bool) -> Result<Envelope, serde_json::Error> {
+        let body = as_text(body)?;
         let bare = |result: Box<RawValue>| Envelope {
             success: http_ok,
             result,
@@ -80,18 +81,18 @@ impl Envelope {
             error: None,
             projected: false,
         };
-        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        match body.bytes().find(|b| !b.is_ascii_whitespace()) {
             None => return Ok(bare(null())),
             Some(b'{') => {}
-            Some(_) => return serde_json::from_slice::<Box<RawValue>>(body).map(bare),
+            Some(_) => return serde_json::from_str::<Box<RawValue>>(body).map(bare),
         }
-        let Members(object) = serde_json::from_slice(body)?;
+        let Members(object) = serde_json::from_str(body)?;
         let read = |name: &str| find_member(&object, name).map(RawValue::get);
         if ["success", "result", "error"]
             .iter()
             .all(|k| read(k).is_none())
         {
-            return serde_json::from_slice::<Box<RawValue>>(body).map(bare);
+            return serde_json::from_str::<Box<RawValue>>(body).map(bare);
         }
         let result = find_member(&object, "result").map_or_else(null, RawValue::to_owned);
         Ok(assemble(&read, result, http_ok))
@@ -104,8 +105,9 @@ impl Envelope {
         http_ok: bool,
         fields: &[String],
     ) -> Result<Envelope, serde_json::Error> {
-        let kept_whole = |body: &[u8]| -> Result<Envelope, serde_json::Error> {
-            let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let body = as_text(body)?;
+        let kept_whole = |body: &str| -> Result<Envelope, serde_json::Error> {
+            let mut deserializer = serde_json::Deserializer::from_str(body);
             let text = KeepFields(fields).deserialize(&mut deserializer)?;
             deserializer.end()?;
             Ok(Envelope {
@@ -116,8 +118,8 @@ impl Envelope {
                 projected: true,
             })
         };
-        match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            None => return Envelope::from_body(body, http_ok),
+        match body.bytes().find(|b| !b.is_ascii_whitespace()) {
+            None => return Envelope::from_body(body.as_bytes(), http_ok),
             Some(b'{') => {}
             Some(_) => return kept_whole(body),
         }
@@ -160,6 +162,19 @@ impl Envelope {
 
     pub fn result_len(&self) -> usize {
         serde_json::from_str::<Vec<&RawValue>>(self.result.get()).map_or(0, |items| items.len())
+    }
+}
+
+/// The body as text, checked to be UTF-8 once: parsing text rather than bytes spares
+/// `serde_json` checking every string it reads again. A body that is not UTF-8 gets the error
+/// parsing its bytes gives.
+fn as_text(body: &[u8]) -> Result<&str, serde_json::Error> {
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text),
+        Err(_) => serde_json::from_slice::<serde::de::IgnoredAny>(body).and_then(|_| {
+            // Unreachable in practice: JSON that parses is UTF-8.
+            Err(serde::de::Error::custom("the body is not UTF-8"))
+        }),
     }
 }
 
@@ -399,5 +414,7 @@ mod tests {
         assert!(e.success);
         assert_eq!(e.result.get(), "null");
         assert!(Envelope::from_body(br#"{"result": [1,"#, true).is_err());
+        assert!(Envelope::from_body(b"{\"result\": \"\xff\"}", true).is_err());
+        assert!(Envelope::from_body_keeping(b"[\"\xc3\"]", true, &[]).is_err());
     }
 }

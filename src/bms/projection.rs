@@ -22,7 +22,7 @@ pub(super) struct KeptEnvelope<'de> {
 
 /// Reads the top-level object `body` as a `KeptEnvelope`.
 pub(super) fn read_envelope<'de>(
-    body: &'de [u8],
+    body: &'de str,
     fields: &[String],
 ) -> serde_json::Result<KeptEnvelope<'de>> {
     struct Visit<'f>(&'f [String]);
@@ -47,7 +47,7 @@ pub(super) fn read_envelope<'de>(
             Ok(kept)
         }
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut deserializer = serde_json::Deserializer::from_str(body);
     let kept = deserializer.deserialize_map(Visit(fields))?;
     deserializer.end()?;
     Ok(kept)
