@@ -199,16 +199,18 @@ fn measure_servers(
         &server,
         serde_json::json!({"name": "bench discovery", "config": {"tool_exposure": "discovery"}}),
     )?;
-    println!("== context weight of tools/list per scope and profile ==");
-    figures.weights = weight::measure(&server)?;
     let floor = Floor::start(floor_binary, &sandbox, &bms_token)?;
     let fastmcp = FastMcp::start(stage.root, &sandbox, &bms_token)?;
+    // Idle means before any MCP request: the weight's tools/list per profile builds and keeps
+    // each profile's listings.
     let idle = [
         (Target::Direct, procfs::rss_kib(sandbox.process.pid())?),
         (Target::Floor, procfs::rss_kib(floor.process.pid())?),
         (Target::BmsMcp, procfs::rss_kib(server.pid())?),
         (Target::FastMcp, procfs::rss_kib(fastmcp.process.pid())?),
     ];
+    println!("== context weight of tools/list per scope and profile ==");
+    figures.weights = weight::measure(&server)?;
 
     for workload in Workload::ALL {
         for target in Target::ALL {
