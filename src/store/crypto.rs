@@ -93,7 +93,8 @@ fn write_key_file(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
         options.mode(0o600);
     }
     let mut file = options.open(path)?;
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let mut hex = String::with_capacity(64);
+    super::push_hex(&mut hex, key);
     file.write_all(hex.as_bytes())?;
     file.write_all(b"\n")?;
     file.sync_all()

@@ -29,7 +29,9 @@ pub fn token_hash(token: &str) -> TokenHash {
 
 /// A token hash as stored: lowercase hex.
 pub fn hash_hex(hash: &TokenHash) -> String {
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    super::push_hex(&mut hex, hash);
+    hex
 }
 
 /// A new MCP server token: the prefix and 256 random bits.
