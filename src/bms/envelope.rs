@@ -129,15 +129,15 @@ impl Envelope {
             return kept_whole(body);
         }
         // The exact spelling first, else any casing; the last of repeated names.
-        let result = kept
-            .results
+        let mut results = kept.results;
+        let chosen = results
             .iter()
-            .rev()
-            .find(|(name, _)| name == "result")
-            .or_else(|| kept.results.last())
-            .map(|(_, text)| RawValue::from_string(text.clone()))
-            .transpose()?
-            .unwrap_or_else(null);
+            .rposition(|(name, _)| name == "result")
+            .or_else(|| results.len().checked_sub(1));
+        let result = match chosen {
+            Some(index) => RawValue::from_string(results.swap_remove(index).1)?,
+            None => null(),
+        };
         let mut envelope = assemble(&read, result, http_ok);
         envelope.projected = true;
         Ok(envelope)

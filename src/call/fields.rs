@@ -45,15 +45,6 @@ pub fn take(tool: &Tool, args: &mut Map<String, Value>) -> Result<Option<Vec<Str
     Ok(Some(names))
 }
 
-/// Keeps only `fields` of each item.
-pub fn project(items: &mut [Value], fields: &[String]) {
-    for item in items {
-        if let Value::Object(object) = item {
-            object.retain(|key, _| fields.iter().any(|f| f == key));
-        }
-    }
-}
-
 /// Drops items from the end until the list fits `budget` bytes; returns how many were kept.
 pub fn fit(items: &mut Vec<Value>, budget: usize) -> usize {
     let mut total = 2;
@@ -74,13 +65,6 @@ pub fn fit(items: &mut Vec<Value>, budget: usize) -> usize {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn projection_keeps_only_the_named_fields() {
-        let mut items = vec![json!({"id": 1, "title": "a", "details": "long"})];
-        project(&mut items, &["id".into(), "title".into()]);
-        assert_eq!(items, vec![json!({"id": 1, "title": "a"})]);
-    }
 
     #[test]
     fn fitting_drops_items_from_the_end() {

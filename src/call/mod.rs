@@ -138,7 +138,7 @@ pub async fn call_tool_observed(
             });
             let (status, latency, rate_limit) = (answer.status, answer.latency, answer.rate_limit);
             CallReport {
-                outcome: outcome::from_answer(tool, answer, next, fields.as_deref()),
+                outcome: outcome::from_answer(tool, answer, next),
                 rate_limit: Some(rate_limit),
                 upstream_status: Some(status),
                 upstream_latency: Some(latency),

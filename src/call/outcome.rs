@@ -139,13 +139,9 @@ pub fn rate_limit_details(limits: &RateLimitHeaders) -> Value {
 }
 
 /// Turns a readable BMS answer into the tool result. `next_cursor` is given for list tools
-/// when more pages exist.
-pub fn from_answer(
-    tool: &Tool,
-    answer: BmsAnswer,
-    next_cursor: Option<String>,
-    fields: Option<&[String]>,
-) -> ToolOutcome {
+/// when more pages exist. A call's `fields` were applied while the answer was read
+/// (`UpstreamRequest::keep_fields`).
+pub fn from_answer(tool: &Tool, answer: BmsAnswer, next_cursor: Option<String>) -> ToolOutcome {
     let envelope = answer.envelope;
     if !envelope.success {
         let error = envelope.error.unwrap_or_default();
@@ -168,24 +164,7 @@ pub fn from_answer(
             bounds::MAX_RESULT_DEPTH
         ))
     };
-    // Answers built into values (cut to fit) are checked before parsing; the rest while
-    // their text content is written.
-    let built = |envelope: &crate::bms::Envelope| {
-        if bounds::nests_deeper_than(envelope.result.get(), bounds::MAX_RESULT_DEPTH) {
-            return None;
-        }
-        Some(envelope.result_value())
-    };
     // The text, and how many levels it wraps BMS's result in.
-    // `fields` were applied while the answer was read (`UpstreamRequest::keep_fields`); an
-    // answer read whole is projected as values.
-    let fields = fields.filter(|_| !envelope.projected);
-    if tool.def.result == ResultShape::List && fields.is_some() {
-        return match built(&envelope) {
-            Some(result) => from_value(result, total_records, next_cursor, fields),
-            None => too_deep(),
-        };
-    }
     let (text, wrapping) = match (tool.def.result, first_byte(raw)) {
         (ResultShape::Object, b'{') => (raw.to_owned(), 0),
         (ResultShape::Object, b'n') => ("{}".to_owned(), 0),
@@ -223,11 +202,13 @@ pub fn from_answer(
     // BMS's text is passed on as it came; only an answer too large for a model's context is
     // built into values, to be cut: a list at an item boundary, anything else by `bounds`.
     if text.len() > super::fields::MAX_ANSWER_BYTES {
-        let Some(result) = built(&envelope) else {
+        // Checked before parsing; answers that fit are checked while their text content is
+        // written.
+        if bounds::nests_deeper_than(raw, bounds::MAX_RESULT_DEPTH) {
             return too_deep();
-        };
+        }
         if tool.def.result == ResultShape::List {
-            return from_value(result, total_records, next_cursor, fields);
+            return from_value(envelope.result_value(), total_records, next_cursor);
         }
         return fit_oversized(&text);
     }
@@ -266,22 +247,17 @@ fn first_byte(json: &str) -> u8 {
         .unwrap_or(b'n')
 }
 
-/// A list result built as values: for `fields` projection and for cutting a list that would
-/// not fit a model's context.
+/// A list result built as values, for cutting a list that would not fit a model's context.
 fn from_value(
     result: Value,
     total_records: Option<u64>,
     next_cursor: Option<String>,
-    fields: Option<&[String]>,
 ) -> ToolOutcome {
-    let mut items = match result {
+    let items = match result {
         Value::Array(items) => items,
         Value::Null => Vec::new(),
         other => vec![other],
     };
-    if let Some(fields) = fields {
-        super::fields::project(&mut items, fields);
-    }
     let mut list = Map::new();
     list.insert("items".into(), Value::Array(items));
     if let Some(total) = total_records {
