@@ -33,6 +33,8 @@ mod webhooks;
 mod workflows;
 /// sha256 of the spec file the catalogue was generated from.
 pub const SPEC_SHA256: &str = "889161ef4ed5df171cfeadc6c439eaab22a616ccdb60de00225fbd60cfcefcb7";
+/// The paging argument the generator adds to list tools.
+pub const CURSOR_ARG: &str = "cursor";
 /// How many tools the catalogue holds.
 pub const TOOL_COUNT: usize = 414;
 /// Every tool, grouped by the record file that documents it.

@@ -9,9 +9,9 @@
 //! (`data_key`, `secret_key`, `log`), by one rule.
 
 use crate::catalogue::ClientChoice;
-use bms_mcp_codegen::spec::edit_distance;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use strsim::levenshtein as edit_distance;
 
 use toml::Spanned;
 

@@ -140,8 +140,8 @@ async fn bms_errors_come_back_readable_with_their_code() {
 
 #[tokio::test]
 async fn discovery_mode_offers_three_meta_tools_within_the_scope() {
+    use bms_mcp::catalogue::ToolExposure;
     use bms_mcp::catalogue::ToolFilter;
-    use bms_mcp::mcp::ToolExposure;
     let h = Harness::with(common::Options {
         filter: ToolFilter {
             methods: vec![],

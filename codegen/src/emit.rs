@@ -21,11 +21,15 @@ pub fn mod_file(catalogue: &Catalogue, spec_sha256: &str) -> String {
         quote!(#module::TOOLS)
     });
     let count = proc_macro2::Literal::usize_unsuffixed(catalogue.tools.len());
+    let cursor_arg = crate::catalogue::CURSOR_ARG;
     let tokens = quote! {
         #(mod #mods;)*
 
         /// sha256 of the spec file the catalogue was generated from.
         pub const SPEC_SHA256: &str = #spec_sha256;
+
+        /// The paging argument the generator adds to list tools.
+        pub const CURSOR_ARG: &str = #cursor_arg;
 
         /// How many tools the catalogue holds.
         pub const TOOL_COUNT: usize = #count;

@@ -13,7 +13,7 @@ use super::auth::Admin;
 use super::body::{JsonBody, nullable, required};
 use super::errors::AdminError;
 use crate::catalogue::ClientChoice;
-use crate::mcp::ToolExposure;
+use crate::catalogue::ToolExposure;
 use crate::server::AppState;
 use crate::store::servers::check_name_and_expiry;
 use crate::store::{

@@ -219,7 +219,7 @@ fn with_paging(
 ) -> Result<Map<String, Value>, CursorError> {
     let number = arg_name_for(tool, paging.page_number);
     let size = arg_name_for(tool, paging.page_size);
-    match args.remove(crate::mcp::CURSOR_ARG) {
+    match args.remove(crate::catalogue::CURSOR_ARG) {
         Some(Value::String(cursor)) => {
             let state = cursors.decode(&cursor, tool.name())?;
             let mut args = state.args;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use bms_mcp_codegen::spec::edit_distance;
+use strsim::levenshtein as edit_distance;
 
 use super::build;
 use super::request::ArgProblem;

@@ -7,6 +7,7 @@ mod def;
 mod filter;
 mod listing;
 mod profile;
+mod scope;
 // Formatted by the generator (prettyplease), not rustfmt: `cargo fmt` must leave it as generated.
 #[allow(clippy::all)]
 #[rustfmt::skip]
@@ -23,9 +24,10 @@ pub use def::{
     Paging, ResultShape, ToolAnnotations, ToolDef,
 };
 pub use filter::ToolFilter;
-pub use generated::SPEC_SHA256;
+pub use generated::{CURSOR_ARG, SPEC_SHA256};
 pub use listing::annotations;
 pub use profile::{ClientChoice, ClientProfile, short_name};
+pub use scope::{McpScope, ToolExposure};
 
 /// One catalogue entry: the generated definition plus what is derived from it once.
 pub struct Tool {

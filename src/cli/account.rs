@@ -9,8 +9,8 @@ use super::split_list;
 use crate::bms::{BmsClient, BmsClientConfig, BmsCredentials, http_client};
 use crate::call::CursorCodec;
 use crate::catalogue::{ClientChoice, ToolFilter};
+use crate::catalogue::{McpScope, ToolExposure};
 use crate::config::ConfigError;
-use crate::mcp::{McpScope, ToolExposure};
 use crate::store::McpServerConfig;
 use crate::transport::session::Sessions;
 

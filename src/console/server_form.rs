@@ -9,8 +9,8 @@ use super::form::FormFields;
 use super::layout::{Page, csrf_field, page, problem};
 use super::session::Session;
 use super::tools::{CLASSES, scope_counts};
+use crate::catalogue::ToolExposure;
 use crate::catalogue::{Catalogue, ClientChoice};
-use crate::mcp::ToolExposure;
 use crate::store::servers::check_name_and_expiry;
 use crate::store::{IntegratedAccount, Invalid, McpAuth, McpServerConfig, parse_rfc3339, unix_now};
 

@@ -15,7 +15,7 @@ use super::session::{Posted, Session};
 use super::snippets;
 use super::tools::scope_counts;
 use crate::catalogue::ClientChoice;
-use crate::mcp::ToolExposure;
+use crate::catalogue::ToolExposure;
 use crate::server::AppState;
 use crate::store::{IntegratedAccount, McpAuth, McpServer, NewMcpServer};
 

@@ -13,9 +13,4 @@ pub mod protocol;
 mod resources;
 mod search;
 
-pub use handler::{
-    ClientContext, DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint, McpScope, Reply, ToolExposure,
-};
-
-/// The paging argument the generator adds to list tools.
-pub const CURSOR_ARG: &str = "cursor";
+pub use handler::{ClientContext, DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint, Reply};

@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::handler::{McpScope, ToolExposure};
 use super::jsonrpc::RpcError;
 use crate::catalogue::{Catalogue, ClientProfile};
+use crate::catalogue::{McpScope, ToolExposure};
 
 /// One argument of a prompt.
 pub struct PromptArgument {

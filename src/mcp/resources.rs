@@ -6,9 +6,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::handler::{ClientContext, Handler, McpEndpoint, McpScope};
+use super::handler::{ClientContext, Handler, McpEndpoint};
 use super::jsonrpc::RpcError;
 use super::prompts;
+use crate::catalogue::McpScope;
 use crate::catalogue::Tool;
 
 /// One lookup table offered as a resource.
@@ -248,8 +249,8 @@ fn lookup_call(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::ToolExposure;
     use crate::catalogue::{Catalogue, ToolFilter};
-    use crate::mcp::ToolExposure;
 
     #[test]
     fn every_resource_reads_through_a_real_lookup_with_valid_arguments() {

@@ -13,7 +13,8 @@ use tokio::task::JoinHandle;
 
 use super::upstreams::Upstreams;
 use crate::bms::BmsClient;
-use crate::mcp::{McpEndpoint, McpScope};
+use crate::catalogue::McpScope;
+use crate::mcp::McpEndpoint;
 pub use crate::store::tokens::{
     MCP_TOKEN_PREFIX, TokenHash, looks_like_admin_token, looks_like_token, new_token, token_hash,
 };

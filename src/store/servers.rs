@@ -7,8 +7,8 @@ use sqlx::any::AnyRow;
 
 use super::tokens::{self, TokenHash, hash_hex};
 use super::{Invalid, Store, StoreError, new_id, unix_now};
+use crate::catalogue::ToolExposure;
 use crate::catalogue::{Catalogue, ClientChoice, ToolFilter};
-use crate::mcp::ToolExposure;
 
 /// What an MCP server gives access to, in the admin API's shape.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,8 +11,9 @@ use std::time::{Duration, SystemTime};
 
 use bms_mcp::bms::{BmsClientConfig, http_client};
 use bms_mcp::call::CursorCodec;
+use bms_mcp::catalogue::ToolExposure;
 use bms_mcp::catalogue::ToolFilter;
-use bms_mcp::mcp::{Handler, ToolExposure};
+use bms_mcp::mcp::Handler;
 use bms_mcp::oauth::{AuthServer, Lifetimes};
 use bms_mcp::server::directory::Directory;
 use bms_mcp::server::listener::{self, ConnectionLimits};

@@ -16,7 +16,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::snapshot::{CatalogueSnapshot, OperationStatus, ToolSnapshot, UnbuiltSnapshot};
-use crate::spec::edit_distance;
+use strsim::levenshtein as edit_distance;
 
 /// Whether a change breaks agents built against the old catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
