@@ -18,6 +18,7 @@ pub mod config;
 pub mod console;
 pub mod mcp;
 pub mod oauth;
+pub mod observe;
 pub mod server;
 pub mod store;
 pub mod transport;

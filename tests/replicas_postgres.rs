@@ -13,14 +13,13 @@ use bms_mcp::bms::{BmsClientConfig, http_client};
 use bms_mcp::call::CursorCodec;
 use bms_mcp::mcp::Handler;
 use bms_mcp::oauth::{AuthServer, Lifetimes};
+use bms_mcp::observe::Recorder;
 use bms_mcp::server::directory::Directory;
-use bms_mcp::server::metrics::Metrics;
 use bms_mcp::server::upstreams::Upstreams;
 use bms_mcp::server::{AppState, app};
 use bms_mcp::store::Store;
 use bms_mcp::transport::guard::HostGuard;
 use bms_mcp::transport::session::Sessions;
-use bms_mcp::transport::sse::SseHub;
 use common::backends::Backend;
 use common::{Harness, Options};
 
@@ -32,18 +31,15 @@ async fn second_replica(store: Store) -> String {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState {
-        handler: Arc::new(Handler::new(
-            CursorCodec::new([3; 32]),
-            100,
-            Arc::new(Metrics::default()),
-        )),
-        directory: Arc::new(Directory::new(store, upstreams)),
-        sessions: Arc::new(Sessions::new([4; 32])),
-        sse: Arc::new(SseHub::default()),
-        public_url: format!("http://{addr}").into(),
-        oauth: Arc::new(AuthServer::new([5; 32], Lifetimes::default())),
-    };
+    let recorder = Arc::new(Recorder::metrics_only());
+    let state = AppState::new(
+        Handler::new(CursorCodec::new([3; 32]), 100, recorder.clone()),
+        recorder,
+        Arc::new(Directory::new(store, upstreams)),
+        Sessions::new([4; 32]),
+        &format!("http://{addr}"),
+        AuthServer::new([5; 32], Lifetimes::default()),
+    );
     let router = app(state, HostGuard::new(&[], &[]), 64 * 1024);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;

@@ -1,4 +1,6 @@
-//! One `tools/call`: arguments checked, paging cursor expanded, one BMS request, one result.
+//! One `tools/call`: arguments checked, paging cursor expanded, names looked up (a lookup
+//! request per name not in the account's reference cache, `resolve`), then the call's own BMS
+//! request, and one result.
 
 mod bounds;
 mod cursor;
@@ -7,62 +9,24 @@ mod fields;
 mod json_text;
 mod literal;
 mod outcome;
+mod report;
 mod request;
 mod resolve;
-
-use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 pub use cursor::{CursorCodec, CursorError, CursorState, ServerCursors};
 pub use outcome::ToolOutcome;
+pub use report::{
+    CallObserver, CallRecorder, CallReport, FinishedCall, InFlight, NotRecorded, Unobserved,
+};
 pub use request::{ArgProblem, build, validate};
 
-use crate::bms::{BmsClient, RateLimitHeaders, UpstreamError};
+use crate::bms::{BmsClient, UpstreamError};
 use crate::catalogue::{ArgLocation, Paging, Tool};
 
 /// Page size sent when the agent gives none: small enough for a model's context.
 pub const DEFAULT_PAGE_SIZE: u64 = 25;
-
-/// The result of a call, with what the transport and metrics need to know about it.
-#[derive(Debug, Clone)]
-pub struct CallReport {
-    pub outcome: ToolOutcome,
-    /// Rate-limit figures for the HTTP response, when known.
-    pub rate_limit: Option<RateLimitHeaders>,
-    /// BMS's HTTP status, or the status class of the failure; `None` when nothing was sent.
-    pub upstream_status: Option<u16>,
-    pub upstream_latency: Option<Duration>,
-}
-
-impl CallReport {
-    /// A call answered without a BMS request.
-    pub fn not_sent(outcome: ToolOutcome) -> CallReport {
-        CallReport {
-            outcome,
-            rate_limit: None,
-            upstream_status: None,
-            upstream_latency: None,
-        }
-    }
-}
-
-/// What a call reports while it runs, for the client's progress and log notifications. Every
-/// method defaults to nothing, and the handler's observer does nothing unless the client asked
-/// (a progress token, a log level), so an unobserved call pays one virtual call per step.
-pub trait CallObserver: Sync {
-    /// A name argument is about to be looked up through its lookup tool.
-    fn resolving(&self, _name_arg: &'static str) {}
-    /// A name argument was resolved to `id`, now in `id_arg`.
-    fn resolved(&self, _name_arg: &'static str, _id_arg: &'static str, _id: &Value) {}
-    /// The request is about to be sent to BMS.
-    fn sending(&self) {}
-}
-
-/// The observer of a call nobody watches.
-pub struct Unobserved;
-
-impl CallObserver for Unobserved {}
 
 /// Runs one tool call against `client`.
 pub async fn call_tool(
@@ -112,21 +76,28 @@ pub async fn call_tool_observed(
     if !problems.is_empty() {
         return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &problems));
     }
-    if let Err(error) = resolve::resolve_names(tool, &mut args, client, observer).await {
-        return CallReport::not_sent(ToolOutcome::error(format!(
-            "{name} was not called: {error}."
-        )));
-    }
+    // Checked before any lookup: an invalid call sends nothing to BMS.
     let fields = match fields::take(tool, &mut args) {
         Ok(fields) => fields,
         Err(problem) => {
             return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
         }
     };
+    let mut lookups = 0;
+    let resolved = resolve::resolve_names(tool, &mut args, client, observer, &mut lookups).await;
+    if let Err(error) = resolved {
+        let mut report = CallReport::not_sent(ToolOutcome::error(format!(
+            "{name} was not called: {error}."
+        )));
+        report.lookups = lookups;
+        return report;
+    }
     let mut request = match build(tool, &args) {
         Ok(request) => request,
         Err(problem) => {
-            return CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
+            let mut report = CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
+            report.lookups = lookups;
+            return report;
         }
     };
     request.keep_fields = fields.clone();
@@ -142,6 +113,7 @@ pub async fn call_tool_observed(
                 rate_limit: Some(rate_limit),
                 upstream_status: Some(status),
                 upstream_latency: Some(latency),
+                lookups,
             }
         }
         Err(error) => {
@@ -154,6 +126,7 @@ pub async fn call_tool_observed(
                 rate_limit,
                 upstream_status: Some(error.status()),
                 upstream_latency: None,
+                lookups,
             }
         }
     }

@@ -89,6 +89,7 @@ pub async fn resolve_names(
     args: &mut Map<String, Value>,
     client: &BmsClient,
     observer: &dyn super::CallObserver,
+    lookups: &mut u32,
 ) -> Result<(), ResolveError> {
     let (plain, keyed): (Vec<&NameResolver>, Vec<&NameResolver>) =
         tool.def.resolvers.iter().partition(|r| !is_keyed(r));
@@ -96,12 +97,12 @@ pub async fn resolve_names(
         let id = match args.remove(resolver.name_arg) {
             Some(Value::String(name)) => {
                 observer.resolving(resolver.name_arg);
-                resolve(resolver, &name, args, client).await?
+                resolve(resolver, &name, args, client, lookups).await?
             }
             _ => match resolver.default_flag {
                 Some(flag) if !args.contains_key(resolver.id_arg) => {
                     observer.resolving(resolver.name_arg);
-                    default_entry(resolver, flag, args, client).await?
+                    default_entry(resolver, flag, args, client, lookups).await?
                 }
                 _ => continue,
             },
@@ -125,8 +126,9 @@ async fn default_entry(
     flag: &'static str,
     args: &Map<String, Value>,
     client: &BmsClient,
+    lookups: &mut u32,
 ) -> Result<Value, ResolveError> {
-    let items = lookup_items(resolver, args, client).await?;
+    let items = lookup_items(resolver, args, client, lookups).await?;
     let wanted = flag.to_ascii_lowercase();
     // Several flagged entries would be a tenant misconfiguration; the first is what BMS's own
     // forms preselect, so it is the least surprising choice.
@@ -147,8 +149,9 @@ async fn resolve(
     name: &str,
     args: &Map<String, Value>,
     client: &BmsClient,
+    lookups: &mut u32,
 ) -> Result<Value, ResolveError> {
-    let items = lookup_items(resolver, args, client).await?;
+    let items = lookup_items(resolver, args, client, lookups).await?;
     let wanted = normalise(name);
     let exact: Vec<&LookupItem> = items
         .iter()
@@ -176,11 +179,13 @@ async fn resolve(
     }
 }
 
-/// The lookup's items: from the account's reference cache, or from BMS.
+/// The lookup's items: from the account's reference cache, or from BMS (each request sent
+/// counted in `lookups`).
 async fn lookup_items(
     resolver: &NameResolver,
     call_args: &Map<String, Value>,
     client: &BmsClient,
+    lookups: &mut u32,
 ) -> Result<Arc<Vec<LookupItem>>, ResolveError> {
     let fixed = fixed_args(resolver, call_args)?;
     let key = format!("{}{:?}", resolver.lookup, fixed);
@@ -204,6 +209,7 @@ async fn lookup_items(
     for page in 1..=pages {
         let args = lookup_args(lookup, &fixed, page);
         let request = build(lookup, &args).map_err(|p| failed(p.to_string()))?;
+        *lookups += 1;
         let answer = client
             .call(&request)
             .await

@@ -13,9 +13,9 @@ use crate::call::CursorCodec;
 use crate::catalogue::{McpScope, ToolExposure};
 use crate::config::{self, ConfigError};
 use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler};
+use crate::observe::Recorder;
 use crate::server::directory::Directory;
 use crate::server::listener::{self, ConnectionLimits};
-use crate::server::metrics::Metrics;
 use crate::server::upstreams::Upstreams;
 use crate::server::{AppState, DEFAULT_BODY_LIMIT, app};
 use crate::store::audit::spawn_retention;
@@ -25,7 +25,6 @@ use crate::store::{
 };
 use crate::transport::guard::HostGuard;
 use crate::transport::session::Sessions;
-use crate::transport::sse::SseHub;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -252,23 +251,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let reaper = directory.spawn_expiry_reaper();
     let retention = spawn_retention(store.clone(), args.audit_retention_days);
     let (call_log, call_writer) = ToolCallLog::start(store.clone());
-    let handler = Arc::new(
-        Handler::new(
-            checked.cursors,
-            args.list_page_size,
-            Arc::new(Metrics::default()),
-        )
-        .with_call_log(call_log.clone())
-        .with_conformance_fixtures(args.conformance_fixtures),
-    );
-    let state = AppState {
+    let recorder = Arc::new(Recorder::with_call_log(call_log.clone()));
+    let handler = Handler::new(checked.cursors, args.list_page_size, recorder.clone())
+        .with_conformance_fixtures(args.conformance_fixtures);
+    let state = AppState::new(
         handler,
+        recorder,
         directory,
-        sessions: Arc::new(checked.sessions),
-        sse: Arc::new(SseHub::default()),
-        public_url: public_url.as_str().into(),
-        oauth: Arc::new(auth_server(checked.oauth_key, checked.oidc).await?),
-    };
+        checked.sessions,
+        &public_url,
+        auth_server(checked.oauth_key, checked.oidc).await?,
+    );
 
     println!(
         "bms-mcp {} (commit {}) listening on http://{local}",

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::account::{AccountArgs, ScopeArgs, signing_keys};
+use crate::call::NotRecorded;
 use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler, McpEndpoint};
-use crate::server::metrics::Metrics;
 
 #[derive(Debug, clap::Args)]
 pub struct StdioArgs {
@@ -19,11 +19,7 @@ pub async fn run(args: StdioArgs) -> anyhow::Result<()> {
     let scope = args.scope.scope()?;
     let upstream = args.account.connect().await?;
     let (cursors, _, _) = signing_keys()?;
-    let handler = Handler::new(
-        cursors,
-        DEFAULT_LIST_PAGE_SIZE,
-        Arc::new(Metrics::default()),
-    );
+    let handler = Handler::new(cursors, DEFAULT_LIST_PAGE_SIZE, Arc::new(NotRecorded));
     let endpoint = McpEndpoint {
         server_id: "stdio".into(),
         scope: Arc::new(scope),

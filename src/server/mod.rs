@@ -3,7 +3,6 @@
 
 pub mod directory;
 pub mod listener;
-pub mod metrics;
 pub mod readiness;
 pub mod upstreams;
 
@@ -18,7 +17,7 @@ use axum::routing::get;
 use tower::ServiceBuilder;
 
 use crate::mcp::{Handler, McpEndpoint};
-use crate::store::ToolCallLog;
+use crate::observe::Recorder;
 use crate::transport::guard::{self, HostGuard};
 use crate::transport::session::Sessions;
 use crate::transport::sse::{self, SseHub};
@@ -32,6 +31,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub handler: Arc<Handler>,
+    /// The metrics and audit recorder the handler reports calls to (rendered at `/metrics`).
+    pub recorder: Arc<Recorder>,
     pub directory: Arc<Directory>,
     pub sessions: Arc<Sessions>,
     pub sse: Arc<SseHub>,
@@ -43,6 +44,26 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state of one server process (or one test's server), from its parts.
+    pub fn new(
+        handler: Handler,
+        recorder: Arc<Recorder>,
+        directory: Arc<Directory>,
+        sessions: Sessions,
+        public_url: &str,
+        oauth: crate::oauth::AuthServer,
+    ) -> AppState {
+        AppState {
+            handler: Arc::new(handler),
+            recorder,
+            directory,
+            sessions: Arc::new(sessions),
+            sse: Arc::new(SseHub::default()),
+            public_url: public_url.into(),
+            oauth: Arc::new(oauth),
+        }
+    }
+
     /// The endpoint for a URL token, or the 401 owed for it. Unknown, revoked and expired
     /// tokens read the same apart from the reason, so a caller learns nothing by probing.
     /// A server with `require_api_token_auth` also needs an admin token as the bearer.
@@ -130,10 +151,6 @@ fn unavailable() -> Response {
 /// The layers wrap the router as a service, once. `Router::layer` would wrap every route in
 /// every layer, in boxes that each request clones: about thirty allocations a call.
 pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
-    let metrics = (
-        state.handler.metrics().clone(),
-        state.handler.call_log().cloned(),
-    );
     let readyz = get(readiness::readyz).with_state(state.clone());
     let admin = crate::admin::routes(state.clone()).merge(crate::console::routes(state.clone()));
     let oauth = crate::oauth::routes(state.clone());
@@ -156,7 +173,10 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", readyz)
-        .route("/metrics", get(render_metrics).with_state(metrics))
+        .route(
+            "/metrics",
+            get(render_metrics).with_state(state.recorder.clone()),
+        )
         .merge(mcp)
         .merge(admin)
         .merge(oauth);
@@ -172,12 +192,10 @@ pub fn app(state: AppState, guard: HostGuard, body_limit: usize) -> Router {
     )
 }
 
-async fn render_metrics(
-    State((metrics, call_log)): State<(Arc<metrics::Metrics>, Option<ToolCallLog>)>,
-) -> impl IntoResponse {
+async fn render_metrics(State(recorder): State<Arc<Recorder>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        metrics.render(call_log.as_ref()),
+        recorder.render(),
     )
 }
 

@@ -15,8 +15,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::dispatch::SessionClient;
 use crate::catalogue::ClientProfile;
+use crate::mcp::dispatch::SessionClient;
 
 /// Random bytes at the start of every id.
 const NONCE_BYTES: usize = 16;

@@ -18,8 +18,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::dispatch::{ClientSession, Dispatched, SessionClient, dispatch};
 use super::streamable_http::{add_rate_limit_headers, plain};
+use crate::mcp::Reply;
+use crate::mcp::dispatch::{ClientSession, SessionClient, dispatch};
 use crate::mcp::peer::ClientLink;
 use crate::server::AppState;
 
@@ -155,7 +156,7 @@ pub async fn message(
         let (state, endpoint) = (state.clone(), endpoint.clone());
         async move { dispatch(&state.handler, &endpoint, &body, true, None, &session).await }
     });
-    let dispatched = tokio::select! {
+    let mut dispatched = tokio::select! {
         biased;
         Some(question) = questions.recv() => {
             // Clients send one POST at a time and would not send the answer while this one
@@ -182,7 +183,7 @@ pub async fn message(
     {
         stream.client = Some(client);
     }
-    if let Some(reply) = dispatched.reply
+    if let Some(reply) = dispatched.message.take()
         && sender.send(reply).await.is_err()
     {
         return plain(
@@ -191,7 +192,7 @@ pub async fn message(
         );
     }
     let mut response = StatusCode::ACCEPTED.into_response();
-    add_rate_limit_headers(response.headers_mut(), dispatched.rate_limit);
+    add_rate_limit_headers(response.headers_mut(), &dispatched);
     response
 }
 
@@ -200,7 +201,7 @@ pub async fn message(
 /// request) as soon as the stream closes, so it still lives no longer than its client's
 /// connection.
 async fn finish_on_stream(
-    mut answering: std::pin::Pin<Box<impl std::future::Future<Output = Dispatched>>>,
+    mut answering: std::pin::Pin<Box<impl std::future::Future<Output = Reply>>>,
     mut questions: mpsc::Receiver<String>,
     stream: mpsc::Sender<String>,
 ) {
@@ -212,7 +213,7 @@ async fn finish_on_stream(
                         return;
                     }
                 }
-                if let Some(reply) = dispatched.reply {
+                if let Some(reply) = dispatched.message {
                     let _ = stream.send(reply).await;
                 }
                 return;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
-use super::dispatch::{ClientSession, dispatch};
+use crate::mcp::dispatch::{ClientSession, dispatch};
 use crate::mcp::peer::ClientLink;
 use crate::mcp::{Handler, McpEndpoint};
 
@@ -81,7 +81,7 @@ pub async fn serve(handler: &Handler, endpoint: &McpEndpoint) -> std::io::Result
             write_line(&mut stdout, &notice).await?;
         }
         session.remembered = dispatched.client.or(session.remembered);
-        if let Some(reply) = dispatched.reply {
+        if let Some(reply) = dispatched.message {
             write_line(&mut stdout, &reply).await?;
         }
     }

@@ -20,9 +20,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::dispatch::{ClientSession, Dispatched, SessionClient, dispatch};
-use crate::bms::RateLimitHeaders;
 use crate::mcp::McpEndpoint;
+use crate::mcp::Reply;
+use crate::mcp::dispatch::{ClientSession, SessionClient, dispatch};
 use crate::mcp::era::{self, MirroredHeaders};
 use crate::mcp::jsonrpc;
 use crate::mcp::protocol;
@@ -204,9 +204,9 @@ fn respond(
     state: &AppState,
     endpoint: &McpEndpoint,
     accepts: &Accepts,
-    dispatched: Dispatched,
+    mut dispatched: Reply,
 ) -> Response {
-    let Some(reply) = dispatched.reply else {
+    let Some(reply) = dispatched.message.take() else {
         return StatusCode::ACCEPTED.into_response();
     };
     let status = dispatched
@@ -225,7 +225,7 @@ fn respond(
             response.headers_mut().insert(SESSION_HEADER, value);
         }
     }
-    add_rate_limit_headers(response.headers_mut(), dispatched.rate_limit);
+    add_rate_limit_headers(response.headers_mut(), &dispatched);
     response
 }
 
@@ -238,7 +238,7 @@ fn respond(
 fn questions_then_result(
     first: String,
     questions: mpsc::Receiver<String>,
-    answering: impl std::future::Future<Output = Dispatched> + Send + 'static,
+    answering: impl std::future::Future<Output = Reply> + Send + 'static,
     revoked: impl std::future::Future<Output = ()> + Send + 'static,
     tail: mpsc::Sender<String>,
 ) -> Response {
@@ -250,7 +250,7 @@ fn questions_then_result(
         .chain(ReceiverStream::new(questions))
         .map(event);
     let result = futures_util::stream::once(async move {
-        if let Some(reply) = answering.await.reply {
+        if let Some(reply) = answering.await.message {
             let _ = tail.send(reply).await;
         }
     })
@@ -446,12 +446,8 @@ pub(crate) fn plain(status: StatusCode, message: &str) -> Response {
 }
 
 /// Adds the IETF `ratelimit-*` headers.
-pub(crate) fn add_rate_limit_headers(
-    headers: &mut HeaderMap,
-    rate_limit: Option<RateLimitHeaders>,
-) {
-    let Some(limits) = rate_limit else { return };
-    for (name, value) in limits.header_values() {
+pub(crate) fn add_rate_limit_headers(headers: &mut HeaderMap, reply: &Reply) {
+    for (name, value) in reply.rate_limit_headers() {
         headers.insert(name, HeaderValue::from(value));
     }
 }

@@ -15,9 +15,9 @@ use bms_mcp::catalogue::ToolExposure;
 use bms_mcp::catalogue::ToolFilter;
 use bms_mcp::mcp::Handler;
 use bms_mcp::oauth::{AuthServer, Lifetimes};
+use bms_mcp::observe::Recorder;
 use bms_mcp::server::directory::Directory;
 use bms_mcp::server::listener::{self, ConnectionLimits};
-use bms_mcp::server::metrics::Metrics;
 use bms_mcp::server::upstreams::Upstreams;
 use bms_mcp::server::{AppState, app};
 use bms_mcp::store::{
@@ -25,7 +25,6 @@ use bms_mcp::store::{
 };
 use bms_mcp::transport::guard::HostGuard;
 use bms_mcp::transport::session::Sessions;
-use bms_mcp::transport::sse::SseHub;
 use bms_mcp_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -94,31 +93,27 @@ impl Harness {
         );
         let directory = Arc::new(Directory::new(store.clone(), upstreams));
         let (call_log, _writer) = ToolCallLog::start(store.clone());
-        let handler = Arc::new(
-            Handler::new(CursorCodec::new([3; 32]), 100, Arc::new(Metrics::default()))
-                .with_call_log(call_log.clone()),
-        );
+        let recorder = Arc::new(Recorder::with_call_log(call_log.clone()));
+        let handler = Handler::new(CursorCodec::new([3; 32]), 100, recorder.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState {
+        let mut oauth = AuthServer::new([5; 32], options.oauth_lifetimes);
+        if options.loopback_client_metadata {
+            oauth = oauth.with_loopback_client_metadata();
+        }
+        if let Some(provider) = options.oidc {
+            oauth = oauth.with_oidc(provider);
+        }
+        let state = AppState::new(
             handler,
-            directory: directory.clone(),
-            sessions: Arc::new(Sessions::new([4; 32])),
-            sse: Arc::new(SseHub::default()),
-            public_url: format!("http://{addr}").into(),
-            oauth: Arc::new({
-                let mut oauth = AuthServer::new([5; 32], options.oauth_lifetimes);
-                if options.loopback_client_metadata {
-                    oauth = oauth.with_loopback_client_metadata();
-                }
-                match options.oidc {
-                    Some(provider) => oauth.with_oidc(provider),
-                    None => oauth,
-                }
-            }),
-        };
+            recorder,
+            directory.clone(),
+            Sessions::new([4; 32]),
+            &format!("http://{addr}"),
+            oauth,
+        );
         let router = app(state, HostGuard::new(&[], &[]), options.body_limit);
         tokio::spawn(listener::serve(
             listener,

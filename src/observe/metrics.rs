@@ -22,24 +22,19 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     latency_total: AtomicU64,
     rate_limited: AtomicU64,
+    /// Name lookups sent to BMS before calls' own requests.
+    lookups: AtomicU64,
     in_flight: AtomicU64,
 }
 
-/// One tool call in flight; counted until dropped, whether the call finished or its client
-/// hung up and the call's future was dropped with the connection.
-pub struct InFlight<'a>(&'a AtomicU64);
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
 impl Metrics {
-    /// Counts a tool call in flight until the returned guard is dropped.
-    pub fn call_started(&self) -> InFlight<'_> {
+    /// Counts a tool call in flight until `call_ended`.
+    pub fn call_started(&self) {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(&self.in_flight)
+    }
+
+    pub fn call_ended(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 
     pub fn record_call(&self, tool: &'static str, report: &CallReport) {
@@ -47,6 +42,10 @@ impl Metrics {
             Some(status) => status.to_string(),
             None => "not_sent".to_owned(),
         };
+        if report.lookups > 0 {
+            self.lookups
+                .fetch_add(u64::from(report.lookups), Ordering::Relaxed);
+        }
         if report.upstream_status == Some(429) {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
@@ -111,6 +110,12 @@ impl Metrics {
             out,
             "bms_mcp_rate_limited_total {}",
             self.rate_limited.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP bms_mcp_name_lookups_total Lookup requests sent to BMS to turn names into IDs before calls' own requests.\n# TYPE bms_mcp_name_lookups_total counter\n");
+        let _ = writeln!(
+            out,
+            "bms_mcp_name_lookups_total {}",
+            self.lookups.load(Ordering::Relaxed)
         );
         out.push_str("# HELP bms_mcp_auth_renewals_total BMS sign-ins and token refreshes.\n# TYPE bms_mcp_auth_renewals_total counter\n");
         let _ = writeln!(

@@ -2,12 +2,11 @@
 
 use serde_json::Value;
 
-use crate::bms::RateLimitHeaders;
+use super::era::{self, CLIENT_INFO_KEY, Era, MirroredHeaders};
+use super::jsonrpc::{self, RpcError, code};
+use super::peer::ClientLink;
+use super::{ClientContext, Handler, McpEndpoint, Reply};
 use crate::catalogue::{ClientChoice, ClientProfile};
-use crate::mcp::era::{self, CLIENT_INFO_KEY, Era, MirroredHeaders};
-use crate::mcp::jsonrpc::{self, RpcError, code};
-use crate::mcp::peer::ClientLink;
-use crate::mcp::{ClientContext, Handler, McpEndpoint};
 
 /// What a session remembers of its client from `initialize` (later messages of a legacy
 /// client do not say who sent them or what it can do).
@@ -29,26 +28,6 @@ pub struct ClientSession {
     pub notify: Option<tokio::sync::mpsc::Sender<String>>,
 }
 
-/// What came of one body.
-#[derive(Debug, Default)]
-pub struct Dispatched {
-    /// The serialised reply (one message, or a JSON array for a batch); `None` when the body
-    /// held only notifications or responses.
-    pub reply: Option<String>,
-    pub rate_limit: Option<RateLimitHeaders>,
-    /// Set when the body was a successful `initialize`.
-    pub negotiated: Option<&'static str>,
-    /// Whether the body contained at least one request.
-    pub had_request: bool,
-    /// The HTTP status owed for the reply, when not 200.
-    pub http_status: Option<u16>,
-    /// The era of the (single) message; batches are legacy.
-    pub era: Option<Era>,
-    /// Set by `initialize`: what the transport should remember of the client with the
-    /// session.
-    pub client: Option<SessionClient>,
-}
-
 /// Parses and answers one body. `allow_batch` is true for revisions before 2025-06-18;
 /// `headers` are the HTTP headers mirroring a modern request (`None` without HTTP);
 /// `session` is what the transport knows of the session the body came in.
@@ -59,7 +38,7 @@ pub async fn dispatch(
     allow_batch: bool,
     headers: Option<&MirroredHeaders>,
     session: &ClientSession,
-) -> Dispatched {
+) -> Reply {
     let value = match jsonrpc::parse(body) {
         Ok(value) => value,
         Err(error) => {
@@ -68,17 +47,17 @@ pub async fn dispatch(
     };
     match value {
         Value::Array(items) if allow_batch && !items.is_empty() => {
-            let mut out = Dispatched::default();
+            let mut out = Reply::default();
             let mut replies = Vec::new();
             for item in items {
                 let one = dispatch_one(handler, endpoint, item, headers, session).await;
                 out.had_request |= one.had_request;
                 out.client = one.client.or(out.client);
                 out.rate_limit = one.rate_limit.or(out.rate_limit);
-                replies.extend(one.reply);
+                replies.extend(one.message);
             }
             if !replies.is_empty() {
-                out.reply = Some(format!("[{}]", replies.join(",")));
+                out.message = Some(format!("[{}]", replies.join(",")));
             }
             out
         }
@@ -99,7 +78,7 @@ async fn dispatch_one(
     value: Value,
     headers: Option<&MirroredHeaders>,
     session: &ClientSession,
-) -> Dispatched {
+) -> Reply {
     let era = era::classify(&value, headers);
     let initialize = value.get("method").and_then(Value::as_str) == Some("initialize");
     let remembered = session.remembered;
@@ -124,19 +103,16 @@ async fn dispatch_one(
         link: session.link.clone().filter(|_| matches!(era, Era::Legacy)),
         notify: session.notify.clone(),
     };
-    let reply = handler.handle(endpoint, incoming, era, client).await;
-    Dispatched {
-        reply: reply.message,
-        rate_limit: reply.rate_limit,
-        client: (initialize && reply.negotiated.is_some()).then_some(SessionClient {
+    let mut reply = handler.handle(endpoint, incoming, era, client).await;
+    reply.had_request = had_request;
+    reply.era = Some(era);
+    if initialize && reply.negotiated.is_some() {
+        reply.client = Some(SessionClient {
             profile,
             elicitation,
-        }),
-        negotiated: reply.negotiated,
-        had_request,
-        http_status: reply.http_status,
-        era: Some(era),
+        });
     }
+    reply
 }
 
 /// The profile one message is answered in: the server's fixed one; else the one for the
@@ -171,11 +147,11 @@ fn declares_elicitation(initialize: &Value) -> bool {
     declared.is_some_and(|modes| modes.is_empty() || modes.contains_key("form"))
 }
 
-fn refused(id: &Value, error: &RpcError) -> Dispatched {
-    Dispatched {
-        reply: Some(jsonrpc::error_reply(id, error)),
+fn refused(id: &Value, error: &RpcError) -> Reply {
+    Reply {
+        message: Some(jsonrpc::error_reply(id, error)),
         had_request: true,
         http_status: error.http_status,
-        ..Dispatched::default()
+        ..Reply::default()
     }
 }
