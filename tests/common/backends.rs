@@ -6,6 +6,7 @@
 //! where `CI` is set (`.ci/run` sets it) an unreachable server fails them, so they never
 //! silently skip there.
 
+use std::io::Write;
 use std::time::Duration;
 
 use sqlx::{Connection, Executor, PgConnection};
@@ -46,7 +47,10 @@ async fn admin_connection_or_skip() -> Option<PgConnection> {
              or point BMS_MCP_TEST_POSTGRES at one"
         );
     }
-    eprintln!(
+    // Straight to the process's stderr: libtest captures `eprintln!` of a passing test, and a
+    // skip nobody sees is the silent skip this is meant to avoid.
+    let _ = writeln!(
+        std::io::stderr(),
         "skipping: no PostgreSQL at {shown}; set BMS_MCP_TEST_POSTGRES or start one (CI always runs these)"
     );
     None
