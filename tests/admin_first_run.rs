@@ -2,16 +2,13 @@
 //! are created and shown once; a restart shows neither again, and both still work.
 
 mod common;
+mod process;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use common::backends::TestDatabase;
-use common::serve::Serve;
-
-fn client() -> reqwest::Client {
-    bms_mcp::bms::http_client(&bms_mcp::bms::BmsClientConfig::default()).expect("client")
-}
+use process::{Serve, client};
 
 async fn rpc(url: &str, bearer: Option<&str>, method: &str, params: Value) -> (u16, Value) {
     let mut request = client()
@@ -29,14 +26,16 @@ async fn rpc(url: &str, bearer: Option<&str>, method: &str, params: Value) -> (u
 
 async fn first_run_then_restart(database_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let mut serve = Serve::start(dir.path(), database_url);
-    let sandbox = serve.until("BMS: built-in sandbox at ");
+    let mut serve = Serve::serve(dir.path(), database_url).await;
+    let sandbox = serve.value_after("BMS: built-in sandbox at ").await;
     assert!(sandbox.starts_with("http://127.0.0.1:"), "{sandbox}");
-    let mcp_url = serve.until("MCP URL: ");
-    let admin = serve.until("Admin token: ");
+    let mcp_url = serve.value_after("MCP URL: ").await;
+    let admin = serve.value_after("Admin token: ").await;
     assert!(admin.starts_with("bmsa_"));
-    serve.until("New MCP server: bms-mcp mcp create --account ");
-    let base = serve.base_url();
+    serve
+        .line_containing("New MCP server: bms-mcp mcp create --account ")
+        .await;
+    let base = serve.base.clone();
     assert!(
         mcp_url.starts_with(&format!("{base}/mcp/bmsm_")),
         "{mcp_url}"
@@ -82,11 +81,11 @@ async fn first_run_then_restart(database_url: Option<&str>) {
     if database_url.is_none() {
         assert!(dir.path().join("bms-mcp.db").exists());
     }
-    serve.stop();
+    serve.stop().await;
 
-    let mut again = Serve::start(dir.path(), database_url);
-    again.until("MCP servers: 1.");
-    let printed = again.seen.join("\n");
+    let mut again = Serve::serve(dir.path(), database_url).await;
+    again.line_containing("MCP servers: 1.").await;
+    let printed = again.printed();
     assert!(!printed.contains("MCP URL: "), "{printed}");
     assert!(!printed.contains("Admin token: "), "{printed}");
     assert!(printed.contains("cannot be shown again"), "{printed}");
@@ -94,7 +93,7 @@ async fn first_run_then_restart(database_url: Option<&str>) {
     // The same token and admin token still work on the restarted server (new port, new
     // sandbox port): only their hashes were kept, and that is enough.
     let token = mcp_url.rsplit('/').next().unwrap();
-    let restarted = format!("{}/mcp/{token}", again.base_url());
+    let restarted = format!("{}/mcp/{token}", again.base);
     let (_, called) = rpc(
         &restarted,
         None,
@@ -103,7 +102,7 @@ async fn first_run_then_restart(database_url: Option<&str>) {
     )
     .await;
     assert_eq!(called["result"]["isError"], false, "{called}");
-    again.stop();
+    again.stop().await;
 }
 
 #[tokio::test]
@@ -113,6 +112,8 @@ async fn first_run_on_sqlite_prints_the_url_and_admin_token_once() {
 
 #[tokio::test]
 async fn first_run_on_postgres_prints_the_url_and_admin_token_once() {
-    let database = TestDatabase::create().await;
+    let Some(database) = TestDatabase::create_or_skip().await else {
+        return;
+    };
     first_run_then_restart(Some(&database.url)).await;
 }

@@ -6,13 +6,15 @@
 //! `crash-figures {json}` line, which `cargo xtask crash` runs this file for and reports.
 
 mod common;
+mod process;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use common::backends::TestDatabase;
-use common::serve::Serve;
+use process::{Serve, client};
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 
 /// What the client knows of a server: created (answered), revocation sent but not answered
 /// (it may or may not have happened), or revoked (answered).
@@ -23,13 +25,15 @@ enum Known {
     Revoked,
 }
 
-/// Creates and revokes servers through the admin API until the process dies under it.
+/// Creates and revokes servers through the admin API until the process dies under it;
+/// `progress` is notified each time a creation is answered.
 async fn churn(
     http: &reqwest::Client,
     base: &str,
     admin: &str,
     account: &str,
     answered: &mut HashMap<String, (String, Known)>,
+    progress: &Notify,
 ) {
     for i in 0.. {
         let created = http
@@ -46,6 +50,7 @@ async fn churn(
             return;
         };
         answered.insert(id.to_owned(), (token.to_owned(), Known::Live));
+        progress.notify_one();
         if i % 3 == 0 {
             // Marked before sending: the churn may be cut off while the answer is on its way.
             answered.insert(id.to_owned(), (token.to_owned(), Known::RevocationInFlight));
@@ -62,12 +67,6 @@ async fn churn(
             }
         }
     }
-}
-
-/// An HTTP client with the TLS provider the gateway installs. Built once per run: loading the
-/// system's root certificates takes a good part of a round in a debug build.
-fn client() -> reqwest::Client {
-    bms_mcp::bms::http_client(&bms_mcp::bms::BmsClientConfig::default()).expect("client")
 }
 
 async fn ping(http: &reqwest::Client, base: &str, token: &str) -> u16 {
@@ -104,10 +103,11 @@ struct Figures {
 
 async fn crash_and_recover(backend: &str, database_url: Option<&str>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut serve = Serve::start(dir.path(), database_url);
-    serve.until("MCP URL: ");
-    let admin = serve.until("Admin token: ");
-    let mut base = serve.base_url();
+    let mut serve = Serve::serve(dir.path(), database_url).await;
+    let admin = serve.value_after("Admin token: ").await;
+    let mut base = serve.base.clone();
+    // Built once per run: loading the system's root certificates takes a good part of a round
+    // in a debug build.
     let http = client();
     let accounts: Value = http
         .get(format!("{base}/integrated-account"))
@@ -129,13 +129,16 @@ async fn crash_and_recover(backend: &str, database_url: Option<&str>) {
         ..Figures::default()
     };
     for round in 0..figures.rounds {
-        // Kill at a different point of the churn each round.
+        // Kill once the churn has made progress, at a different point of it each round.
+        let progress = Notify::new();
         let killer = async {
+            progress.notified().await;
+            // A sleep is right here: the time the churn runs on is what moves the kill point.
             tokio::time::sleep(Duration::from_millis(300 + 170 * u64::from(round % 5))).await;
         };
         let before = answered.len();
         let killed_mid_churn = tokio::select! {
-            () = churn(&http, &base, &admin, &account, &mut answered) => false,
+            () = churn(&http, &base, &admin, &account, &mut answered, &progress) => false,
             () = killer => true,
         };
         assert!(
@@ -146,17 +149,13 @@ async fn crash_and_recover(backend: &str, database_url: Option<&str>) {
             answered.len() > before,
             "round {round}: no server was created before the kill"
         );
-        let pid = serve.child.id();
-        std::process::Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status()
-            .expect("kill");
-        serve.kill();
-        serve = Serve::start(dir.path(), database_url);
-        serve.until("MCP servers: ");
+        // kill -9: the process dies wherever it is.
+        serve.kill().await;
+        serve = Serve::serve(dir.path(), database_url).await;
+        serve.line_containing("MCP servers: ").await;
         figures.restarts += 1;
         // The restarted server listens on a new port; the next round churns against it.
-        base = serve.base_url();
+        base = serve.base.clone();
         // Everything answered before the crash is as it was answered.
         for (id, (token, known)) in &answered {
             let status = ping(&http, &base, token).await;
@@ -226,6 +225,8 @@ async fn a_killed_server_restarts_with_a_consistent_sqlite_store() {
 
 #[tokio::test]
 async fn a_killed_server_restarts_with_a_consistent_postgres_store() {
-    let database = TestDatabase::create().await;
+    let Some(database) = TestDatabase::create_or_skip().await else {
+        return;
+    };
     crash_and_recover("postgres", Some(&database.url)).await;
 }

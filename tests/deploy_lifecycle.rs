@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use common::Harness;
-use process::{Serve, bms_mcp};
+use process::{PATIENCE, Serve, bms_mcp};
 
 async fn get(http: &reqwest::Client, url: &str) -> (u16, Value) {
     let response = http.get(url).send().await.expect("answered");
@@ -79,6 +79,22 @@ async fn serve_with_sandbox(
     (serve, url, sandbox)
 }
 
+/// Polls the sandbox until it holds a BMS request unanswered, failing after `PATIENCE`.
+async fn wait_until_bms_has_a_request_in_flight(http: &reqwest::Client, sandbox: &str) {
+    let started = Instant::now();
+    loop {
+        let (_, counted) = get(http, &format!("{sandbox}/_sandbox/in-flight")).await;
+        if counted["in_flight"].as_u64().is_some_and(|n| n > 0) {
+            return;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "no request reached BMS within {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn sigterm_lets_a_call_in_flight_finish_then_exits_0() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,7 +118,7 @@ async fn sigterm_lets_a_call_in_flight_finish_then_exits_0() {
         )
         .await
     });
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    wait_until_bms_has_a_request_in_flight(&serve.http, &sandbox).await;
     let stopping = Instant::now();
     serve.terminate();
 

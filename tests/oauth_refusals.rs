@@ -142,19 +142,23 @@ async fn a_rotated_refresh_token_used_again_is_refused_and_revokes_its_grant(bac
 
 #[tokio::test]
 async fn access_and_refresh_tokens_are_refused_from_their_expiry_on() {
+    let lifetimes = Lifetimes {
+        access: 1,
+        refresh: 2,
+        ..Lifetimes::default()
+    };
     let h = Harness::with(Options {
-        oauth_lifetimes: Lifetimes {
-            access: 1,
-            refresh: 2,
-            ..Lifetimes::default()
-        },
+        oauth_lifetimes: lifetimes,
         ..Options::default()
     })
     .await;
     person(&h).await;
     let server = oauth_server(&h, "crm", &[]).await;
     let tokens = sign_in_fully(&h, &server).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // A sleep is right here: what is under test is both expiry instants passing (each at most
+    // its lifetime after issue, the store keeping whole seconds), and only time gets there.
+    let longest = u64::try_from(lifetimes.access.max(lifetimes.refresh)).unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(longest) + Duration::from_millis(100)).await;
     let (status, body) = h
         .mcp_at(
             &server.url,

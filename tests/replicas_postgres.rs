@@ -20,7 +20,7 @@ use bms_mcp::server::{AppState, app};
 use bms_mcp::store::Store;
 use bms_mcp::transport::guard::HostGuard;
 use bms_mcp::transport::session::Sessions;
-use common::backends::Backend;
+use common::backends::{Backend, postgres_or_skip};
 use common::{Harness, Options};
 
 /// A second replica: its own `app()`, `Directory` and pool on the same database. Its address.
@@ -62,6 +62,9 @@ async fn time_until_status(h: &Harness, url: &str, status: u16) -> Duration {
 #[tokio::test]
 async fn a_server_created_on_one_replica_works_on_another_and_its_revocation_is_seen_within_a_second()
  {
+    if !postgres_or_skip().await {
+        return;
+    }
     let a = Harness::with(Options {
         backend: Backend::Postgres,
         ..Options::default()

@@ -39,8 +39,9 @@ async fn replica(
     Serve::start(command).await
 }
 
-async fn deployment() -> Deployment {
-    let database = TestDatabase::create().await;
+/// A deployment on a fresh database; `None` when the test is skipped (no PostgreSQL here).
+async fn deployment() -> Option<Deployment> {
+    let database = TestDatabase::create_or_skip().await?;
     let keys = (hex_key(), hex_key());
     let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut a = replica(&database, &dirs.0, &keys).await;
@@ -59,14 +60,14 @@ async fn deployment() -> Deployment {
         .as_str()
         .expect("the first run's account")
         .to_owned();
-    Deployment {
+    Some(Deployment {
         a,
         b,
         admin,
         account,
         _dirs: dirs,
         _database: database,
-    }
+    })
 }
 
 async fn admin_call(
@@ -125,7 +126,9 @@ async fn ping(replica: &Serve, url: &str) -> u16 {
 
 #[tokio::test]
 async fn a_server_created_through_one_replica_works_through_the_other_cursors_included() {
-    let d = deployment().await;
+    let Some(d) = deployment().await else {
+        return;
+    };
     let (_, token) = d.create_server(json!({"name": "shared"})).await;
     let (on_a, on_b) = d.urls(&token);
 
@@ -165,7 +168,9 @@ async fn a_server_created_through_one_replica_works_through_the_other_cursors_in
 
 #[tokio::test]
 async fn a_revocation_through_one_replica_is_refused_by_the_other_within_a_second() {
-    let d = deployment().await;
+    let Some(d) = deployment().await else {
+        return;
+    };
     let (id, token) = d.create_server(json!({"name": "revoked soon"})).await;
     let (on_a, on_b) = d.urls(&token);
     // Both replicas have the server cached when it is revoked.
@@ -198,7 +203,9 @@ async fn a_revocation_through_one_replica_is_refused_by_the_other_within_a_secon
 
 #[tokio::test]
 async fn both_replicas_refuse_an_expired_server_from_its_expiry_second() {
-    let d = deployment().await;
+    let Some(d) = deployment().await else {
+        return;
+    };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -218,6 +225,7 @@ async fn both_replicas_refuse_an_expired_server_from_its_expiry_second() {
     let wait = expiry
         .duration_since(SystemTime::now())
         .unwrap_or(Duration::ZERO);
+    // A sleep is right here: what is under test is the expiry instant passing, nothing to poll.
     tokio::time::sleep(wait + Duration::from_millis(20)).await;
     assert_eq!(
         ping(&d.a, &on_a).await,

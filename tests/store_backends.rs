@@ -15,6 +15,7 @@ use bms_mcp::store::{
     AccountChanges, Actor, BmsLocation, McpServerChanges, McpServerConfig, NewAccount,
     NewMcpServer, Store, StoreError, ToolCallLog, unix_now,
 };
+use common::PROMPT;
 use common::backends::{Backend, TestStore};
 
 const PASSWORD: &str = "correct-horse-battery-staple-9431";
@@ -53,7 +54,8 @@ async fn server(store: &Store, account: &str, expires_at: Option<i64>) -> (Strin
     (server.id, token)
 }
 
-/// Sleeps until just after the next whole second; that second.
+/// Sleeps until just after the next whole second; that second. A sleep is right here: the
+/// store keeps expiry to the second, and the tests need a whole second ahead of them.
 async fn wait_for_next_second() -> i64 {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -61,6 +63,15 @@ async fn wait_for_next_second() -> i64 {
     let left = Duration::from_secs(1) - Duration::from_nanos(u64::from(since.subsec_nanos()));
     tokio::time::sleep(left + Duration::from_millis(20)).await;
     unix_now()
+}
+
+/// Sleeps until `slack` after the start of a unix second.
+async fn sleep_until_unix_second(second: i64, slack: Duration) {
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(second).unwrap_or(0));
+    let left = at
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    tokio::time::sleep(left + slack).await;
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -262,7 +273,9 @@ async fn expired_servers_are_deleted_when_their_expiry_passes(backend: Backend) 
     let (past, _) = server(&t.store, &account.id, Some(now + 1)).await;
     let (soon, soon_token) = server(&t.store, &account.id, Some(now + 3)).await;
     let (later, _) = server(&t.store, &account.id, Some(now + 3600)).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A sleep is right here: `past` must have expired before the reaper starts, and only time
+    // passing gets there (it expires from the start of its second, 100 ms of slack after it).
+    sleep_until_unix_second(now + 1, Duration::from_millis(100)).await;
     let upstreams = Upstreams::new(
         http_client(&BmsClientConfig::default()).unwrap(),
         BmsClientConfig::default(),
@@ -272,10 +285,21 @@ async fn expired_servers_are_deleted_when_their_expiry_passes(backend: Backend) 
     let ids = |servers: Vec<bms_mcp::store::McpServer>| -> Vec<String> {
         servers.into_iter().map(|s| s.id).collect()
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let left = ids(t.store.mcp_servers(None).await.unwrap());
-    assert!(!left.contains(&past), "deleted at start-up: {left:?}");
-    assert!(left.contains(&soon));
+    // The reaper's first pass deletes `past`; its next is not due before `soon` expires, so
+    // `past` gone while `soon` is still there means it went at start-up.
+    let deadline = std::time::Instant::now() + PROMPT;
+    let left = loop {
+        let left = ids(t.store.mcp_servers(None).await.unwrap());
+        if !left.contains(&past) {
+            break left;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not deleted at start-up: {left:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(left.contains(&soon), "deleted before its expiry: {left:?}");
     let deadline = std::time::Instant::now() + Duration::from_secs(4);
     while ids(t.store.mcp_servers(None).await.unwrap()).contains(&soon) {
         assert!(
@@ -293,13 +317,22 @@ async fn expired_servers_are_deleted_when_their_expiry_passes(backend: Backend) 
             .err(),
         Some(AccessError::Unknown)
     );
-    let actions = t.store.admin_actions(10).await.unwrap();
-    assert!(
-        actions
+    // The reaper records the expiry in the audit log after deleting the server: wait for it.
+    let deadline = std::time::Instant::now() + PROMPT;
+    loop {
+        let actions = t.store.admin_actions(10).await.unwrap();
+        let recorded = actions
             .iter()
-            .any(|a| a.action == "mcp_server.expire" && a.target.as_deref() == Some(soon.as_str())),
-        "{actions:?}"
-    );
+            .any(|a| a.action == "mcp_server.expire" && a.target.as_deref() == Some(soon.as_str()));
+        if recorded {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no expiry in the audit log: {actions:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     reaper.abort();
 }
 

@@ -1,6 +1,13 @@
 //! Both store backends for real: SQLite in a temporary directory, and PostgreSQL at
 //! 127.0.0.1:5432 (override with BMS_MCP_TEST_POSTGRES), in a database made for one test and
 //! dropped after it, so tests running in parallel never see each other's rows.
+//!
+//! Outside CI a machine without PostgreSQL skips the PostgreSQL tests, saying so on stderr;
+//! where `CI` is set (`.ci/run` sets it) an unreachable server fails them, so they never
+//! silently skip there.
+
+use std::io::Write;
+use std::time::Duration;
 
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -19,6 +26,61 @@ pub fn postgres_server() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// How long the server may take to accept the first connection; an address nothing answers
+/// on (a firewalled host) is "unreachable" after this rather than a hanging test.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(10);
+
+/// A connection to the server every test database is made on, or `None` when it is
+/// unreachable outside CI (the test should return: it is skipped, with one line on stderr
+/// saying why). In CI an unreachable server fails the test.
+async fn admin_connection_or_skip() -> Option<PgConnection> {
+    let server = postgres_server();
+    let error = match tokio::time::timeout(CONNECT_PATIENCE, PgConnection::connect(&server)).await {
+        Ok(Ok(connection)) => return Some(connection),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer within {CONNECT_PATIENCE:?}"),
+    };
+    let shown = without_password(&server);
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "no PostgreSQL at {shown} ({error}); CI runs every PostgreSQL test: start one, \
+             or point BMS_MCP_TEST_POSTGRES at one"
+        );
+    }
+    // Straight to the process's stderr: libtest captures `eprintln!` of a passing test, and a
+    // skip nobody sees is the silent skip this is meant to avoid.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipping: no PostgreSQL at {shown}; set BMS_MCP_TEST_POSTGRES or start one (CI always runs these)"
+    );
+    None
+}
+
+/// Whether the PostgreSQL variant of a test can run here: see `admin_connection_or_skip`.
+pub async fn postgres_or_skip() -> bool {
+    match admin_connection_or_skip().await {
+        Some(connection) => {
+            let _ = connection.close().await;
+            true
+        }
+        None => false,
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`, for messages.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((user_info, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match user_info.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 /// A PostgreSQL database that exists for one test: created empty, dropped on drop.
 pub struct TestDatabase {
     pub name: String,
@@ -26,20 +88,27 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    pub async fn create() -> TestDatabase {
+    /// A new empty database; `None` when the test is to be skipped (no PostgreSQL outside CI,
+    /// see `admin_connection_or_skip`).
+    pub async fn create_or_skip() -> Option<TestDatabase> {
+        let mut admin = admin_connection_or_skip().await?;
         let name = format!("bms_mcp_test_{:016x}", rand::random::<u64>());
-        let mut admin = PgConnection::connect(&postgres_server())
-            .await
-            .expect("PostgreSQL runs at 127.0.0.1:5432 (user postgres, database test)");
         admin
             .execute(format!("CREATE DATABASE {name}").as_str())
             .await
             .expect("create the test database");
         let _ = admin.close().await;
-        TestDatabase {
+        Some(TestDatabase {
             url: database_url(&name),
             name,
-        }
+        })
+    }
+
+    /// A new empty database, for a test that has already passed `postgres_or_skip`.
+    pub async fn create() -> TestDatabase {
+        TestDatabase::create_or_skip()
+            .await
+            .expect("PostgreSQL answered this test a moment ago")
     }
 }
 
@@ -152,7 +221,8 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Runs each named `async fn(Backend)` once per backend, as `sqlite::name` and `postgres::name`.
+/// Runs each named `async fn(Backend)` once per backend, as `sqlite::name` and `postgres::name`
+/// (skipped outside CI when no PostgreSQL answers).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -168,6 +238,9 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test]
                 async fn $name() {
+                    if !$crate::common::backends::postgres_or_skip().await {
+                        return;
+                    }
                     super::$name($crate::common::backends::Backend::Postgres).await;
                 }
             )*

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 pub mod backends;
-pub mod serve;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

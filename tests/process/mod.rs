@@ -1,7 +1,9 @@
 //! The `bms-mcp` binary Cargo built, run as a deployment runs it: a real process with its own
-//! environment, start-up output, signals and exit code.
+//! environment, start-up output, signals and exit code. The one harness for every test that
+//! needs the binary (first-run output, restarts, replicas, crashes, shutdown).
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -68,6 +70,24 @@ impl Serve {
         serve
     }
 
+    /// `bms-mcp serve` on a free loopback port with its data in `data_dir`, on SQLite there
+    /// unless `database_url` names a PostgreSQL database; ready.
+    pub async fn serve(data_dir: &Path, database_url: Option<&str>) -> Serve {
+        let mut command = bms_mcp();
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir);
+        if let Some(url) = database_url {
+            command.args(["--database-url", url]);
+        }
+        Serve::start(command).await
+    }
+
+    /// Everything printed on standard output so far, one line each.
+    pub fn printed(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
     /// The first line of standard output that contains `text`, waiting for it.
     pub async fn line_containing(&mut self, text: &str) -> String {
         let started = Instant::now();
@@ -128,6 +148,19 @@ impl Serve {
             .await
             .expect("bms-mcp exits in time")
             .expect("wait works")
+    }
+
+    /// SIGTERM, then the exit: the graceful path (flush the audit log, close the store) must
+    /// end in exit status 0.
+    pub async fn stop(mut self) {
+        self.terminate();
+        let status = self.exit_status().await;
+        assert!(status.success(), "serve exited with {status}");
+    }
+
+    /// SIGKILL, then the exit: the process dies wherever it is (crash tests).
+    pub async fn kill(mut self) {
+        self.child.kill().await.expect("SIGKILL delivered");
     }
 
     /// One JSON-RPC request to an MCP URL: HTTP status and JSON body.

@@ -49,6 +49,8 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         let output = Command::new(&binary)
             .args([test, "--exact", "--nocapture", "--test-threads=1"])
             .env("BMS_MCP_CRASH_ROUNDS", rounds.to_string())
+            // The PostgreSQL run must not skip for want of a database: fail it instead.
+            .env("CI", "1")
             .current_dir(root)
             .output()
             .with_context(|| format!("running {}", binary.display()))?;
