@@ -90,10 +90,10 @@ pub fn main() -> std::process::ExitCode {
         Command::Tools(args) => tools::run(&args),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
         Command::Stdio(args) => runtime().and_then(|rt| rt.block_on(stdio::run(args))),
-        Command::AdminToken(args) => runtime().and_then(|rt| rt.block_on(admin_token::run(args))),
-        Command::Accounts(args) => runtime().and_then(|rt| rt.block_on(accounts::run(args))),
-        Command::Mcp(args) => runtime().and_then(|rt| rt.block_on(mcp::run(args))),
-        Command::Users(args) => runtime().and_then(|rt| rt.block_on(users::run(args))),
+        Command::AdminToken(args) => run_management(admin_token::run(args)),
+        Command::Accounts(args) => run_management(accounts::run(args)),
+        Command::Mcp(args) => run_management(mcp::run(args)),
+        Command::Users(args) => run_management(users::run(args)),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => runtime().and_then(|rt| {
             rt.block_on(async {
@@ -117,6 +117,19 @@ pub fn main() -> std::process::ExitCode {
 fn config_failure(error: &ConfigError) -> std::process::ExitCode {
     eprintln!("error: {error}");
     std::process::ExitCode::from(config::EXIT_CODE)
+}
+
+/// Runs a command that changes the store, with logging on: the management service logs a
+/// failed audit write (the change has happened) instead of failing the command.
+fn run_management(
+    command: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    runtime().and_then(|rt| {
+        rt.block_on(async {
+            init_tracing();
+            command.await
+        })
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
