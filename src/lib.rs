@@ -16,6 +16,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod manage;
 pub mod mcp;
 pub mod oauth;
 pub mod observe;

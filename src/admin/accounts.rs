@@ -62,13 +62,6 @@ pub fn account_json(account: &IntegratedAccount) -> Value {
     })
 }
 
-pub(super) fn no_account(id: &str) -> AdminError {
-    AdminError::not_found(
-        "integrated_account_id",
-        format!("no integrated account with id `{id}`; list them with GET /integrated-account"),
-    )
-}
-
 /// `POST /integrated-account`.
 pub async fn create(
     State(state): State<AppState>,
@@ -90,11 +83,7 @@ pub async fn create(
         tenant: required(body.tenant, "tenant")?,
         totp_secret: body.totp_secret.flatten(),
     };
-    let regions = state.directory.upstreams().region_names();
-    new.validate(&regions)?;
-    let store = state.directory.store();
-    let account = store.create_account(new).await?;
-    super::audit(store, &admin, "integrated_account.create", &account.id).await;
+    let account = state.manage().create_account(&admin.actor(), new).await?;
     Ok((StatusCode::CREATED, Json(account_json(&account))).into_response())
 }
 
@@ -113,7 +102,7 @@ pub async fn get(
 ) -> Result<Json<Value>, AdminError> {
     match state.directory.store().account(&id).await? {
         Some(account) => Ok(Json(account_json(&account))),
-        None => Err(no_account(&id)),
+        None => Err(AdminError::no_account(&id)),
     }
 }
 
@@ -133,14 +122,10 @@ pub async fn update(
         tenant: body.tenant,
         totp_secret: body.totp_secret,
     };
-    changes.validate(&state.directory.upstreams().region_names())?;
-    let store = state.directory.store();
-    let account = store
-        .update_account(&id, changes)
-        .await?
-        .ok_or_else(|| no_account(&id))?;
-    state.directory.forget_account(&id);
-    super::audit(store, &admin, "integrated_account.update", &id).await;
+    let account = state
+        .manage()
+        .update_account(&admin.actor(), &id, changes)
+        .await?;
     Ok(Json(account_json(&account)))
 }
 
@@ -150,11 +135,6 @@ pub async fn delete(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AdminError> {
-    let store = state.directory.store();
-    if !store.delete_account(&id).await? {
-        return Err(no_account(&id));
-    }
-    state.directory.forget_account(&id);
-    super::audit(store, &admin, "integrated_account.delete", &id).await;
+    state.manage().delete_account(&admin.actor(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,10 +13,7 @@ pub struct Admin(pub AdminToken);
 impl Admin {
     /// The audit log's "who".
     pub fn actor(&self) -> Actor {
-        Actor {
-            id: Some(self.0.id.clone()),
-            name: self.0.name.clone(),
-        }
+        Actor::from(&self.0)
     }
 }
 

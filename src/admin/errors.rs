@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::manage::ManageError;
 use crate::store::{Invalid, StoreError};
 
 /// Why an admin request was refused.
@@ -37,10 +38,41 @@ impl AdminError {
         }
     }
 
+    /// 404 for an integrated account id of the path.
+    pub fn no_account(id: &str) -> AdminError {
+        AdminError::not_found(
+            "integrated_account_id",
+            format!("no integrated account with id `{id}`; list them with GET /integrated-account"),
+        )
+    }
+
+    /// 404 for an MCP server id of the path.
+    pub fn no_server(id: &str) -> AdminError {
+        AdminError::not_found(
+            "mcp_id",
+            format!("no MCP server with id `{id}` on this integrated account"),
+        )
+    }
+
     pub fn malformed(message: impl Into<String>) -> AdminError {
         AdminError::Body {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
+        }
+    }
+}
+
+impl From<ManageError> for AdminError {
+    fn from(error: ManageError) -> AdminError {
+        match error {
+            ManageError::Invalid(invalid) => AdminError::Invalid(invalid),
+            ManageError::NoAccount(id) => AdminError::no_account(&id),
+            ManageError::NoServer(id) => AdminError::no_server(&id),
+            // The admin API names no admin tokens or users in its paths.
+            error @ (ManageError::NoAdminToken(_) | ManageError::NoUser(_)) => {
+                AdminError::not_found("id", error.to_string())
+            }
+            ManageError::Store(error) => AdminError::Store(error),
         }
     }
 }

@@ -8,17 +8,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::accounts::no_account;
 use super::auth::Admin;
 use super::body::{JsonBody, nullable, required};
 use super::errors::AdminError;
 use crate::catalogue::ClientChoice;
 use crate::catalogue::ToolExposure;
+use crate::manage::CreatedMcpServer;
 use crate::server::AppState;
-use crate::store::servers::check_name_and_expiry;
 use crate::store::{
     Invalid, McpAuth, McpServer, McpServerChanges, McpServerConfig, NewMcpServer, parse_rfc3339,
-    rfc3339, unix_now,
+    rfc3339,
 };
 
 /// The body of POST and PATCH.
@@ -32,6 +31,7 @@ pub struct McpServerBody {
 }
 
 /// `config`: each field given replaces the stored one (on POST, the defaults: everything).
+/// The management service checks the result.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigBody {
@@ -45,7 +45,7 @@ pub struct ConfigBody {
 }
 
 impl ConfigBody {
-    fn apply_to(self, mut config: McpServerConfig) -> Result<McpServerConfig, Invalid> {
+    fn apply_to(self, mut config: McpServerConfig) -> McpServerConfig {
         let trimmed = |list: Vec<String>| -> Vec<String> {
             list.into_iter().map(|s| s.trim().to_owned()).collect()
         };
@@ -70,12 +70,11 @@ impl ConfigBody {
         if let Some(auth) = self.auth {
             config.auth = auth;
         }
-        config.validate()?;
-        Ok(config)
+        config
     }
 }
 
-/// `expires_at` as given: RFC 3339, in the future.
+/// `expires_at` as given, RFC 3339 (the management service checks it is in the future).
 fn expiry(text: Option<&str>) -> Result<Option<i64>, Invalid> {
     let Some(text) = text else {
         return Ok(None);
@@ -86,7 +85,6 @@ fn expiry(text: Option<&str>) -> Result<Option<i64>, Invalid> {
             "must be an RFC 3339 time such as 2026-12-31T23:59:59Z",
         )
     })?;
-    check_name_and_expiry(None, Some(at), unix_now())?;
     Ok(Some(at))
 }
 
@@ -103,13 +101,6 @@ pub fn server_json(server: &McpServer) -> Value {
     })
 }
 
-fn no_server(id: &str) -> AdminError {
-    AdminError::not_found(
-        "mcp_id",
-        format!("no MCP server with id `{id}` on this integrated account"),
-    )
-}
-
 /// `POST /integrated-account/{id}/mcp`: 201 with the token and URL, shown this once.
 pub async fn create(
     State(state): State<AppState>,
@@ -117,29 +108,23 @@ pub async fn create(
     Path(account_id): Path<String>,
     JsonBody(body): JsonBody<McpServerBody>,
 ) -> Result<Response, AdminError> {
-    let store = state.directory.store();
-    if store.account(&account_id).await?.is_none() {
-        return Err(no_account(&account_id));
+    let manage = state.manage();
+    if manage.store().account(&account_id).await?.is_none() {
+        return Err(AdminError::no_account(&account_id));
     }
     let name = required(body.name, "name")?;
-    check_name_and_expiry(Some(&name), None, unix_now())?;
     let config = match body.config {
-        Some(config) => config.apply_to(McpServerConfig::default())?,
+        Some(config) => config.apply_to(McpServerConfig::default()),
         None => McpServerConfig::default(),
     };
     let expires_at = expiry(body.expires_at.flatten().as_deref())?;
     let new = NewMcpServer {
-        account_id: account_id.clone(),
+        account_id,
         name,
         config,
         expires_at,
     };
-    let (server, token) = store
-        .create_mcp_server(new)
-        .await?
-        .ok_or_else(|| no_account(&account_id))?;
-    state.directory.expiry_changed();
-    super::audit(store, &admin, "mcp_server.create", &server.id).await;
+    let CreatedMcpServer { server, token } = manage.create_mcp_server(&admin.actor(), new).await?;
     let mut answer = server_json(&server);
     answer["url"] = server.url(&state.public_url, &token).into();
     // An OAuth server's URL token opens nothing, so it is not handed out.
@@ -157,7 +142,7 @@ pub async fn list(
 ) -> Result<Json<Value>, AdminError> {
     let store = state.directory.store();
     if store.account(&account_id).await?.is_none() {
-        return Err(no_account(&account_id));
+        return Err(AdminError::no_account(&account_id));
     }
     let servers = store.mcp_servers(Some(&account_id)).await?;
     let result: Vec<Value> = servers.iter().map(server_json).collect();
@@ -170,12 +155,8 @@ pub async fn get(
     _admin: Admin,
     Path((account_id, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, AdminError> {
-    let store = state.directory.store();
-    match store.mcp_server(&account_id, &id).await? {
-        Some(server) => Ok(Json(server_json(&server))),
-        None if store.account(&account_id).await?.is_none() => Err(no_account(&account_id)),
-        None => Err(no_server(&id)),
-    }
+    let server = state.manage().mcp_server(&account_id, &id).await?;
+    Ok(Json(server_json(&server)))
 }
 
 /// `PATCH /integrated-account/{id}/mcp/{mcp_id}`: name, config fields, `expires_at`
@@ -186,45 +167,21 @@ pub async fn update(
     Path((account_id, id)): Path<(String, String)>,
     JsonBody(body): JsonBody<McpServerBody>,
 ) -> Result<Json<Value>, AdminError> {
-    let store = state.directory.store();
-    let Some(current) = store.mcp_server(&account_id, &id).await? else {
-        if store.account(&account_id).await?.is_none() {
-            return Err(no_account(&account_id));
-        }
-        return Err(no_server(&id));
-    };
-    check_name_and_expiry(body.name.as_deref(), None, unix_now())?;
-    if let Some(auth) = body.config.as_ref().and_then(|c| c.auth)
-        && auth != current.config.auth
-    {
-        return Err(Invalid::new(
-            "config.auth",
-            format!(
-                "is `{}` and cannot change: a server's URL and its clients depend on it; \
-                 create a new MCP server with auth `{}`",
-                current.config.auth.as_str(),
-                auth.as_str()
-            ),
-        )
-        .into());
-    }
+    let manage = state.manage();
+    let current = manage.mcp_server(&account_id, &id).await?;
     let changes = McpServerChanges {
         name: body.name,
         config: body
             .config
-            .map(|config| config.apply_to(current.config))
-            .transpose()?,
+            .map(|config| config.apply_to(current.config.clone())),
         expires_at: body
             .expires_at
             .map(|at| expiry(at.as_deref()))
             .transpose()?,
     };
-    let server = store
-        .update_mcp_server(&account_id, &id, changes)
-        .await?
-        .ok_or_else(|| no_server(&id))?;
-    state.directory.forget_server(&id);
-    super::audit(store, &admin, "mcp_server.update", &id).await;
+    let server = manage
+        .update_mcp_server(&admin.actor(), &current, changes)
+        .await?;
     Ok(Json(server_json(&server)))
 }
 
@@ -234,14 +191,9 @@ pub async fn delete(
     admin: Admin,
     Path((account_id, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AdminError> {
-    let store = state.directory.store();
-    if !store.delete_mcp_server(Some(&account_id), &id).await? {
-        if store.account(&account_id).await?.is_none() {
-            return Err(no_account(&account_id));
-        }
-        return Err(no_server(&id));
-    }
-    state.directory.forget_server(&id);
-    super::audit(store, &admin, "mcp_server.delete", &id).await;
+    state
+        .manage()
+        .delete_mcp_server(&admin.actor(), Some(&account_id), &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -22,8 +22,6 @@ pub use errors::AdminError;
 pub use mcp_servers::server_json;
 
 use crate::server::AppState;
-use crate::store::Store;
-use auth::Admin;
 
 /// The admin routes.
 pub fn routes(state: AppState) -> Router {
@@ -49,15 +47,4 @@ pub fn routes(state: AppState) -> Router {
                 .delete(mcp_servers::delete),
         )
         .with_state(state)
-}
-
-/// Records an admin action. The action has happened: a failure to record it is logged, not
-/// turned into a failure of the request.
-async fn audit(store: &Store, admin: &Admin, action: &str, target: &str) {
-    if let Err(error) = store
-        .record_admin_action(&admin.actor(), action, Some(target))
-        .await
-    {
-        tracing::error!(%error, action, "could not record an admin action in the audit log");
-    }
 }

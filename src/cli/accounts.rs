@@ -1,13 +1,14 @@
-//! `bms-mcp accounts add|list|remove`: integrated accounts, straight on the store.
+//! `bms-mcp accounts add|list|remove`: integrated accounts, straight on the store (through
+//! the management service, without a directory: this process serves nothing).
 
 use std::io::BufRead;
 
 use anyhow::Context;
 
-use super::account::BuiltInSandbox;
+use super::refusal;
 use super::store_args::StoreArgs;
 use crate::admin::account_json;
-use crate::server::upstreams::BMS_REGIONS;
+use crate::manage::Management;
 use crate::store::{Actor, BmsLocation, NewAccount};
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +62,7 @@ struct AddArgs {
 
 pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
     let (store, _) = args.store.open().await?;
+    let manage = Management::new(store.clone());
     match args.command {
         AccountsCommand::Add(add) => {
             let password = match add.password {
@@ -80,19 +82,10 @@ pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
                 tenant: add.tenant,
                 totp_secret: add.totp_secret,
             };
-            let mut regions: Vec<String> = BMS_REGIONS.iter().map(|(r, _)| r.to_string()).collect();
-            regions.push(BuiltInSandbox::REGION.into());
-            new.validate(&regions).map_err(|invalid| {
-                anyhow::anyhow!("--{}: {}", invalid.field.replace('_', "-"), invalid.message)
-            })?;
-            let account = store.create_account(new).await?;
-            store
-                .record_admin_action(
-                    &Actor::cli(),
-                    "integrated_account.create",
-                    Some(&account.id),
-                )
-                .await?;
+            let account = manage
+                .create_account(&Actor::cli(), new)
+                .await
+                .map_err(refusal)?;
             println!(
                 "Added integrated account {} ({}).",
                 account.id,
@@ -126,12 +119,10 @@ pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
             }
         }
         AccountsCommand::Remove { id } => {
-            if !store.delete_account(&id).await? {
-                anyhow::bail!("no integrated account with id `{id}`; see `bms-mcp accounts list`");
-            }
-            store
-                .record_admin_action(&Actor::cli(), "integrated_account.delete", Some(&id))
-                .await?;
+            manage
+                .delete_account(&Actor::cli(), &id)
+                .await
+                .map_err(refusal)?;
             println!("Removed integrated account {id} and its MCP servers.");
         }
     }

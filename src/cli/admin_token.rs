@@ -1,6 +1,8 @@
 //! `bms-mcp admin-token create|list|revoke`: tokens for the admin API, straight on the store.
 
+use super::refusal;
 use super::store_args::StoreArgs;
+use crate::manage::{CreatedAdminToken, Management};
 use crate::store::{Actor, rfc3339};
 
 #[derive(Debug, clap::Args)]
@@ -27,15 +29,13 @@ enum AdminTokenCommand {
 
 pub async fn run(args: AdminTokenArgs) -> anyhow::Result<()> {
     let (store, _) = args.store.open().await?;
+    let manage = Management::new(store.clone());
     match args.command {
         AdminTokenCommand::Create { name } => {
-            if let Err(invalid) = crate::store::check_line("--name", &name, 200) {
-                anyhow::bail!("{invalid}");
-            }
-            let (admin, token) = store.create_admin_token(&name).await?;
-            store
-                .record_admin_action(&Actor::cli(), "admin_token.create", Some(&admin.id))
-                .await?;
+            let CreatedAdminToken { admin, token } = manage
+                .create_admin_token(&Actor::cli(), &name)
+                .await
+                .map_err(refusal)?;
             println!("Admin token: {token}");
             println!(
                 "id {} ({}). Shown only now: only its hash is stored. Send it as Authorization: Bearer <token>.",
@@ -54,12 +54,10 @@ pub async fn run(args: AdminTokenArgs) -> anyhow::Result<()> {
             }
         }
         AdminTokenCommand::Revoke { id } => {
-            if !store.revoke_admin_token(&id).await? {
-                anyhow::bail!("no admin token with id `{id}`; see `bms-mcp admin-token list`");
-            }
-            store
-                .record_admin_action(&Actor::cli(), "admin_token.revoke", Some(&id))
-                .await?;
+            manage
+                .revoke_admin_token(&Actor::cli(), &id)
+                .await
+                .map_err(refusal)?;
             println!("Revoked admin token {id}.");
         }
     }

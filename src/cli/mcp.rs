@@ -3,10 +3,11 @@
 use anyhow::Context;
 
 use super::account::ScopeArgs;
+use super::refusal;
 use super::store_args::StoreArgs;
 use crate::admin::server_json;
-use crate::store::servers::check_name_and_expiry;
-use crate::store::{Actor, McpAuth, NewMcpServer, parse_rfc3339, rfc3339, unix_now};
+use crate::manage::{CreatedMcpServer, Management};
+use crate::store::{Actor, McpAuth, NewMcpServer, parse_rfc3339, rfc3339};
 
 fn parse_auth(text: &str) -> Result<McpAuth, String> {
     match text {
@@ -73,14 +74,12 @@ struct CreateArgs {
 
 pub async fn run(args: McpArgs) -> anyhow::Result<()> {
     let (store, _) = args.store.open().await?;
+    let manage = Management::new(store.clone());
     match args.command {
         McpCommand::Create(create) => {
             let mut config = create.scope.config()?;
             config.require_api_token_auth = create.require_api_token_auth;
             config.auth = create.auth;
-            config
-                .validate()
-                .map_err(|invalid| anyhow::anyhow!("{}: {}", invalid.field, invalid.message))?;
             let expires_at = create
                 .expires_at
                 .as_deref()
@@ -90,26 +89,16 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
                     })
                 })
                 .transpose()?;
-            check_name_and_expiry(Some(&create.name), expires_at, unix_now()).map_err(
-                |invalid| {
-                    anyhow::anyhow!("--{}: {}", invalid.field.replace('_', "-"), invalid.message)
-                },
-            )?;
             let new = NewMcpServer {
-                account_id: create.account.clone(),
+                account_id: create.account,
                 name: create.name,
                 config,
                 expires_at,
             };
-            let (server, token) = store.create_mcp_server(new).await?.with_context(|| {
-                format!(
-                    "no integrated account with id `{}`; see `bms-mcp accounts list`",
-                    create.account
-                )
-            })?;
-            store
-                .record_admin_action(&Actor::cli(), "mcp_server.create", Some(&server.id))
-                .await?;
+            let CreatedMcpServer { server, token } = manage
+                .create_mcp_server(&Actor::cli(), new)
+                .await
+                .map_err(refusal)?;
             let url = server.url(&create.public_url, &token);
             if create.json {
                 let mut answer = server_json(&server);
@@ -150,12 +139,10 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
             }
         }
         McpCommand::Revoke { id } => {
-            if !store.delete_mcp_server(None, &id).await? {
-                anyhow::bail!("no MCP server with id `{id}`; see `bms-mcp mcp list`");
-            }
-            store
-                .record_admin_action(&Actor::cli(), "mcp_server.delete", Some(&id))
-                .await?;
+            manage
+                .delete_mcp_server(&Actor::cli(), None, &id)
+                .await
+                .map_err(refusal)?;
             println!("Revoked MCP server {id}: its URL stops working within a second.");
         }
     }

@@ -15,6 +15,8 @@ mod users;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{self, ConfigError};
+use crate::manage::ManageError;
+use crate::store::Invalid;
 
 /// MCP gateway for Kaseya BMS.
 #[derive(Debug, Parser)]
@@ -88,10 +90,10 @@ pub fn main() -> std::process::ExitCode {
         Command::Tools(args) => tools::run(&args),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
         Command::Stdio(args) => runtime().and_then(|rt| rt.block_on(stdio::run(args))),
-        Command::AdminToken(args) => runtime().and_then(|rt| rt.block_on(admin_token::run(args))),
-        Command::Accounts(args) => runtime().and_then(|rt| rt.block_on(accounts::run(args))),
-        Command::Mcp(args) => runtime().and_then(|rt| rt.block_on(mcp::run(args))),
-        Command::Users(args) => runtime().and_then(|rt| rt.block_on(users::run(args))),
+        Command::AdminToken(args) => run_management(admin_token::run(args)),
+        Command::Accounts(args) => run_management(accounts::run(args)),
+        Command::Mcp(args) => run_management(mcp::run(args)),
+        Command::Users(args) => run_management(users::run(args)),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => runtime().and_then(|rt| {
             rt.block_on(async {
@@ -117,10 +119,54 @@ fn config_failure(error: &ConfigError) -> std::process::ExitCode {
     std::process::ExitCode::from(config::EXIT_CODE)
 }
 
+/// Runs a command that changes the store, with logging on: the management service logs a
+/// failed audit write (the change has happened) instead of failing the command.
+fn run_management(
+    command: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    runtime().and_then(|rt| {
+        rt.block_on(async {
+            init_tracing();
+            command.await
+        })
+    })
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// A refusal of the management service as the CLI says it: fields named as the flags that
+/// set them, and the command that lists the ids or names there are.
+pub(crate) fn refusal(error: ManageError) -> anyhow::Error {
+    match error {
+        ManageError::Invalid(invalid) => anyhow::anyhow!("{}", as_flag(&invalid)),
+        ManageError::NoAccount(id) => {
+            anyhow::anyhow!("no integrated account with id `{id}`; see `bms-mcp accounts list`")
+        }
+        ManageError::NoServer(id) => {
+            anyhow::anyhow!("no MCP server with id `{id}`; see `bms-mcp mcp list`")
+        }
+        ManageError::NoAdminToken(id) => {
+            anyhow::anyhow!("no admin token with id `{id}`; see `bms-mcp admin-token list`")
+        }
+        ManageError::NoUser(username) => {
+            anyhow::anyhow!("no user named `{username}`; see `bms-mcp users list`")
+        }
+        ManageError::Store(error) => error.into(),
+    }
+}
+
+/// `name` as `--name`, `expires_at` as `--expires-at`; a config field (`config.tags`) keeps
+/// its name, as the scope flags set it indirectly.
+fn as_flag(invalid: &Invalid) -> String {
+    if invalid.field.contains('.') {
+        invalid.to_string()
+    } else {
+        format!("--{}: {}", invalid.field.replace('_', "-"), invalid.message)
+    }
 }
 
 /// Logs to stderr (stdout belongs to stdio MCP), filtered by `BMS_MCP_LOG` (default `info`).

@@ -12,6 +12,7 @@ use crate::bms::http_client;
 use crate::call::CursorCodec;
 use crate::catalogue::{McpScope, ToolExposure};
 use crate::config::{self, ConfigError};
+use crate::manage::{FirstRun, Management};
 use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler};
 use crate::observe::Recorder;
 use crate::server::directory::Directory;
@@ -20,8 +21,7 @@ use crate::server::upstreams::Upstreams;
 use crate::server::{AppState, DEFAULT_BODY_LIMIT, app};
 use crate::store::audit::spawn_retention;
 use crate::store::{
-    AccountChanges, Actor, BmsLocation, IntegratedAccount, McpServerConfig, NewAccount,
-    NewMcpServer, Store, StoreLocation, ToolCallLog,
+    Actor, BmsLocation, IntegratedAccount, McpServerConfig, Store, StoreLocation, ToolCallLog,
 };
 use crate::transport::guard::HostGuard;
 use crate::transport::session::Sessions;
@@ -220,7 +220,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let guard = host_guard(&args, &public_url);
 
     let (store, location) = args.store.open().await?;
-    let flags_account = upsert_flags_account(&store, &args.account).await?;
+    // Nothing is cached yet: the directory comes later, with the sandbox's region.
+    let manage = Management::new(store.clone());
+    let flags_account = upsert_flags_account(&manage, &args.account).await?;
     let first_run = store
         .set_meta_if_absent(FIRST_RUN_KEY, &crate::store::unix_now().to_string())
         .await?;
@@ -228,7 +230,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut sandbox = None;
     if first_run && accounts.is_empty() {
         let started = BuiltInSandbox::start().await?;
-        accounts.push(create_sandbox_account(&store, &started).await?);
+        let account = manage
+            .create_sandbox_account(&Actor::system(), started.credentials())
+            .await?;
+        accounts.push(account);
         sandbox = Some(started);
     }
     if sandbox.is_none() && accounts.iter().any(is_sandbox) {
@@ -279,7 +284,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let home = flags_account.or_else(|| accounts.first().cloned());
     match (first_run, &home) {
         (true, Some(account)) => {
-            first_run_output(&store, account, checked.first_config, &public_url).await?;
+            first_run_output(&manage, account, checked.first_config, &public_url).await?;
         }
         (true, None) => println!(
             "No integrated account yet: add one with `bms-mcp accounts add` or POST {public_url}/integrated-account."
@@ -365,83 +370,22 @@ fn is_sandbox(account: &IntegratedAccount) -> bool {
     account.location == BmsLocation::Region(BuiltInSandbox::REGION.into())
 }
 
-/// The sandbox's integrated account. Its login is the sandbox's, which the process supplies
-/// again at each start (the sandbox's port changes), but it is stored like any other.
-async fn create_sandbox_account(
-    store: &Store,
-    sandbox: &BuiltInSandbox,
-) -> anyhow::Result<IntegratedAccount> {
-    let login = sandbox.credentials();
-    let account = store
-        .create_account(NewAccount {
-            name: "Built-in sandbox".into(),
-            location: BmsLocation::Region(BuiltInSandbox::REGION.into()),
-            username: login.username,
-            password: login.password,
-            tenant: login.tenant,
-            totp_secret: login.totp_secret,
-        })
-        .await?;
-    store
-        .record_admin_action(
-            &Actor::system(),
-            "integrated_account.create",
-            Some(&account.id),
-        )
-        .await?;
-    Ok(account)
-}
-
 /// `--bms-url` and friends: the account they describe, added or brought up to date.
 async fn upsert_flags_account(
-    store: &Store,
+    manage: &Management,
     flags: &AccountArgs,
 ) -> anyhow::Result<Option<IntegratedAccount>> {
     let Some((url, login)) = flags.explicit()? else {
         return Ok(None);
     };
-    let location = BmsLocation::BaseUrl(url.clone());
-    let existing = store.accounts().await?.into_iter().find(|a| {
-        a.location == location && a.username == login.username && a.tenant == login.tenant
-    });
-    let account = match existing {
-        Some(account) => {
-            let changes = AccountChanges {
-                password: Some(login.password),
-                totp_secret: Some(login.totp_secret),
-                ..AccountChanges::default()
-            };
-            store
-                .update_account(&account.id, changes)
-                .await?
-                .unwrap_or(account)
-        }
-        None => {
-            let account = store
-                .create_account(NewAccount {
-                    name: format!("{} at {url}", login.tenant),
-                    location,
-                    username: login.username,
-                    password: login.password,
-                    tenant: login.tenant,
-                    totp_secret: login.totp_secret,
-                })
-                .await?;
-            store
-                .record_admin_action(
-                    &Actor::cli(),
-                    "integrated_account.create",
-                    Some(&account.id),
-                )
-                .await?;
-            account
-        }
-    };
+    let account = manage
+        .upsert_configured_account(&Actor::cli(), &url, login)
+        .await?;
     Ok(Some(account))
 }
 
 async fn first_run_output(
-    store: &Store,
+    manage: &Management,
     account: &IntegratedAccount,
     config: McpServerConfig,
     public_url: &str,
@@ -455,23 +399,14 @@ async fn first_run_output(
         }
         ToolExposure::All => "",
     };
-    let (admin, admin_token) = store.create_admin_token("first run").await?;
-    let (server, token) = store
-        .create_mcp_server(NewMcpServer {
-            account_id: account.id.clone(),
-            name: "default".into(),
-            config,
-            expires_at: None,
-        })
-        .await?
-        .context("the first run's account vanished while starting")?;
-    let system = Actor::system();
-    store
-        .record_admin_action(&system, "admin_token.create", Some(&admin.id))
-        .await?;
-    store
-        .record_admin_action(&system, "mcp_server.create", Some(&server.id))
-        .await?;
+    let FirstRun {
+        admin_token,
+        server,
+    } = manage
+        .first_run(&Actor::system(), account, config)
+        .await
+        .context("setting up the first run's admin token and MCP server")?;
+    let (admin_token, token) = (admin_token.token, server.token);
     println!(
         "First run: created an admin token and the MCP server \"default\" for the integrated account \"{}\" ({}).",
         super::shown(&account.name),

@@ -4,7 +4,9 @@
 
 use std::io::BufRead;
 
+use super::refusal;
 use super::store_args::StoreArgs;
+use crate::manage::{ManageError, Management};
 use crate::store::{Actor, rfc3339};
 
 #[derive(Debug, clap::Args)]
@@ -30,16 +32,19 @@ enum UsersCommand {
 
 pub async fn run(args: UsersArgs) -> anyhow::Result<()> {
     let (store, _) = args.store.open().await?;
+    let manage = Management::new(store.clone());
     match args.command {
         UsersCommand::Add { username } => {
             let password = read_password()?;
-            let user = match store.create_user(&username, &password).await? {
+            let user = match manage
+                .create_user(&Actor::cli(), &username, &password)
+                .await
+            {
                 Ok(user) => user,
-                Err(invalid) => anyhow::bail!("{invalid}"),
+                // The name is an argument and the password comes on stdin: no flag to name.
+                Err(ManageError::Invalid(invalid)) => anyhow::bail!("{invalid}"),
+                Err(error) => return Err(refusal(error)),
             };
-            store
-                .record_admin_action(&Actor::cli(), "user.create", Some(&user.id))
-                .await?;
             println!(
                 "User {} added. They sign in with it on OAuth MCP servers.",
                 super::shown(&user.username)
@@ -56,12 +61,10 @@ pub async fn run(args: UsersArgs) -> anyhow::Result<()> {
             }
         }
         UsersCommand::Remove { username } => {
-            if !store.delete_user(&username).await? {
-                anyhow::bail!("no user named `{username}`; see `bms-mcp users list`");
-            }
-            store
-                .record_admin_action(&Actor::cli(), "user.delete", Some(&username))
-                .await?;
+            manage
+                .delete_user(&Actor::cli(), &username)
+                .await
+                .map_err(refusal)?;
             println!(
                 "User {} removed; their grants are revoked.",
                 super::shown(&username)

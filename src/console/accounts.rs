@@ -1,6 +1,6 @@
 //! Integrated accounts: list, add, remove, test the connection. Accounts are checked by the
-//! store's own validation (`NewAccount::validate`), as the admin API checks them; passwords
-//! and TOTP secrets go in and are never shown again.
+//! management service, as the admin API's are; passwords and TOTP secrets go in and are never
+//! shown again.
 
 use std::collections::HashMap;
 
@@ -14,6 +14,7 @@ use super::errors::ConsoleError;
 use super::form::FormFields;
 use super::layout::{Page, confirm_form, confirm_page, csrf_field, notice, page, problem, time};
 use super::session::{Posted, Session};
+use crate::manage::ManageError;
 use crate::server::AppState;
 use crate::store::{BmsLocation, IntegratedAccount, Invalid, NewAccount};
 
@@ -191,22 +192,20 @@ fn add_form(
     }
 }
 
-/// The account a form describes, validated as the admin API validates it.
-fn new_account(form: &FormFields, regions: &[String]) -> Result<NewAccount, Invalid> {
+/// The account a form describes (the management service checks it).
+fn new_account(form: &FormFields) -> NewAccount {
     let location = match form.text("base_url") {
         Some(url) => BmsLocation::BaseUrl(url.trim_end_matches('/').to_owned()),
         None => BmsLocation::Region(form.text("region").unwrap_or_default()),
     };
-    let new = NewAccount {
+    NewAccount {
         name: form.text("name").unwrap_or_default(),
         location,
         username: form.text("username").unwrap_or_default(),
         password: form.get("password").unwrap_or_default().to_owned(),
         tenant: form.text("tenant").unwrap_or_default(),
         totp_secret: form.text("totp_secret").map(|s| s.replace(' ', "")),
-    };
-    new.validate(regions)?;
-    Ok(new)
+    }
 }
 
 /// `POST /admin/accounts`.
@@ -214,23 +213,18 @@ pub async fn create(
     State(state): State<AppState>,
     Posted { session, form }: Posted,
 ) -> Result<Response, ConsoleError> {
-    let regions = state.directory.upstreams().region_names();
-    let new = match new_account(&form, &regions) {
-        Ok(new) => new,
-        Err(invalid) => {
+    let created = state
+        .manage()
+        .create_account(&session.actor(), new_account(&form))
+        .await;
+    let account = match created {
+        Ok(account) => account,
+        Err(ManageError::Invalid(invalid)) => {
             let page = accounts_page(&state, &session, None, Some(&invalid), &form).await?;
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
+        Err(error) => return Err(error.into()),
     };
-    let store = state.directory.store();
-    let account = store.create_account(new).await?;
-    super::audit(
-        store,
-        &session.actor(),
-        "integrated_account.create",
-        Some(&account.id),
-    )
-    .await;
     let to = format!("/admin/accounts/{}?notice=account-added", account.id);
     Ok(Redirect::to(&to).into_response())
 }
@@ -256,15 +250,10 @@ pub async fn remove(
         )
         .into_response());
     }
-    if store.delete_account(&id).await? {
-        state.directory.forget_account(&id);
-        super::audit(
-            store,
-            &session.actor(),
-            "integrated_account.delete",
-            Some(&id),
-        )
-        .await;
+    match state.manage().delete_account(&session.actor(), &id).await {
+        // Removed meanwhile (another tab, the CLI): what the admin asked for holds.
+        Ok(()) | Err(ManageError::NoAccount(_)) => {}
+        Err(error) => return Err(error.into()),
     }
     Ok(Redirect::to("/admin/accounts?notice=account-removed").into_response())
 }

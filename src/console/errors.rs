@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
 use super::layout;
+use crate::manage::ManageError;
 use crate::store::StoreError;
 
 /// Why a console request was not served.
@@ -25,6 +26,25 @@ pub enum ConsoleError {
     BadForm(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ManageError> for ConsoleError {
+    /// For the actions whose input is not a form shown again (those handle `Invalid` first).
+    fn from(error: ManageError) -> ConsoleError {
+        match error {
+            ManageError::Invalid(invalid) => ConsoleError::BadForm(invalid.to_string()),
+            ManageError::NoAccount(id) => {
+                ConsoleError::NotFound(format!("There is no integrated account with id {id}."))
+            }
+            ManageError::NoServer(id) => ConsoleError::NotFound(format!(
+                "There is no MCP server with id {id} on this integrated account."
+            )),
+            error @ (ManageError::NoAdminToken(_) | ManageError::NoUser(_)) => {
+                ConsoleError::NotFound(error.to_string())
+            }
+            ManageError::Store(error) => ConsoleError::Store(error),
+        }
+    }
 }
 
 impl IntoResponse for ConsoleError {

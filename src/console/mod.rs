@@ -5,9 +5,8 @@
 //!
 //! Server-rendered HTML (maud) that works without JavaScript: forms POST and redirect. The one
 //! vendored script (`assets/console.js`) adds copy buttons, confirmation dialogs and live tool
-//! counts. Validation and storage are the store's, as for the admin API (`NewAccount::validate`,
-//! `McpServerConfig::validate`, `check_name_and_expiry`), and each change is recorded in the
-//! audit log under the signed-in admin token.
+//! counts. Each change goes through the management service (`crate::manage`), as the admin
+//! API's do: the same validation, and an audit row under the signed-in admin token.
 //!
 //! ```text
 //! GET       /admin/sign-in, POST /admin/sign-in, POST /admin/sign-out
@@ -38,13 +37,3 @@ pub(crate) mod tools;
 pub use errors::ConsoleError;
 pub use routes::routes;
 pub use session::{CSRF_FIELD, SESSION_COOKIE, SIGN_IN_COOKIE};
-
-use crate::store::{Actor, Store};
-
-/// Records an admin action. The action has happened: a failure to record it is logged, not
-/// turned into a failure of the request.
-async fn audit(store: &Store, actor: &Actor, action: &str, target: Option<&str>) {
-    if let Err(error) = store.record_admin_action(actor, action, target).await {
-        tracing::error!(%error, action, "could not record an admin console action in the audit log");
-    }
-}

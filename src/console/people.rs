@@ -88,7 +88,6 @@ pub async fn revoke(
         )
         .into_response());
     }
-    store.revoke_grant(&id).await?;
-    super::audit(store, &session.actor(), "oauth_grant.revoke", Some(&id)).await;
+    state.manage().revoke_grant(&session.actor(), &id).await?;
     Ok(Redirect::to("/admin/people?notice=grant-revoked").into_response())
 }

@@ -11,8 +11,9 @@ use super::session::Session;
 use super::tools::{CLASSES, scope_counts};
 use crate::catalogue::ToolExposure;
 use crate::catalogue::{Catalogue, ClientChoice};
-use crate::store::servers::check_name_and_expiry;
-use crate::store::{IntegratedAccount, Invalid, McpAuth, McpServerConfig, parse_rfc3339, unix_now};
+use crate::store::{
+    IntegratedAccount, Invalid, McpAuth, McpServerConfig, NewMcpServer, parse_rfc3339,
+};
 
 /// The form's values, as posted (or the defaults).
 #[derive(Default)]
@@ -62,10 +63,10 @@ impl ServerForm {
         }
     }
 
-    /// Name, config and expiry, checked by the store's rules (the admin API's).
-    pub fn validate(&self) -> Result<(String, McpServerConfig, Option<i64>), Invalid> {
+    /// The server the form describes for `account_id`, once its expiry reads as a time (the
+    /// management service checks the rest, as for the admin API).
+    pub fn to_new_server(&self, account_id: &str) -> Result<NewMcpServer, Invalid> {
         let expires_at = expiry(&self.expires)?;
-        check_name_and_expiry(Some(&self.name), expires_at, unix_now())?;
         let config = McpServerConfig {
             methods: self.methods.clone(),
             tags: self.tags.clone(),
@@ -75,8 +76,12 @@ impl ServerForm {
             confirm_writes: self.confirm_writes,
             auth: self.auth,
         };
-        config.validate()?;
-        Ok((self.name.clone(), config, expires_at))
+        Ok(NewMcpServer {
+            account_id: account_id.to_owned(),
+            name: self.name.clone(),
+            config,
+            expires_at,
+        })
     }
 }
 
@@ -267,15 +272,5 @@ mod tests {
         assert_eq!(expiry("2026-12-31T23:59:59"), Ok(Some(1_798_761_599)));
         assert_eq!(expiry(" "), Ok(None));
         assert_eq!(expiry("soon").unwrap_err().field, "expires_at");
-    }
-
-    #[test]
-    fn unknown_tags_are_refused_by_the_store_rules() {
-        let form = ServerForm {
-            name: "x".into(),
-            tags: vec!["nope".into()],
-            ..ServerForm::default()
-        };
-        assert_eq!(form.validate().unwrap_err().field, "config.tags");
     }
 }

@@ -1,6 +1,5 @@
 //! An account's "MCP Servers" tab: the list, the create form, the URL shown once, revoking.
-//! Configs are checked by the store's own validation (`McpServerConfig::validate`,
-//! `check_name_and_expiry`), as the admin API checks them.
+//! Configs are checked by the management service, as the admin API's are.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -16,8 +15,9 @@ use super::snippets;
 use super::tools::scope_counts;
 use crate::catalogue::ClientChoice;
 use crate::catalogue::ToolExposure;
+use crate::manage::{CreatedMcpServer, ManageError};
 use crate::server::AppState;
-use crate::store::{IntegratedAccount, McpAuth, McpServer, NewMcpServer};
+use crate::store::{IntegratedAccount, McpAuth, McpServer};
 
 /// `GET /admin/accounts/{id}`: the account and its MCP servers.
 pub async fn show(
@@ -171,32 +171,23 @@ pub async fn create(
     if form.checked("preview") {
         return Ok(server_form::form_page(&session, &account, &chosen, None).into_response());
     }
-    let (name, config, expires_at) = match chosen.validate() {
-        Ok(valid) => valid,
-        Err(invalid) => {
+    let created = match chosen.to_new_server(&account.id) {
+        Ok(new) => {
+            state
+                .manage()
+                .create_mcp_server(&session.actor(), new)
+                .await
+        }
+        Err(invalid) => Err(ManageError::Invalid(invalid)),
+    };
+    let CreatedMcpServer { server, token } = match created {
+        Ok(created) => created,
+        Err(ManageError::Invalid(invalid)) => {
             let page = server_form::form_page(&session, &account, &chosen, Some(&invalid));
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
+        Err(error) => return Err(error.into()),
     };
-    let store = state.directory.store();
-    let new = NewMcpServer {
-        account_id: account.id.clone(),
-        name,
-        config,
-        expires_at,
-    };
-    let (server, token) = store
-        .create_mcp_server(new)
-        .await?
-        .ok_or_else(|| no_account(&id))?;
-    state.directory.expiry_changed();
-    super::audit(
-        store,
-        &session.actor(),
-        "mcp_server.create",
-        Some(&server.id),
-    )
-    .await;
     let url = server.url(&state.public_url, &token);
     Ok(created_page(&session, &account, &server, &url).into_response())
 }
@@ -285,15 +276,14 @@ pub async fn revoke(
         )
         .into_response());
     }
-    if store.delete_mcp_server(Some(&id), &server_id).await? {
-        state.directory.forget_server(&server_id);
-        super::audit(
-            store,
-            &session.actor(),
-            "mcp_server.delete",
-            Some(&server_id),
-        )
+    let revoked = state
+        .manage()
+        .delete_mcp_server(&session.actor(), Some(&id), &server_id)
         .await;
+    match revoked {
+        // Revoked meanwhile (another tab, the CLI, its expiry): its URL is dead as asked.
+        Ok(()) | Err(ManageError::NoServer(_) | ManageError::NoAccount(_)) => {}
+        Err(error) => return Err(error.into()),
     }
     Ok(Redirect::to(&format!("{back}?notice=server-revoked")).into_response())
 }

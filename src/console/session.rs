@@ -54,10 +54,7 @@ pub struct Sealed {
 impl Session {
     /// The audit log's "who".
     pub fn actor(&self) -> Actor {
-        Actor {
-            id: Some(self.admin.id.clone()),
-            name: self.admin.name.clone(),
-        }
+        Actor::from(&self.admin)
     }
 }
 

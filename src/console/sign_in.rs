@@ -77,23 +77,18 @@ pub async fn submit(
             ),
         ));
     };
-    let store = state.directory.store();
     let now = unix_now();
     let opened = session::Sealed {
         session_id: session::new_session_id(),
         admin_token: token,
         csrf: session::new_csrf_token(),
     };
-    store
-        .create_console_session(&opened.session_id, &admin.id, now + SESSION_SECONDS)
+    state
+        .manage()
+        .start_console_session(&admin, &opened.session_id, now + SESSION_SECONDS)
         .await?;
-    let sealed = session::seal(store, &opened, now);
+    let sealed = session::seal(state.directory.store(), &opened, now);
     let secure = session::secure_cookies(&state);
-    let actor = crate::store::Actor {
-        id: Some(admin.id.clone()),
-        name: admin.name.clone(),
-    };
-    super::audit(store, &actor, "admin_console.sign_in", None).await;
     Ok((
         AppendHeaders([
             (
@@ -117,15 +112,10 @@ pub async fn sign_out(
     State(state): State<AppState>,
     posted: Posted,
 ) -> Result<Response, ConsoleError> {
-    let store = state.directory.store();
-    store.end_console_session(&posted.session.id).await?;
-    super::audit(
-        store,
-        &posted.session.actor(),
-        "admin_console.sign_out",
-        None,
-    )
-    .await;
+    state
+        .manage()
+        .end_console_session(&posted.session.actor(), &posted.session.id)
+        .await?;
     let cookie = session::set_cookie(SESSION_COOKIE, "", 0, session::secure_cookies(&state));
     Ok((
         [(header::SET_COOKIE, cookie)],

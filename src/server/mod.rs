@@ -64,6 +64,11 @@ impl AppState {
         }
     }
 
+    /// The management service, applying changes to this process's directory at once.
+    pub fn manage(&self) -> crate::manage::Management {
+        crate::manage::Management::with_directory(self.directory.clone())
+    }
+
     /// The endpoint for a URL token, or the 401 owed for it. Unknown, revoked and expired
     /// tokens read the same apart from the reason, so a caller learns nothing by probing.
     /// A server with `require_api_token_auth` also needs an admin token as the bearer.

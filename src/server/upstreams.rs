@@ -14,6 +14,9 @@ pub const BMS_REGIONS: &[(&str, &str)] = &[
     ("apac", "https://api.bmsapac.kaseya.com"),
 ];
 
+/// The region an integrated account names for the built-in sandbox that `serve` runs.
+pub const SANDBOX_REGION: &str = "sandbox";
+
 /// A region: where its API is, and optionally the login that region always uses.
 #[derive(Clone)]
 struct Region {

@@ -39,6 +39,16 @@ impl Actor {
     }
 }
 
+impl From<&super::AdminToken> for Actor {
+    /// An admin token acting through the admin API or the console: the audit log's "who".
+    fn from(admin: &super::AdminToken) -> Actor {
+        Actor {
+            id: Some(admin.id.clone()),
+            name: admin.name.clone(),
+        }
+    }
+}
+
 /// One admin action as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminAction {
