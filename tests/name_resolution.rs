@@ -133,6 +133,26 @@ async fn lookups_are_reused_within_their_lifetime() {
         .filter(|r| r["path"] == "/v2/system/queues/lookup")
         .count();
     assert_eq!(lookups, 1);
+    // The report counts lookups sent, not answers from the cache.
+    assert_eq!(h.metric("bms_mcp_name_lookups_total").await, Some(1));
+}
+
+#[tokio::test]
+async fn an_invalid_fields_argument_sends_no_lookup() {
+    let h = Harness::start().await;
+    h.clear_upstream_requests().await;
+    let result = h
+        .call(
+            "list_all_kaseya_bms_crm_opportunities",
+            json!({"filter_account": "Contoso", "fields": ["no_such_property"]}),
+        )
+        .await;
+    assert_eq!(result["isError"], true, "{result}");
+    assert!(
+        h.upstream_requests().await.is_empty(),
+        "a lookup was sent for an invalid call"
+    );
+    assert_eq!(h.metric("bms_mcp_name_lookups_total").await, Some(0));
 }
 
 #[tokio::test]
