@@ -86,18 +86,14 @@ pub async fn call_tool_observed(
     let mut lookups = 0;
     let resolved = resolve::resolve_names(tool, &mut args, client, observer, &mut lookups).await;
     if let Err(error) = resolved {
-        let mut report = CallReport::not_sent(ToolOutcome::error(format!(
-            "{name} was not called: {error}."
-        )));
-        report.lookups = lookups;
-        return report;
+        let outcome = ToolOutcome::error(format!("{name} was not called: {error}."));
+        return CallReport::not_sent(outcome).after_lookups(lookups);
     }
     let mut request = match build(tool, &args) {
         Ok(request) => request,
         Err(problem) => {
-            let mut report = CallReport::not_sent(ToolOutcome::invalid_arguments(name, &[problem]));
-            report.lookups = lookups;
-            return report;
+            let outcome = ToolOutcome::invalid_arguments(name, &[problem]);
+            return CallReport::not_sent(outcome).after_lookups(lookups);
         }
     };
     request.keep_fields = fields.clone();

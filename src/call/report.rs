@@ -34,6 +34,12 @@ impl CallReport {
             lookups: 0,
         }
     }
+
+    /// The same report, for a call that had sent `lookups` name lookups first.
+    pub fn after_lookups(mut self, lookups: u32) -> CallReport {
+        self.lookups = lookups;
+        self
+    }
 }
 
 /// What a call reports while it runs, for the client's progress and log notifications. Every

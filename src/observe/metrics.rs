@@ -105,38 +105,61 @@ impl Metrics {
             "bms_mcp_upstream_latency_seconds_count {}",
             self.latency_total.load(Ordering::Relaxed)
         );
-        out.push_str("# HELP bms_mcp_rate_limited_total Calls BMS answered with HTTP 429.\n# TYPE bms_mcp_rate_limited_total counter\n");
-        let _ = writeln!(
-            out,
-            "bms_mcp_rate_limited_total {}",
-            self.rate_limited.load(Ordering::Relaxed)
+        let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        series(
+            &mut out,
+            "bms_mcp_rate_limited_total",
+            "counter",
+            "Calls BMS answered with HTTP 429.",
+            load(&self.rate_limited),
         );
-        out.push_str("# HELP bms_mcp_name_lookups_total Lookup requests sent to BMS to turn names into IDs before calls' own requests.\n# TYPE bms_mcp_name_lookups_total counter\n");
-        let _ = writeln!(
-            out,
-            "bms_mcp_name_lookups_total {}",
-            self.lookups.load(Ordering::Relaxed)
+        series(
+            &mut out,
+            "bms_mcp_name_lookups_total",
+            "counter",
+            "Lookup requests sent to BMS to turn names into IDs before calls' own requests.",
+            load(&self.lookups),
         );
-        out.push_str("# HELP bms_mcp_auth_renewals_total BMS sign-ins and token refreshes.\n# TYPE bms_mcp_auth_renewals_total counter\n");
-        let _ = writeln!(
-            out,
-            "bms_mcp_auth_renewals_total {}",
-            crate::bms::AUTH_RENEWALS.load(Ordering::Relaxed)
+        series(
+            &mut out,
+            "bms_mcp_auth_renewals_total",
+            "counter",
+            "BMS sign-ins and token refreshes.",
+            load(&crate::bms::AUTH_RENEWALS),
         );
-        out.push_str("# HELP bms_mcp_tool_calls_in_flight Tool calls started and not yet answered or abandoned.\n# TYPE bms_mcp_tool_calls_in_flight gauge\n");
-        let _ = writeln!(
-            out,
-            "bms_mcp_tool_calls_in_flight {}",
-            self.in_flight.load(Ordering::Relaxed)
+        series(
+            &mut out,
+            "bms_mcp_tool_calls_in_flight",
+            "gauge",
+            "Tool calls started and not yet answered or abandoned.",
+            load(&self.in_flight),
         );
         if let Some(log) = call_log {
-            out.push_str("# HELP bms_mcp_audit_rows_written_total Tool-call rows written to the audit log.\n# TYPE bms_mcp_audit_rows_written_total counter\n");
-            let _ = writeln!(out, "bms_mcp_audit_rows_written_total {}", log.written());
+            series(
+                &mut out,
+                "bms_mcp_audit_rows_written_total",
+                "counter",
+                "Tool-call rows written to the audit log.",
+                log.written(),
+            );
             // Non-zero means calls went unaudited: the queue was full (the store too slow for
             // the call rate); calls themselves are never slowed to wait for it.
-            out.push_str("# HELP bms_mcp_audit_rows_dropped_total Tool-call rows dropped because the audit queue was full.\n# TYPE bms_mcp_audit_rows_dropped_total counter\n");
-            let _ = writeln!(out, "bms_mcp_audit_rows_dropped_total {}", log.dropped());
+            series(
+                &mut out,
+                "bms_mcp_audit_rows_dropped_total",
+                "counter",
+                "Tool-call rows dropped because the audit queue was full.",
+                log.dropped(),
+            );
         }
         out
     }
+}
+
+/// One unlabelled series: its `HELP` and `TYPE` lines, then its value.
+fn series(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
 }
