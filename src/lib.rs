@@ -2,14 +2,17 @@
 //!
 //! The tool catalogue is generated at build time from the vendored BMS OpenAPI spec and our
 //! documentation records (`codegen/`, output in `generated/`). At run time the server speaks
-//! MCP to agents (`mcp`, `transport`), turns each tool call into one BMS request (`call`), and
-//! talks to BMS for each integrated account (`bms`).
+//! MCP to agents (`transport`, `mcp`), checks who may reach which MCP server (`access`), turns
+//! each tool call into BMS requests (`call`), and talks to BMS for each integrated account
+//! (`bms`). `app` composes the process.
 
 // axum handlers return `Result<_, Response>` to answer early; a response is large, and boxing it
 // on every refusal would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod access;
 pub mod admin;
+pub mod app;
 pub mod bms;
 pub mod call;
 pub mod catalogue;
@@ -20,6 +23,5 @@ pub mod manage;
 pub mod mcp;
 pub mod oauth;
 pub mod observe;
-pub mod server;
 pub mod store;
 pub mod transport;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use bms_mcp::server::directory::CACHE_TTL;
+use bms_mcp::access::directory::CACHE_TTL;
 use bms_mcp::store::rfc3339;
 use common::backends::Backend;
 use common::{Harness, Options};
@@ -241,6 +241,44 @@ async fn require_api_token_auth_needs_an_admin_token_beside_the_url(backend: Bac
     }
 }
 
+/// An event stream opened with the admin token a server requires lives only as long as that
+/// token: revoking it ends the stream, as revoking the URL would.
+async fn a_stream_opened_with_a_required_admin_token_ends_when_the_token_is_revoked(
+    backend: Backend,
+) {
+    let h = harness(backend).await;
+    let admin = h.admin_token().await;
+    let created = create_server(
+        &h,
+        &admin,
+        &h.account_id,
+        json!({"name": "locked", "config": {"require_api_token_auth": true}}),
+    )
+    .await;
+    let url = created["url"].as_str().unwrap();
+    let mut stream = h
+        .http
+        .get(url)
+        .header("accept", "text/event-stream")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+
+    let id = h.store.admin_tokens().await.unwrap()[0].id.clone();
+    h.store.revoke_admin_token(&id).await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        // Keep-alive comments may come first; the stream then ends.
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the stream outlived the admin token it was opened with"
+    );
+}
+
 /// Sleeps until just after the next whole second; that second. A sleep is right here: the
 /// store keeps expiry to the second, and the tests need a whole second ahead of them.
 async fn next_second() -> u64 {
@@ -365,6 +403,7 @@ async fn accounts_never_show_their_secrets_and_deleting_one_revokes_its_servers(
 on_both_backends!(
     the_seed_flow_creates_an_account_and_a_read_only_crm_server_then_revokes_it,
     require_api_token_auth_needs_an_admin_token_beside_the_url,
+    a_stream_opened_with_a_required_admin_token_ends_when_the_token_is_revoked,
     a_server_is_refused_from_the_second_it_expires_whatever_the_cache_holds,
     patching_a_server_changes_its_scope_at_once,
     accounts_never_show_their_secrets_and_deleting_one_revokes_its_servers,

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use bms_mcp::server::listener::ConnectionLimits;
+use bms_mcp::app::listener::ConnectionLimits;
 use common::{Harness, Options};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

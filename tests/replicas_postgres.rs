@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::json;
 
+use bms_mcp::access::directory::Directory;
+use bms_mcp::access::upstreams::Upstreams;
+use bms_mcp::app::{AppState, app};
 use bms_mcp::bms::{BmsClientConfig, http_client};
 use bms_mcp::call::CursorCodec;
 use bms_mcp::mcp::Handler;
 use bms_mcp::oauth::{AuthServer, Lifetimes};
 use bms_mcp::observe::Recorder;
-use bms_mcp::server::directory::Directory;
-use bms_mcp::server::upstreams::Upstreams;
-use bms_mcp::server::{AppState, app};
 use bms_mcp::store::Store;
 use bms_mcp::transport::guard::HostGuard;
 use bms_mcp::transport::session::Sessions;

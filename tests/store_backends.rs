@@ -6,9 +6,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bms_mcp::access::directory::{AccessError, Directory, token_hash};
+use bms_mcp::access::upstreams::Upstreams;
 use bms_mcp::bms::{BmsClientConfig, http_client};
-use bms_mcp::server::directory::{AccessError, Directory, token_hash};
-use bms_mcp::server::upstreams::Upstreams;
 use bms_mcp::store::audit::ToolCall;
 use bms_mcp::store::crypto::DataKey;
 use bms_mcp::store::{

@@ -1,5 +1,7 @@
 //! `/integrated-account`: connected BMS tenants. Passwords and TOTP secrets go in, never out.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,7 +12,7 @@ use serde_json::{Value, json};
 use super::auth::Admin;
 use super::body::{JsonBody, nullable, required};
 use super::errors::AdminError;
-use crate::server::AppState;
+use crate::access::Gate;
 use crate::store::{AccountChanges, BmsLocation, IntegratedAccount, Invalid, NewAccount, rfc3339};
 
 /// The body of POST and PATCH. Every field optional here; POST checks which are required.
@@ -64,7 +66,7 @@ pub fn account_json(account: &IntegratedAccount) -> Value {
 
 /// `POST /integrated-account`.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     admin: Admin,
     JsonBody(body): JsonBody<AccountBody>,
 ) -> Result<Response, AdminError> {
@@ -88,7 +90,10 @@ pub async fn create(
 }
 
 /// `GET /integrated-account`.
-pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, AdminError> {
+pub async fn list(
+    State(state): State<Arc<Gate>>,
+    _admin: Admin,
+) -> Result<Json<Value>, AdminError> {
     let accounts = state.directory.store().accounts().await?;
     let result: Vec<Value> = accounts.iter().map(account_json).collect();
     Ok(Json(json!({"result": result, "next_cursor": null})))
@@ -96,7 +101,7 @@ pub async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<V
 
 /// `GET /integrated-account/{id}`.
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     _admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AdminError> {
@@ -109,7 +114,7 @@ pub async fn get(
 /// `PATCH /integrated-account/{id}`: the fields given replace the stored ones;
 /// `"totp_secret": null` removes the TOTP secret.
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     admin: Admin,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AccountBody>,
@@ -131,7 +136,7 @@ pub async fn update(
 
 /// `DELETE /integrated-account/{id}`: the account and all its MCP servers.
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AdminError> {

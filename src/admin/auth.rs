@@ -1,10 +1,12 @@
 //! The admin extractor: a handler that takes `Admin` runs only for a valid admin token.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::errors::AdminError;
-use crate::server::{AppState, bearer_token};
+use crate::access::{Gate, bearer_token};
 use crate::store::{Actor, AdminToken};
 
 /// The admin token a request was made with.
@@ -17,12 +19,12 @@ impl Admin {
     }
 }
 
-impl FromRequestParts<AppState> for Admin {
+impl FromRequestParts<Arc<Gate>> for Admin {
     type Rejection = AdminError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &Arc<Gate>,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers).ok_or(AdminError::Unauthorized)?;
         match state.directory.admin_token(token).await? {

@@ -1,6 +1,8 @@
 //! `/integrated-account/{id}/mcp`: MCP servers in Truto's API shape. The token and URL appear
 //! only in the answer to POST; afterwards only the token's hash exists.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,10 +13,10 @@ use serde_json::{Value, json};
 use super::auth::Admin;
 use super::body::{JsonBody, nullable, required};
 use super::errors::AdminError;
+use crate::access::Gate;
 use crate::catalogue::ClientChoice;
 use crate::catalogue::ToolExposure;
 use crate::manage::CreatedMcpServer;
-use crate::server::AppState;
 use crate::store::{
     Invalid, McpAuth, McpServer, McpServerChanges, McpServerConfig, NewMcpServer, parse_rfc3339,
     rfc3339,
@@ -103,7 +105,7 @@ pub fn server_json(server: &McpServer) -> Value {
 
 /// `POST /integrated-account/{id}/mcp`: 201 with the token and URL, shown this once.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     admin: Admin,
     Path(account_id): Path<String>,
     JsonBody(body): JsonBody<McpServerBody>,
@@ -136,7 +138,7 @@ pub async fn create(
 
 /// `GET /integrated-account/{id}/mcp`.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     _admin: Admin,
     Path(account_id): Path<String>,
 ) -> Result<Json<Value>, AdminError> {
@@ -151,7 +153,7 @@ pub async fn list(
 
 /// `GET /integrated-account/{id}/mcp/{mcp_id}`.
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     _admin: Admin,
     Path((account_id, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, AdminError> {
@@ -162,7 +164,7 @@ pub async fn get(
 /// `PATCH /integrated-account/{id}/mcp/{mcp_id}`: name, config fields, `expires_at`
 /// (`null` removes it). The token stays the same.
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     admin: Admin,
     Path((account_id, id)): Path<(String, String)>,
     JsonBody(body): JsonBody<McpServerBody>,
@@ -187,7 +189,7 @@ pub async fn update(
 
 /// `DELETE /integrated-account/{id}/mcp/{mcp_id}`: revokes the URL at once.
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     admin: Admin,
     Path((account_id, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AdminError> {

@@ -14,6 +14,8 @@ mod body;
 pub mod errors;
 mod mcp_servers;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::get;
 
@@ -21,10 +23,10 @@ pub use accounts::account_json;
 pub use errors::AdminError;
 pub use mcp_servers::server_json;
 
-use crate::server::AppState;
+use crate::access::Gate;
 
 /// The admin routes.
-pub fn routes(state: AppState) -> Router {
+pub fn routes(state: Arc<Gate>) -> Router {
     Router::new()
         .route(
             "/integrated-account",

@@ -127,7 +127,7 @@ pub struct BuiltInSandbox {
 
 impl BuiltInSandbox {
     /// The name of the integrated-account region that means "the sandbox this process runs".
-    pub const REGION: &'static str = crate::server::upstreams::SANDBOX_REGION;
+    pub const REGION: &'static str = crate::access::upstreams::SANDBOX_REGION;
 
     #[cfg(feature = "sandbox")]
     pub async fn start() -> anyhow::Result<BuiltInSandbox> {

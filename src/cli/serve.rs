@@ -8,6 +8,10 @@ use anyhow::Context;
 
 use super::account::{AccountArgs, BuiltInSandbox, ScopeArgs, signing_keys};
 use super::store_args::{StoreArgs, describe};
+use crate::access::directory::Directory;
+use crate::access::upstreams::Upstreams;
+use crate::app::listener::{self, ConnectionLimits};
+use crate::app::{AppState, DEFAULT_BODY_LIMIT, app};
 use crate::bms::http_client;
 use crate::call::CursorCodec;
 use crate::catalogue::{McpScope, ToolExposure};
@@ -15,10 +19,6 @@ use crate::config::{self, ConfigError};
 use crate::manage::{FirstRun, Management};
 use crate::mcp::{DEFAULT_LIST_PAGE_SIZE, Handler};
 use crate::observe::Recorder;
-use crate::server::directory::Directory;
-use crate::server::listener::{self, ConnectionLimits};
-use crate::server::upstreams::Upstreams;
-use crate::server::{AppState, DEFAULT_BODY_LIMIT, app};
 use crate::store::audit::spawn_retention;
 use crate::store::{
     Actor, BmsLocation, IntegratedAccount, McpServerConfig, Store, StoreLocation, ToolCallLog,

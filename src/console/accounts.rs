@@ -2,6 +2,8 @@
 //! management service, as the admin API's are; passwords and TOTP secrets go in and are never
 //! shown again.
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -14,8 +16,8 @@ use super::errors::ConsoleError;
 use super::form::FormFields;
 use super::layout::{Page, confirm_form, confirm_page, csrf_field, notice, page, problem, time};
 use super::session::{Posted, Session};
+use crate::access::Gate;
 use crate::manage::ManageError;
-use crate::server::AppState;
 use crate::store::{BmsLocation, IntegratedAccount, Invalid, NewAccount};
 
 /// What `?notice=` may announce (fixed texts: nothing from the URL is echoed).
@@ -54,7 +56,7 @@ pub fn remove_question(account: &IntegratedAccount) -> String {
 
 /// `GET /admin/accounts`.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     session: Session,
     Query(notice): Query<Notice>,
 ) -> Result<Page, ConsoleError> {
@@ -69,7 +71,7 @@ pub async fn list(
 }
 
 async fn accounts_page(
-    state: &AppState,
+    state: &Gate,
     session: &Session,
     message: Option<&str>,
     error: Option<&Invalid>,
@@ -158,7 +160,7 @@ fn field(id: &str, label: &str, kind: &str, values: &FormFields, help: Option<Ma
 }
 
 fn add_form(
-    state: &AppState,
+    state: &Gate,
     session: &Session,
     error: Option<&Invalid>,
     values: &FormFields,
@@ -210,7 +212,7 @@ fn new_account(form: &FormFields) -> NewAccount {
 
 /// `POST /admin/accounts`.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Posted { session, form }: Posted,
 ) -> Result<Response, ConsoleError> {
     let created = state
@@ -231,7 +233,7 @@ pub async fn create(
 
 /// `POST /admin/accounts/{id}/remove`: asks first unless `confirmed=yes`.
 pub async fn remove(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Path(id): Path<String>,
     Posted { session, form }: Posted,
 ) -> Result<Response, ConsoleError> {
@@ -261,7 +263,7 @@ pub async fn remove(
 /// `POST /admin/accounts/{id}/test`: signs in to BMS with the account's credentials (a new
 /// client, so nothing cached answers for it) and shows the outcome on the account's page.
 pub async fn test_connection(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Path(id): Path<String>,
     Posted { session, .. }: Posted,
 ) -> Result<Response, ConsoleError> {

@@ -3,6 +3,8 @@
 //! Revoking a grant ends its access and refresh tokens at once (they are checked against the
 //! store on every request). Users are added with `bms-mcp users add`.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -11,11 +13,11 @@ use super::accounts::Notice;
 use super::errors::ConsoleError;
 use super::layout::{Page, confirm_form, confirm_page, notice, page, time};
 use super::session::{Posted, Session};
-use crate::server::AppState;
+use crate::access::Gate;
 
 /// `GET /admin/people`.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     session: Session,
     Query(message): Query<Notice>,
 ) -> Result<Page, ConsoleError> {
@@ -65,7 +67,7 @@ fn revoke_question(username: &str, client: &str) -> String {
 
 /// `POST /admin/people/grants/{id}/revoke`.
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Path(id): Path<String>,
     Posted { session, form }: Posted,
 ) -> Result<Response, ConsoleError> {

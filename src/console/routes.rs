@@ -1,15 +1,17 @@
 //! The console's routes. Every page but sign-in needs a session (`Session`); every POST
 //! also needs the session's CSRF token (`Posted`).
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::{get, post};
 
 use super::{accounts, assets, people, servers, sign_in, tools};
-use crate::server::AppState;
+use crate::access::Gate;
 
 /// The `/admin` routes, to merge into the server's router (inside its Host/Origin guard and
 /// body limit).
-pub fn routes(state: AppState) -> Router {
+pub fn routes(state: Arc<Gate>) -> Router {
     Router::new()
         .route("/admin", get(sign_in::home))
         .route("/admin/", get(sign_in::home))

@@ -1,6 +1,8 @@
 //! An account's "MCP Servers" tab: the list, the create form, the URL shown once, revoking.
 //! Configs are checked by the management service, as the admin API's are.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,15 +15,15 @@ use super::server_form::{self, ServerForm};
 use super::session::{Posted, Session};
 use super::snippets;
 use super::tools::scope_counts;
+use crate::access::Gate;
 use crate::catalogue::ClientChoice;
 use crate::catalogue::ToolExposure;
 use crate::manage::{CreatedMcpServer, ManageError};
-use crate::server::AppState;
 use crate::store::{IntegratedAccount, McpAuth, McpServer};
 
 /// `GET /admin/accounts/{id}`: the account and its MCP servers.
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Path(id): Path<String>,
     session: Session,
     Query(notice): Query<Notice>,
@@ -31,7 +33,7 @@ pub async fn show(
     account_page(&state, &session, &account, outcome).await
 }
 
-async fn account(state: &AppState, id: &str) -> Result<IntegratedAccount, ConsoleError> {
+async fn account(state: &Gate, id: &str) -> Result<IntegratedAccount, ConsoleError> {
     state
         .directory
         .store()
@@ -42,7 +44,7 @@ async fn account(state: &AppState, id: &str) -> Result<IntegratedAccount, Consol
 
 /// The account page; `outcome` is a message to show first (success or failure).
 pub async fn account_page(
-    state: &AppState,
+    state: &Gate,
     session: &Session,
     account: &IntegratedAccount,
     outcome: Option<Result<String, String>>,
@@ -150,7 +152,7 @@ fn server_row(session: &Session, server: &McpServer, last_used: Option<i64>) -> 
 
 /// `GET /admin/accounts/{id}/servers/new`.
 pub async fn new(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Path(id): Path<String>,
     session: Session,
 ) -> Result<Page, ConsoleError> {
@@ -162,7 +164,7 @@ pub async fn new(
 /// `POST /admin/accounts/{id}/servers`: creates the server and shows its URL, once. With the
 /// `preview` button (no JavaScript), shows the form again with the counts of its choices.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Path(id): Path<String>,
     Posted { session, form }: Posted,
 ) -> Result<Response, ConsoleError> {
@@ -252,7 +254,7 @@ fn created_page(
 
 /// `POST /admin/accounts/{id}/servers/{server_id}/revoke`: asks first unless `confirmed=yes`.
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     Path((id, server_id)): Path<(String, String)>,
     Posted { session, form }: Posted,
 ) -> Result<Response, ConsoleError> {

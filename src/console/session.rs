@@ -10,6 +10,8 @@
 //! public URL is https. Every POST carries the session's CSRF token in a form field
 //! (`Posted`); the sign-in form, which has no session yet, uses a double-submit cookie.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -20,7 +22,7 @@ use subtle::ConstantTimeEq;
 
 use super::errors::ConsoleError;
 use super::form::FormFields;
-use crate::server::AppState;
+use crate::access::Gate;
 use crate::store::{Actor, AdminToken, Store, unix_now};
 
 /// The session cookie.
@@ -118,7 +120,7 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> Header
 }
 
 /// Whether cookies must be `Secure`: the console is reached over https.
-pub fn secure_cookies(state: &AppState) -> bool {
+pub fn secure_cookies(state: &Gate) -> bool {
     state.public_url.starts_with("https://")
 }
 
@@ -127,12 +129,12 @@ pub fn same_token(given: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
-impl FromRequestParts<AppState> for Session {
+impl FromRequestParts<Arc<Gate>> for Session {
     type Rejection = ConsoleError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &Arc<Gate>,
     ) -> Result<Self, Self::Rejection> {
         let sealed = cookie(&parts.headers, SESSION_COOKIE).ok_or(ConsoleError::SignIn)?;
         let store = state.directory.store();
@@ -161,10 +163,10 @@ pub struct Posted {
     pub form: FormFields,
 }
 
-impl FromRequest<AppState> for Posted {
+impl FromRequest<Arc<Gate>> for Posted {
     type Rejection = ConsoleError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &Arc<Gate>) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let session = Session::from_request_parts(&mut parts, state).await?;
         let request = Request::from_parts(parts, body);
@@ -181,10 +183,10 @@ pub struct SignInPosted {
     pub form: FormFields,
 }
 
-impl FromRequest<AppState> for SignInPosted {
+impl FromRequest<Arc<Gate>> for SignInPosted {
     type Rejection = ConsoleError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &Arc<Gate>) -> Result<Self, Self::Rejection> {
         let expected = cookie(request.headers(), SIGN_IN_COOKIE)
             .unwrap_or_default()
             .to_owned();
@@ -197,7 +199,7 @@ impl FromRequest<AppState> for SignInPosted {
 }
 
 /// An `application/x-www-form-urlencoded` body, read within the server's body limit.
-async fn read_form(request: Request, state: &AppState) -> Result<FormFields, ConsoleError> {
+async fn read_form(request: Request, state: &Gate) -> Result<FormFields, ConsoleError> {
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)

@@ -1,5 +1,7 @@
 //! Signing in with an admin API token, and out.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
@@ -11,7 +13,7 @@ use super::session::{
     self, CSRF_FIELD, Posted, SESSION_COOKIE, SESSION_SECONDS, SIGN_IN_COOKIE, Session,
     SignInPosted,
 };
-use crate::server::AppState;
+use crate::access::Gate;
 use crate::store::unix_now;
 
 /// `GET /admin`: the accounts when signed in, else the sign-in page.
@@ -24,7 +26,7 @@ pub async fn home(session: Result<Session, ConsoleError>) -> Redirect {
 
 /// `GET /admin/sign-in`.
 pub async fn form(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     session: Result<Session, ConsoleError>,
 ) -> Response {
     if session.is_ok() {
@@ -34,7 +36,7 @@ pub async fn form(
 }
 
 /// The sign-in page with a new double-submit CSRF token.
-fn sign_in_page(state: &AppState, status: StatusCode, error: Option<&str>) -> Response {
+fn sign_in_page(state: &Gate, status: StatusCode, error: Option<&str>) -> Response {
     let csrf = session::new_csrf_token();
     let cookie = session::set_cookie(SIGN_IN_COOKIE, &csrf, 3600, session::secure_cookies(state));
     let body = html! {
@@ -64,7 +66,7 @@ fn sign_in_page(state: &AppState, status: StatusCode, error: Option<&str>) -> Re
 
 /// `POST /admin/sign-in`.
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     SignInPosted { form }: SignInPosted,
 ) -> Result<Response, ConsoleError> {
     let token = form.text("admin_token").unwrap_or_default();
@@ -109,7 +111,7 @@ pub async fn submit(
 /// more, and deletes the cookie. (The admin token stays valid: revoke it with
 /// `bms-mcp admin-token revoke` to end every session made with it.)
 pub async fn sign_out(
-    State(state): State<AppState>,
+    State(state): State<Arc<Gate>>,
     posted: Posted,
 ) -> Result<Response, ConsoleError> {
     state

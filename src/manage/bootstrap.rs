@@ -2,8 +2,8 @@
 //! flags describe, and on the first run an admin token and the MCP server "default".
 
 use super::{CreatedAdminToken, CreatedMcpServer, ManageError, Management};
+use crate::access::upstreams::SANDBOX_REGION;
 use crate::bms::BmsCredentials;
-use crate::server::upstreams::SANDBOX_REGION;
 use crate::store::{
     AccountChanges, Actor, BmsLocation, IntegratedAccount, McpServerConfig, NewAccount,
     NewMcpServer,

@@ -28,8 +28,8 @@ pub use bootstrap::FirstRun;
 pub use errors::ManageError;
 pub use servers::CreatedMcpServer;
 
-use crate::server::directory::Directory;
-use crate::server::upstreams::{BMS_REGIONS, SANDBOX_REGION};
+use crate::access::directory::Directory;
+use crate::access::upstreams::{BMS_REGIONS, SANDBOX_REGION};
 use crate::store::{Actor, Store};
 
 /// Management actions on the store, with the directory of the server process when there is

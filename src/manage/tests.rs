@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{CreatedMcpServer, ManageError, Management};
+use crate::access::directory::{AccessError, Directory};
+use crate::access::upstreams::Upstreams;
 use crate::bms::{BmsClientConfig, http_client};
-use crate::server::directory::{AccessError, Directory};
-use crate::server::upstreams::Upstreams;
 use crate::store::crypto::DataKey;
 use crate::store::{
     AccountChanges, Actor, BmsLocation, IntegratedAccount, McpAuth, McpServerChanges,

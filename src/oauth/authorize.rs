@@ -10,6 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::OAuthState;
 use super::client_metadata::{fetch, is_document_url};
 use super::metadata::Endpoints;
 use super::pages::{self, ConsentFacts};
@@ -17,7 +18,6 @@ use super::pending::{AuthRequest, BROWSER_COOKIE, Pending};
 use crate::console::form::FormFields;
 use crate::console::session::cookie;
 use crate::console::tools::scope_counts;
-use crate::server::AppState;
 use crate::store::{McpAuth, OAuthClient, unix_now};
 
 /// The longest `state` we carry back (it rides in a signed form field and a URL).
@@ -37,7 +37,7 @@ pub(crate) enum Refusal {
 }
 
 /// `GET /oauth/authorize?…`.
-pub async fn start(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub async fn start(State(state): State<OAuthState>, RawQuery(query): RawQuery) -> Response {
     let fields = FormFields::parse(query.unwrap_or_default().as_bytes());
     match check_request(&state, &fields).await {
         Ok((request, client)) => {
@@ -64,7 +64,7 @@ pub async fn start(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
 
 /// `POST /oauth/authorize`: `action` is `sign_in` (with `username`, `password`), `allow`
 /// or `deny`; `pending` is the page's signed state.
-pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn submit(State(state): State<OAuthState>, headers: HeaderMap, body: Bytes) -> Response {
     let fields = FormFields::parse(&body);
     let sealed = fields.get("pending").unwrap_or_default();
     let browser = cookie(&headers, BROWSER_COOKIE);
@@ -100,12 +100,12 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
 }
 
 async fn sign_in(
-    state: &AppState,
+    state: &OAuthState,
     fields: &FormFields,
     pending: Pending,
     client: &OAuthClient,
 ) -> Response {
-    let store = state.directory.store();
+    let store = state.gate.directory.store();
     let username = fields.get("username").unwrap_or_default().trim();
     let password = fields.get("password").unwrap_or_default();
     let now = unix_now();
@@ -145,12 +145,12 @@ async fn sign_in(
 /// The consent page for a person who has signed in, locally or at the OpenID Connect
 /// provider: `user` is (user id, the name the page shows).
 pub(crate) async fn consent_for(
-    state: &AppState,
+    state: &OAuthState,
     mut pending: Pending,
     client: &OAuthClient,
     user: (String, String),
 ) -> Response {
-    let store = state.directory.store();
+    let store = state.gate.directory.store();
     let found = store.mcp_server_by_id(&pending.request.server_id).await;
     let server = match found {
         Ok(Some((server, _))) if server.config.auth == McpAuth::OAuth => server,
@@ -179,8 +179,8 @@ pub(crate) async fn consent_for(
 }
 
 /// Records the grant, issues a code and sends the browser back to the client.
-async fn allow(state: &AppState, request: &AuthRequest, user_id: &str) -> Response {
-    let store = state.directory.store();
+async fn allow(state: &OAuthState, request: &AuthRequest, user_id: &str) -> Response {
+    let store = state.gate.directory.store();
     let issued = async {
         let grant = store
             .create_grant(user_id, &request.client_id, &request.server_id)
@@ -208,7 +208,7 @@ async fn allow(state: &AppState, request: &AuthRequest, user_id: &str) -> Respon
 
 /// Checks a GET's parameters; the request to carry and its client.
 async fn check_request(
-    state: &AppState,
+    state: &OAuthState,
     fields: &FormFields,
 ) -> Result<(AuthRequest, OAuthClient), Refusal> {
     if let Some(name) = fields.repeated() {
@@ -293,11 +293,11 @@ pub(crate) enum Lookup {
 /// a client registered here (RFC 7591), or one whose client_id is the URL of its metadata
 /// document.
 pub(crate) async fn registered_client(
-    state: &AppState,
+    state: &OAuthState,
     request: &AuthRequest,
     lookup: Lookup,
 ) -> Result<OAuthClient, Refusal> {
-    let store = state.directory.store();
+    let store = state.gate.directory.store();
     let found = if lookup == Lookup::Fresh && is_document_url(&request.client_id) {
         let document = fetch(&request.client_id, state.oauth.loopback_client_metadata)
             .await
@@ -332,13 +332,19 @@ pub(crate) async fn registered_client(
 }
 
 /// The id of the OAuth server whose URL `resource` is, if it exists and has not expired.
-pub async fn oauth_server_of(state: &AppState, resource: &str) -> Option<String> {
-    let prefix = format!("{}/mcp/o/", state.public_url.trim_end_matches('/'));
+pub async fn oauth_server_of(state: &OAuthState, resource: &str) -> Option<String> {
+    let prefix = format!("{}/mcp/o/", state.gate.public_url.trim_end_matches('/'));
     let id = resource.strip_prefix(&prefix)?;
     if id.is_empty() || id.contains(['/', '?', '#']) {
         return None;
     }
-    let found = state.directory.store().mcp_server_by_id(id).await.ok()??;
+    let found = state
+        .gate
+        .directory
+        .store()
+        .mcp_server_by_id(id)
+        .await
+        .ok()??;
     let server = found.0;
     let live = server.expires_at.is_none_or(|at| unix_now() < at);
     (server.config.auth == McpAuth::OAuth && live).then_some(server.id)
@@ -352,7 +358,7 @@ pub fn is_pkce_value(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-pub(crate) fn refuse(state: &AppState, refusal: Refusal) -> Response {
+pub(crate) fn refuse(state: &OAuthState, refusal: Refusal) -> Response {
     match refusal {
         Refusal::Page(message) => pages::problem(&message),
         Refusal::Redirect {
@@ -371,7 +377,7 @@ pub(crate) fn refuse(state: &AppState, refusal: Refusal) -> Response {
 
 /// 303 to the client's redirect URI with `pairs`, `state` and `iss` added to its query.
 fn redirect(
-    state: &AppState,
+    state: &OAuthState,
     redirect_uri: &str,
     client_state: Option<&str>,
     pairs: &[(&str, &str)],
@@ -387,7 +393,7 @@ fn redirect(
         if let Some(client_state) = client_state {
             query.append_pair("state", client_state);
         }
-        query.append_pair("iss", &Endpoints::of(&state.public_url).issuer);
+        query.append_pair("iss", &Endpoints::of(&state.gate.public_url).issuer);
     }
     let Ok(location) = HeaderValue::from_str(url.as_str()) else {
         return pages::problem("redirect_uri cannot be sent back");
@@ -406,8 +412,8 @@ fn redirect(
         .into_response()
 }
 
-fn set_browser_cookie(state: &AppState, response: &mut Response, value: &str) {
-    let secure = if state.public_url.starts_with("https://") {
+fn set_browser_cookie(state: &OAuthState, response: &mut Response, value: &str) {
+    let secure = if state.gate.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""

@@ -9,8 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::OAuthState;
 use super::SCOPE;
-use crate::server::AppState;
 use crate::store::servers::oauth_url;
 use crate::store::{McpAuth, unix_now};
 
@@ -35,22 +35,9 @@ impl Endpoints {
     }
 }
 
-/// The RFC 9728 metadata URL of a resource: `/.well-known/oauth-protected-resource` inserted
-/// between its origin and its path (§3.1).
-pub fn resource_metadata_url(resource: &str) -> String {
-    match reqwest::Url::parse(resource) {
-        Ok(url) => format!(
-            "{}/.well-known/oauth-protected-resource{}",
-            url.origin().ascii_serialization(),
-            url.path()
-        ),
-        Err(_) => format!("{resource}/.well-known/oauth-protected-resource"),
-    }
-}
-
 /// `GET /.well-known/oauth-authorization-server`.
-pub async fn authorization_server(State(state): State<AppState>) -> Json<Value> {
-    let endpoints = Endpoints::of(&state.public_url);
+pub async fn authorization_server(State(state): State<OAuthState>) -> Json<Value> {
+    let endpoints = Endpoints::of(&state.gate.public_url);
     Json(json!({
         "issuer": endpoints.issuer,
         "authorization_endpoint": endpoints.authorize,
@@ -70,10 +57,15 @@ pub async fn authorization_server(State(state): State<AppState>) -> Json<Value> 
 /// `GET /.well-known/oauth-protected-resource/mcp/o/{server_id}`: 404 unless that server
 /// exists, has not expired and is an OAuth server.
 pub async fn protected_resource(
-    State(state): State<AppState>,
+    State(state): State<OAuthState>,
     Path(server_id): Path<String>,
 ) -> Response {
-    let found = state.directory.store().mcp_server_by_id(&server_id).await;
+    let found = state
+        .gate
+        .directory
+        .store()
+        .mcp_server_by_id(&server_id)
+        .await;
     let server = match found {
         Ok(Some((server, _))) => server,
         Ok(None) => return not_found(),
@@ -86,9 +78,9 @@ pub async fn protected_resource(
     if server.config.auth != McpAuth::OAuth || !live {
         return not_found();
     }
-    let endpoints = Endpoints::of(&state.public_url);
+    let endpoints = Endpoints::of(&state.gate.public_url);
     Json(json!({
-        "resource": oauth_url(&state.public_url, &server.id),
+        "resource": oauth_url(&state.gate.public_url, &server.id),
         "authorization_servers": [endpoints.issuer],
         "scopes_supported": [SCOPE],
         "bearer_methods_supported": ["header"],
@@ -103,8 +95,12 @@ pub async fn protected_resource(
 /// response" or a failed registration. So it is told, in JSON, what is wrong with the URL it
 /// holds: unknown, revoked or expired, or a live secret URL that needs no sign-in. (The MCP
 /// endpoint itself already says which by answering 401 or not; nothing new is revealed.)
-pub async fn url_token_paths(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn url_token_paths(
+    State(state): State<OAuthState>,
+    Path(token): Path<String>,
+) -> Response {
     let description = match state
+        .gate
         .directory
         .resolve(&token, std::time::SystemTime::now())
         .await
@@ -112,7 +108,7 @@ pub async fn url_token_paths(State(state): State<AppState>, Path(token): Path<St
         Ok(_) => {
             "This MCP URL is a live secret URL: the token in its path is the credential, and it takes no OAuth sign-in. Configure the client to connect without authentication (no OAuth)."
         }
-        Err(crate::server::directory::AccessError::Unavailable) => {
+        Err(crate::access::directory::AccessError::Unavailable) => {
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
         Err(_) => {
@@ -133,21 +129,4 @@ fn not_found() -> Response {
         "no OAuth-protected MCP server at this address",
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resource_metadata_is_inserted_before_the_resource_path() {
-        assert_eq!(
-            resource_metadata_url("https://mcp.example.com/mcp/o/abc"),
-            "https://mcp.example.com/.well-known/oauth-protected-resource/mcp/o/abc"
-        );
-        assert_eq!(
-            resource_metadata_url("http://127.0.0.1:8080/base/mcp/o/abc"),
-            "http://127.0.0.1:8080/.well-known/oauth-protected-resource/base/mcp/o/abc"
-        );
-    }
 }

@@ -8,7 +8,6 @@
 //! to one MCP server (its audience); none is ever accepted from a query string or sent to BMS.
 
 pub mod authorize;
-pub mod bearer;
 pub mod client_metadata;
 pub mod errors;
 pub mod metadata;
@@ -19,14 +18,22 @@ pub mod register;
 pub mod throttle;
 pub mod token;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::server::AppState;
+use crate::access::Gate;
+/// The one scope this server grants. Requested scopes never widen or narrow it.
+pub use crate::access::SCOPE;
 
-/// The one scope this server grants: the MCP server's own tool scope (methods and tags set
-/// by its admin). Requested scopes never widen or narrow it.
-pub const SCOPE: &str = "mcp:tools";
+/// What the authorization server's handlers share: the gate (directory, public URL) and
+/// the authorization server's own settings.
+#[derive(Clone)]
+pub struct OAuthState {
+    pub gate: Arc<Gate>,
+    pub oauth: Arc<AuthServer>,
+}
 
 /// How long what the authorization server issues stays good, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +106,7 @@ impl AuthServer {
 
 /// The authorization server's routes and the protected resource metadata, merged into
 /// `app()` inside the Host/Origin guard and the body limit.
-pub fn routes(state: AppState) -> Router {
+pub fn routes(state: OAuthState) -> Router {
     Router::new()
         .route(
             "/.well-known/oauth-authorization-server",

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::OAuthState;
 use super::errors::{OAuthError, no_store_json};
-use crate::server::AppState;
 
 /// Redirect URIs per client at most.
 const MAX_REDIRECT_URIS: usize = 10;
@@ -28,7 +28,11 @@ struct Registration {
 }
 
 /// `POST /oauth/register`.
-pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn register(
+    State(state): State<OAuthState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match registered(&state, &headers, &body).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
@@ -36,7 +40,7 @@ pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 async fn registered(
-    state: &AppState,
+    state: &OAuthState,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, OAuthError> {
@@ -88,6 +92,7 @@ async fn registered(
         return Err(OAuthError::invalid_client_metadata(invalid.to_string()));
     }
     let client = state
+        .gate
         .directory
         .store()
         .create_oauth_client(&name, uris)

@@ -13,15 +13,19 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::OAuthState;
 use super::errors::{OAuthError, form_parameters, no_store_json, required};
 use super::{SCOPE, authorize::is_pkce_value};
 use crate::console::form::FormFields;
-use crate::server::AppState;
 use crate::store::servers::oauth_url;
 use crate::store::{Grant, Redemption, unix_now};
 
 /// `POST /oauth/token`.
-pub async fn exchange(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn exchange(
+    State(state): State<OAuthState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let answer = async {
         let fields = form_parameters(&headers, &body)?;
         let grant_type = required(&fields, "grant_type")?;
@@ -49,7 +53,7 @@ pub async fn exchange(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 async fn redeem_code(
-    state: &AppState,
+    state: &OAuthState,
     fields: &FormFields,
     client_id: &str,
 ) -> Result<Response, OAuthError> {
@@ -57,7 +61,7 @@ async fn redeem_code(
     let redirect_uri = required(fields, "redirect_uri")?;
     let verifier = required(fields, "code_verifier")?;
     let resource = required(fields, "resource")?;
-    let store = state.directory.store();
+    let store = state.gate.directory.store();
     let redeemed = match store.redeem_code(code).await? {
         Redemption::Fresh(redeemed) => redeemed,
         Redemption::Replayed => {
@@ -97,12 +101,12 @@ async fn redeem_code(
 }
 
 async fn refresh(
-    state: &AppState,
+    state: &OAuthState,
     fields: &FormFields,
     client_id: &str,
 ) -> Result<Response, OAuthError> {
     let token = required(fields, "refresh_token")?;
-    let store = state.directory.store();
+    let store = state.gate.directory.store();
     let grant = match store.redeem_refresh_token(token, unix_now()).await? {
         Redemption::Fresh(grant) => grant,
         Redemption::Replayed => {
@@ -149,8 +153,8 @@ fn basic_client_id(headers: &HeaderMap) -> Option<String> {
 }
 
 /// RFC 8707: the token is for the grant's MCP server and nothing else.
-fn check_resource(state: &AppState, grant: &Grant, resource: &str) -> Result<(), OAuthError> {
-    let expected = oauth_url(&state.public_url, &grant.mcp_server_id);
+fn check_resource(state: &OAuthState, grant: &Grant, resource: &str) -> Result<(), OAuthError> {
+    let expected = oauth_url(&state.gate.public_url, &grant.mcp_server_id);
     if resource == expected {
         Ok(())
     } else {
@@ -169,10 +173,11 @@ fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     bool::from(computed.as_bytes().ct_eq(challenge.as_bytes()))
 }
 
-async fn issue(state: &AppState, grant: &Grant) -> Result<Response, OAuthError> {
+async fn issue(state: &OAuthState, grant: &Grant) -> Result<Response, OAuthError> {
     let lifetimes = state.oauth.lifetimes;
     let now = unix_now();
     let pair = state
+        .gate
         .directory
         .store()
         .issue_tokens(&grant.id, now + lifetimes.access, now + lifetimes.refresh)

@@ -8,8 +8,8 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -18,11 +18,13 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::McpState;
+use super::endpoint::Opened;
 use super::streamable_http::{add_rate_limit_headers, plain};
+use crate::access::Door;
 use crate::mcp::Reply;
 use crate::mcp::dispatch::{ClientSession, SessionClient, dispatch};
 use crate::mcp::peer::ClientLink;
-use crate::server::AppState;
 
 /// How many replies may wait on one stream before the sender waits.
 const STREAM_BUFFER: usize = 64;
@@ -74,14 +76,11 @@ impl Drop for Deregister {
 }
 
 /// `GET /mcp/{token}/sse`.
-pub async fn open(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let endpoint = match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => endpoint,
-        Err(response) => return response,
+pub async fn open(State(state): State<McpState>, opened: Opened) -> Response {
+    let Opened { endpoint, door } = opened;
+    let Door::UrlToken { token, .. } = &door else {
+        // The legacy transport is mounted under URL tokens only.
+        return plain(StatusCode::NOT_FOUND, "no event stream at this address");
     };
     let id = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
     let (sender, receiver) = mpsc::channel::<String>(STREAM_BUFFER);
@@ -107,7 +106,7 @@ pub async fn open(
     });
     let stream = futures_util::stream::once(async { Ok::<_, Infallible>(first) })
         .chain(messages)
-        .take_until(super::revoked(state.clone(), token));
+        .take_until(super::revoked(state.gate.clone(), door));
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
@@ -120,16 +119,11 @@ pub struct SessionQuery {
 
 /// `POST /mcp/{token}/messages?session_id=...`.
 pub async fn message(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
+    State(state): State<McpState>,
+    Opened { endpoint, .. }: Opened,
     Query(query): Query<SessionQuery>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let endpoint = match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => endpoint,
-        Err(response) => return response,
-    };
     let (sender, remembered) = match state.sse.lock().get(&query.session_id) {
         Some(stream) if stream.server_id == endpoint.server_id => {
             (stream.sender.clone(), stream.client)

@@ -1,5 +1,5 @@
 //! Streamable HTTP (MCP 2025-03-26 and later) at `/mcp/{token}`, and at `/mcp/o/{server_id}` for
-//! OAuth servers (no idle GET stream there).
+//! OAuth servers (no idle GET stream there); both opened by the `Opened` extractor.
 //!
 //! POST carries one message; requests are answered as `application/json`, or as a one-event
 //! `text/event-stream` when the client accepts only that. A call that asks the client a
@@ -12,7 +12,7 @@
 use std::convert::Infallible;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -20,13 +20,14 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::McpState;
+use super::endpoint::Opened;
 use crate::mcp::McpEndpoint;
 use crate::mcp::Reply;
 use crate::mcp::dispatch::{ClientSession, SessionClient, dispatch};
 use crate::mcp::era::{self, MirroredHeaders};
 use crate::mcp::jsonrpc;
 use crate::mcp::protocol;
-use crate::server::AppState;
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -35,55 +36,15 @@ pub const VERSION_HEADER: &str = "mcp-protocol-version";
 /// that does not fit is dropped, never waited for).
 const QUESTION_BUFFER: usize = 32;
 
-/// `POST /mcp/{token}`.
+/// `POST /mcp/{token}` and `POST /mcp/o/{server_id}`.
 pub async fn post(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
+    State(state): State<McpState>,
+    opened: Opened,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => {
-            let revoked = super::revoked(state.clone(), token);
-            post_to(state, endpoint, headers, body, revoked).await
-        }
-        Err(response) => response,
-    }
-}
-
-/// `POST /mcp/o/{server_id}`: an OAuth server, opened by the person's access token.
-pub async fn oauth_post(
-    State(state): State<AppState>,
-    Path(server_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match state
-        .oauth_endpoint(&server_id, query.as_deref(), &headers)
-        .await
-    {
-        Ok(endpoint) => {
-            let revoked = oauth_revoked(state.clone(), server_id, headers.clone());
-            post_to(state, endpoint, headers, body, revoked).await
-        }
-        Err(response) => response,
-    }
-}
-
-/// Resolves once the request's access token no longer opens the OAuth server (its grant
-/// revoked, the token expired): a confirmation's stream ends with it, as with `revoked`.
-async fn oauth_revoked(state: AppState, server_id: String, headers: HeaderMap) {
-    loop {
-        tokio::time::sleep(super::REVOCATION_CHECK).await;
-        if state
-            .oauth_endpoint(&server_id, None, &headers)
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
+    let revoked = super::revoked(state.gate.clone(), opened.door);
+    post_to(state, opened.endpoint, headers, body, revoked).await
 }
 
 /// `GET /mcp/o/{server_id}`: 405. An OAuth server offers no idle event stream (we send no
@@ -100,26 +61,10 @@ pub async fn oauth_get() -> Response {
     response
 }
 
-/// `DELETE /mcp/o/{server_id}`: the client ends its session.
-pub async fn oauth_delete(
-    State(state): State<AppState>,
-    Path(server_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    match state
-        .oauth_endpoint(&server_id, query.as_deref(), &headers)
-        .await
-    {
-        Ok(endpoint) => end_session(&state, &endpoint, &headers),
-        Err(response) => response,
-    }
-}
-
 /// One POSTed message (or batch) for an endpoint already authorised. `revoked` ends a
 /// confirmation's event stream when the caller's access ends meanwhile.
 async fn post_to(
-    state: AppState,
+    state: McpState,
     endpoint: McpEndpoint,
     headers: HeaderMap,
     body: Bytes,
@@ -201,7 +146,7 @@ async fn post_to(
 
 /// The answer to a POST whose call ran to the end without asking anything.
 fn respond(
-    state: &AppState,
+    state: &McpState,
     endpoint: &McpEndpoint,
     accepts: &Accepts,
     mut dispatched: Reply,
@@ -262,15 +207,7 @@ fn questions_then_result(
 
 /// `GET /mcp/{token}`: an event stream for server-initiated messages. We send none, so it
 /// only carries keep-alive comments until the client closes it or the URL is revoked.
-pub async fn get(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let endpoint = match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => endpoint,
-        Err(response) => return response,
-    };
+pub async fn get(State(state): State<McpState>, opened: Opened, headers: HeaderMap) -> Response {
     if !Accepts::from(&headers).event_stream {
         return plain(
             StatusCode::NOT_ACCEPTABLE,
@@ -280,29 +217,22 @@ pub async fn get(
     if let Err(response) = header_version(&headers, &[]) {
         return response;
     }
-    if let Err(response) = live_session(&state, &endpoint, &headers) {
+    if let Err(response) = live_session(&state, &opened.endpoint, &headers) {
         return response;
     }
     let idle = futures_util::stream::pending::<Result<Event, Infallible>>()
-        .take_until(super::revoked(state.clone(), token));
+        .take_until(super::revoked(state.gate.clone(), opened.door));
     Sse::new(idle)
         .keep_alive(KeepAlive::default())
         .into_response()
 }
 
-/// `DELETE /mcp/{token}`: the client ends its session.
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    match state.endpoint(&token, &headers).await {
-        Ok(endpoint) => end_session(&state, &endpoint, &headers),
-        Err(response) => response,
-    }
+/// `DELETE /mcp/{token}` and `DELETE /mcp/o/{server_id}`: the client ends its session.
+pub async fn delete(State(state): State<McpState>, opened: Opened, headers: HeaderMap) -> Response {
+    end_session(&state, &opened.endpoint, &headers)
 }
 
-fn end_session(state: &AppState, endpoint: &McpEndpoint, headers: &HeaderMap) -> Response {
+fn end_session(state: &McpState, endpoint: &McpEndpoint, headers: &HeaderMap) -> Response {
     let Some(id) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
         return plain(
             StatusCode::BAD_REQUEST,
@@ -326,7 +256,7 @@ struct LiveSession {
 
 /// Refuses an unknown or ended session id; a live one yields what it carries.
 fn live_session(
-    state: &AppState,
+    state: &McpState,
     endpoint: &McpEndpoint,
     headers: &HeaderMap,
 ) -> Result<Option<LiveSession>, Response> {

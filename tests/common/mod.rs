@@ -8,6 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bms_mcp::access::directory::Directory;
+use bms_mcp::access::upstreams::Upstreams;
+use bms_mcp::app::listener::{self, ConnectionLimits};
+use bms_mcp::app::{AppState, app};
 use bms_mcp::bms::{BmsClientConfig, http_client};
 use bms_mcp::call::CursorCodec;
 use bms_mcp::catalogue::ToolExposure;
@@ -15,10 +19,6 @@ use bms_mcp::catalogue::ToolFilter;
 use bms_mcp::mcp::Handler;
 use bms_mcp::oauth::{AuthServer, Lifetimes};
 use bms_mcp::observe::Recorder;
-use bms_mcp::server::directory::Directory;
-use bms_mcp::server::listener::{self, ConnectionLimits};
-use bms_mcp::server::upstreams::Upstreams;
-use bms_mcp::server::{AppState, app};
 use bms_mcp::store::{
     BmsLocation, IntegratedAccount, McpServerConfig, NewAccount, NewMcpServer, Store, ToolCallLog,
 };

@@ -14,23 +14,26 @@ use axum::response::{IntoResponse, Response};
 use super::{CALLBACK_PATH, FlowSecrets, Provider};
 use crate::console::form::FormFields;
 use crate::console::session::{cookie, new_csrf_token};
+use crate::oauth::OAuthState;
 use crate::oauth::authorize::{self, Lookup};
 use crate::oauth::pages;
 use crate::oauth::pending::Pending;
-use crate::server::AppState;
 use crate::store::unix_now;
 
 /// The cookie carrying a page's browser binding back from the provider.
 pub const RETURN_COOKIE: &str = "bms_mcp_oidc";
 
 /// The redirect URI registered with the provider.
-pub fn redirect_uri(state: &AppState) -> String {
-    format!("{}{CALLBACK_PATH}", state.public_url.trim_end_matches('/'))
+pub fn redirect_uri(state: &OAuthState) -> String {
+    format!(
+        "{}{CALLBACK_PATH}",
+        state.gate.public_url.trim_end_matches('/')
+    )
 }
 
 /// Sends the browser of a pending request to the provider to sign in.
 pub fn redirect_to_provider(
-    state: &AppState,
+    state: &OAuthState,
     provider: &Provider,
     mut pending: Pending,
 ) -> Response {
@@ -46,7 +49,7 @@ pub fn redirect_to_provider(
     let Ok(location) = HeaderValue::from_str(url.as_str()) else {
         return pages::problem("the provider's sign-in URL cannot be sent to the browser");
     };
-    let secure = if state.public_url.starts_with("https://") {
+    let secure = if state.gate.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
@@ -75,7 +78,7 @@ pub fn redirect_to_provider(
 
 /// `GET /oauth/oidc/callback?code=…&state=…` (or `error=…`): the provider's answer.
 pub async fn callback(
-    State(state): State<AppState>,
+    State(state): State<OAuthState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -129,7 +132,7 @@ pub async fn callback(
         ));
     }
     let subject = provider.subject(&person);
-    let user = match state.directory.store().oidc_user(&subject).await {
+    let user = match state.gate.directory.store().oidc_user(&subject).await {
         Ok(user) => user,
         Err(error) => return authorize::unavailable(error),
     };

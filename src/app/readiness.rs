@@ -2,6 +2,7 @@
 //! catalogue is loaded), for load balancers and orchestrators. `/healthz` stays liveness only:
 //! a replica whose database is away is alive but not ready, and must not be restarted for it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -9,14 +10,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::AppState;
+use crate::access::Gate;
 use crate::catalogue::Catalogue;
 
 /// How long the store may take to answer the readiness query.
 const STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// 200 `{"status": "ready", …}`, or 503 `{"status": "not ready", "reason": …}`.
-pub async fn readyz(State(state): State<AppState>) -> Response {
+pub async fn readyz(State(state): State<Arc<Gate>>) -> Response {
     let tools = Catalogue::global().tools().len();
     if tools == 0 {
         return not_ready("the tool catalogue is empty");
