@@ -164,7 +164,7 @@ pub async fn message(
         dispatched = &mut answering => dispatched,
     };
     // Notifications the call queued as it finished go before its reply.
-    while let Ok(notice) = questions.try_recv() {
+    while let Some(notice) = super::take_queued(&mut questions) {
         if sender.send(notice).await.is_err() {
             return plain(
                 StatusCode::GONE,

@@ -137,7 +137,7 @@ async fn post_to(
         dispatched = &mut answering => dispatched,
     };
     // The call may have queued notifications in the poll that finished it.
-    if let Ok(first) = questions.try_recv() {
+    if let Some(first) = super::take_queued(&mut questions) {
         let done = async move { dispatched };
         return questions_then_result(first, questions, done, revoked, tail);
     }
