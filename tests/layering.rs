@@ -20,6 +20,27 @@ const RULES: &[(&str, &[&str])] = &[
     ("bms", &["call", "mcp", "transport", "app"]),
     ("catalogue", &["mcp", "transport", "app", "call"]),
     ("store", &["mcp", "transport", "app", "call"]),
+    // Shared by any layer, so it names none.
+    (
+        "text",
+        &[
+            "access",
+            "admin",
+            "app",
+            "bms",
+            "call",
+            "catalogue",
+            "cli",
+            "config",
+            "console",
+            "manage",
+            "mcp",
+            "oauth",
+            "observe",
+            "store",
+            "transport",
+        ],
+    ),
 ];
 
 /// One name of a top-level module, found at `line` of a file.
