@@ -24,4 +24,5 @@ pub mod mcp;
 pub mod oauth;
 pub mod observe;
 pub mod store;
+pub mod text;
 pub mod transport;

@@ -1,5 +1,6 @@
-//! A stand-alone entry point for the sandbox while the `bms-mcp sandbox` command is wired up:
-//! `cargo run -p bms-mcp-sandbox -- --listen 127.0.0.1:8787`.
+//! The sandbox as a binary of its own: `cargo run -p bms-mcp-sandbox -- --listen 127.0.0.1:8787`.
+//! It takes the same flags as `bms-mcp sandbox` (both parse `SandboxArgs`) and builds without
+//! the gateway, which is quicker when working on the sandbox alone.
 
 use clap::Parser;
 

@@ -11,8 +11,8 @@ pub const MAX_SUB_ERROR_CHARS: usize = 200;
 pub const MAX_SUB_ERRORS: usize = 10;
 
 /// `text` with line breaks and tabs as spaces, every other control character (C0, DEL, C1)
-/// and bidirectional override as a `\u{…}` escape, cut after `max_chars` characters with a
-/// note of how many were left out.
+/// and bidirectional control (`text::is_bidi_control`) as a `\u{…}` escape, cut after
+/// `max_chars` characters with a note of how many were left out.
 pub fn quote(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars.saturating_add(48)));
     let mut chars = text.trim().chars();
@@ -24,18 +24,13 @@ pub fn quote(text: &str, max_chars: usize) -> String {
         }
         match c {
             '\r' | '\n' | '\t' => out.push(' '),
-            c if c.is_control() || is_bidi_control(c) => {
+            c if crate::text::is_unsafe_to_show(c) => {
                 out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
             }
             c => out.push(c),
         }
     }
     out
-}
-
-/// Characters that reorder the text around them when displayed ("Trojan Source").
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
 #[cfg(test)]
@@ -47,6 +42,14 @@ mod tests {
         let quoted = quote("closed\r\nFAKE: ok\u{1b}[2J\0end\u{202e}", 100);
         assert_eq!(quoted, "closed  FAKE: ok\\u{001b}[2J\\u{0000}end\\u{202e}");
         assert!(!quoted.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn direction_marks_and_isolates_are_escaped_like_overrides() {
+        assert_eq!(
+            quote("a\u{200e}b\u{200f}c\u{061c}d\u{2066}e\u{2069}", 100),
+            "a\\u{200e}b\\u{200f}c\\u{061c}d\\u{2066}e\\u{2069}"
+        );
     }
 
     #[test]

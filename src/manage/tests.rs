@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{CreatedMcpServer, ManageError, Management};
-use crate::access::directory::{AccessError, Directory};
+use crate::access::directory::{Access, AccessError, Directory};
 use crate::access::upstreams::Upstreams;
 use crate::bms::{BmsClientConfig, http_client};
 use crate::store::crypto::DataKey;
@@ -64,6 +64,11 @@ fn new_server(account: &IntegratedAccount) -> NewMcpServer {
     }
 }
 
+/// What the directory answers for `token` now, as a request presenting it would see it.
+async fn resolve(f: &Fixture, token: &str) -> Result<Access, AccessError> {
+    f.directory.resolve(token, SystemTime::now()).await
+}
+
 /// The audit rows as (actor, action, target), sorted: rows of the same second have no order.
 async fn audit_rows(store: &Store) -> Vec<(String, String, Option<String>)> {
     let mut rows: Vec<_> = store
@@ -77,12 +82,16 @@ async fn audit_rows(store: &Store) -> Vec<(String, String, Option<String>)> {
     rows
 }
 
-async fn account_and_server(f: &Fixture) -> (IntegratedAccount, CreatedMcpServer) {
-    let account = f
-        .manage
+/// The account every test starts from, created by `admin()`.
+async fn account(f: &Fixture) -> IntegratedAccount {
+    f.manage
         .create_account(&admin(), new_account())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn account_and_server(f: &Fixture) -> (IntegratedAccount, CreatedMcpServer) {
+    let account = account(f).await;
     let created = f
         .manage
         .create_mcp_server(&admin(), new_server(&account))
@@ -95,7 +104,7 @@ async fn account_and_server(f: &Fixture) -> (IntegratedAccount, CreatedMcpServer
 async fn an_update_applies_at_once_here_and_writes_one_audit_row() {
     let f = fixture().await;
     let (_, created) = account_and_server(&f).await;
-    let before = f.directory.resolve(&created.token, SystemTime::now()).await;
+    let before = resolve(&f, &created.token).await;
     assert!(
         !before
             .expect("the new server resolves")
@@ -116,7 +125,7 @@ async fn an_update_applies_at_once_here_and_writes_one_audit_row() {
         .unwrap();
 
     // Well within CACHE_TTL: only a forgotten entry shows the change already.
-    let after = f.directory.resolve(&created.token, SystemTime::now()).await;
+    let after = resolve(&f, &created.token).await;
     assert!(after.expect("still resolves").require_api_token_auth);
     let updates: Vec<_> = audit_rows(&f.store)
         .await
@@ -137,17 +146,12 @@ async fn an_update_applies_at_once_here_and_writes_one_audit_row() {
 async fn a_deleted_server_stops_resolving_at_once() {
     let f = fixture().await;
     let (account, created) = account_and_server(&f).await;
-    assert!(
-        f.directory
-            .resolve(&created.token, SystemTime::now())
-            .await
-            .is_ok()
-    );
+    assert!(resolve(&f, &created.token).await.is_ok());
     f.manage
         .delete_mcp_server(&admin(), Some(&account.id), &created.server.id)
         .await
         .unwrap();
-    let after = f.directory.resolve(&created.token, SystemTime::now()).await;
+    let after = resolve(&f, &created.token).await;
     assert_eq!(after.err(), Some(AccessError::Unknown));
 }
 
@@ -155,17 +159,12 @@ async fn a_deleted_server_stops_resolving_at_once() {
 async fn a_deleted_account_takes_its_servers_with_it_at_once() {
     let f = fixture().await;
     let (account, created) = account_and_server(&f).await;
-    assert!(
-        f.directory
-            .resolve(&created.token, SystemTime::now())
-            .await
-            .is_ok()
-    );
+    assert!(resolve(&f, &created.token).await.is_ok());
     f.manage
         .delete_account(&admin(), &account.id)
         .await
         .unwrap();
-    let after = f.directory.resolve(&created.token, SystemTime::now()).await;
+    let after = resolve(&f, &created.token).await;
     assert_eq!(after.err(), Some(AccessError::Unknown));
     let actions: Vec<_> = audit_rows(&f.store)
         .await
@@ -204,11 +203,7 @@ async fn a_revoked_admin_token_stops_working_at_once() {
 #[tokio::test]
 async fn what_is_missing_is_named() {
     let f = fixture().await;
-    let account = f
-        .manage
-        .create_account(&admin(), new_account())
-        .await
-        .unwrap();
+    let account = account(&f).await;
     let on_account = f
         .manage
         .delete_mcp_server(&admin(), Some(&account.id), "nope")
@@ -240,11 +235,7 @@ async fn refused_input_changes_nothing_and_records_nothing() {
     let refused = f.manage.create_account(&admin(), mars).await;
     assert!(matches!(refused, Err(ManageError::Invalid(i)) if i.field == "region"));
 
-    let account = f
-        .manage
-        .create_account(&admin(), new_account())
-        .await
-        .unwrap();
+    let account = account(&f).await;
     let mut server = new_server(&account);
     server.config.tags = vec!["nope".into()];
     let refused = f.manage.create_mcp_server(&admin(), server).await;
@@ -303,11 +294,7 @@ async fn without_a_directory_the_cli_knows_every_region_and_the_sandbox() {
 #[tokio::test]
 async fn an_action_succeeds_when_its_audit_row_cannot_be_written() {
     let f = fixture().await;
-    let account = f
-        .manage
-        .create_account(&admin(), new_account())
-        .await
-        .unwrap();
+    let account = account(&f).await;
     sqlx::query("DROP TABLE admin_actions")
         .execute(f.store.pool())
         .await
@@ -322,11 +309,7 @@ async fn an_action_succeeds_when_its_audit_row_cannot_be_written() {
 #[tokio::test]
 async fn the_first_run_makes_an_admin_token_and_the_default_server() {
     let f = fixture().await;
-    let account = f
-        .manage
-        .create_account(&admin(), new_account())
-        .await
-        .unwrap();
+    let account = account(&f).await;
     let first = f
         .manage
         .first_run(&Actor::system(), &account, McpServerConfig::default())

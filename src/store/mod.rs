@@ -122,9 +122,10 @@ impl Invalid {
 }
 
 /// Checks one line of text a person gave (a name, a user, a tenant): not blank, at most
-/// `max_bytes`, and without control characters or bidirectional overrides. Listings print
-/// these as they are: an ESC would be obeyed by the terminal showing `accounts list`, and a
-/// line break would forge a row of it.
+/// `max_bytes`, and without control characters or bidirectional controls
+/// (`text::is_bidi_control`). Listings print these as they are: an ESC would be obeyed by the
+/// terminal showing `accounts list`, a line break would forge a row of it, and a bidi control
+/// would make one name display as another.
 pub fn check_line(field: &str, value: &str, max_bytes: usize) -> Result<(), Invalid> {
     if value.trim().is_empty() {
         return Err(Invalid::new(field, "must not be empty"));
@@ -135,10 +136,7 @@ pub fn check_line(field: &str, value: &str, max_bytes: usize) -> Result<(), Inva
             format!("is longer than {max_bytes} bytes"),
         ));
     }
-    if let Some(c) = value
-        .chars()
-        .find(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
-    {
+    if let Some(c) = value.chars().find(|&c| crate::text::is_unsafe_to_show(c)) {
         return Err(Invalid::new(
             field,
             format!(
@@ -394,6 +392,35 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_with_a_control_character_or_bidi_control_is_refused_naming_it() {
+        for (value, named) in [
+            ("acme\u{1b}[2J", "U+001B"),
+            ("acme\nfake row", "U+000A"),
+            ("acme\u{202e}moc", "U+202E"),
+            ("acme\u{2067}", "U+2067"),
+            ("\u{200f}acme", "U+200F"),
+            ("acme\u{061c}", "U+061C"),
+        ] {
+            let refused = check_line("name", value, 200).expect_err(value);
+            assert_eq!(refused.field, "name");
+            assert!(
+                refused.message.contains(named),
+                "{value:?}: {}",
+                refused.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_printable_line_in_any_script_is_accepted() {
+        for value in ["Acme Ltd", "Müller & Söhne", "شركة", "株式会社"] {
+            assert_eq!(check_line("name", value, 200), Ok(()));
+        }
+        assert!(check_line("name", "  ", 200).is_err());
+        assert!(check_line("name", "abc", 2).is_err());
+    }
 
     #[test]
     fn timestamps_round_trip_through_rfc3339() {
