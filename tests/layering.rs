@@ -16,6 +16,19 @@ const RULES: &[(&str, &[&str])] = &[
         "mcp",
         &["transport", "app", "observe", "store", "admin", "console"],
     ),
+    // The management service tells the directory about changes, never the other way round.
+    (
+        "access",
+        &[
+            "manage",
+            "app",
+            "transport",
+            "admin",
+            "console",
+            "oauth",
+            "cli",
+        ],
+    ),
     ("call", &["mcp", "transport", "app"]),
     ("bms", &["call", "mcp", "transport", "app"]),
     ("catalogue", &["mcp", "transport", "app", "call"]),

@@ -3,8 +3,10 @@
 //! at once, with nothing sent. Progress and log messages of the call go out on stdout too,
 //! before its result.
 
+mod process;
+
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -22,10 +24,8 @@ struct StdioServer {
 
 impl StdioServer {
     fn start() -> StdioServer {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bms-mcp"))
+        let mut child = process::bms_mcp_blocking()
             .args(["stdio", "--confirm-writes", "--tool-exposure", "all"])
-            .env_remove("BMS_MCP_BMS_URL")
-            .env("BMS_MCP_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -2,17 +2,17 @@
 //! checked before anything is stored; a name is added once; removing a name that is not there
 //! says so.
 
+mod process;
+
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn users(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bms-mcp"))
+    let mut child = process::bms_mcp_blocking()
         .arg("users")
         .args(args)
         .arg("--data-dir")
         .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("BMS_MCP_DATA_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -53,11 +53,6 @@ impl Gate {
         }
     }
 
-    /// The management service, applying changes to this process's directory at once.
-    pub fn manage(&self) -> crate::manage::Management {
-        crate::manage::Management::with_directory(self.directory.clone())
-    }
-
     /// The endpoint a URL token opens. Unknown, revoked and expired tokens read the same
     /// apart from the reason, so a caller learns nothing by probing. A server with
     /// `require_api_token_auth` also needs an admin token as the bearer.

@@ -13,6 +13,7 @@ use super::auth::Admin;
 use super::body::{JsonBody, nullable, required};
 use super::errors::AdminError;
 use crate::access::Gate;
+use crate::manage::Management;
 use crate::store::{AccountChanges, BmsLocation, IntegratedAccount, Invalid, NewAccount, rfc3339};
 
 /// The body of POST and PATCH. Every field optional here; POST checks which are required.
@@ -85,7 +86,9 @@ pub async fn create(
         tenant: required(body.tenant, "tenant")?,
         totp_secret: body.totp_secret.flatten(),
     };
-    let account = state.manage().create_account(&admin.actor(), new).await?;
+    let account = Management::of(&state)
+        .create_account(&admin.actor(), new)
+        .await?;
     Ok((StatusCode::CREATED, Json(account_json(&account))).into_response())
 }
 
@@ -127,8 +130,7 @@ pub async fn update(
         tenant: body.tenant,
         totp_secret: body.totp_secret,
     };
-    let account = state
-        .manage()
+    let account = Management::of(&state)
         .update_account(&admin.actor(), &id, changes)
         .await?;
     Ok(Json(account_json(&account)))
@@ -140,6 +142,8 @@ pub async fn delete(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AdminError> {
-    state.manage().delete_account(&admin.actor(), &id).await?;
+    Management::of(&state)
+        .delete_account(&admin.actor(), &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,6 +17,7 @@ use crate::access::Gate;
 use crate::catalogue::ClientChoice;
 use crate::catalogue::ToolExposure;
 use crate::manage::CreatedMcpServer;
+use crate::manage::Management;
 use crate::store::{
     Invalid, McpAuth, McpServer, McpServerChanges, McpServerConfig, NewMcpServer, parse_rfc3339,
     rfc3339,
@@ -110,7 +111,7 @@ pub async fn create(
     Path(account_id): Path<String>,
     JsonBody(body): JsonBody<McpServerBody>,
 ) -> Result<Response, AdminError> {
-    let manage = state.manage();
+    let manage = Management::of(&state);
     if manage.store().account(&account_id).await?.is_none() {
         return Err(AdminError::no_account(&account_id));
     }
@@ -157,7 +158,7 @@ pub async fn get(
     _admin: Admin,
     Path((account_id, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, AdminError> {
-    let server = state.manage().mcp_server(&account_id, &id).await?;
+    let server = Management::of(&state).mcp_server(&account_id, &id).await?;
     Ok(Json(server_json(&server)))
 }
 
@@ -169,7 +170,7 @@ pub async fn update(
     Path((account_id, id)): Path<(String, String)>,
     JsonBody(body): JsonBody<McpServerBody>,
 ) -> Result<Json<Value>, AdminError> {
-    let manage = state.manage();
+    let manage = Management::of(&state);
     let current = manage.mcp_server(&account_id, &id).await?;
     let changes = McpServerChanges {
         name: body.name,
@@ -193,8 +194,7 @@ pub async fn delete(
     admin: Admin,
     Path((account_id, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AdminError> {
-    state
-        .manage()
+    Management::of(&state)
         .delete_mcp_server(&admin.actor(), Some(&account_id), &id)
         .await?;
     Ok(StatusCode::NO_CONTENT)

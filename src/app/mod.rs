@@ -15,6 +15,7 @@ use axum::routing::get;
 use tower::ServiceBuilder;
 
 use crate::access::{Directory, Gate};
+use crate::manage::Management;
 use crate::mcp::Handler;
 use crate::oauth::{AuthServer, OAuthState};
 use crate::observe::Recorder;
@@ -63,7 +64,7 @@ impl AppState {
 
     /// The management service, applying changes to this process's directory at once.
     pub fn manage(&self) -> crate::manage::Management {
-        self.gate.manage()
+        Management::of(&self.gate)
     }
 
     /// What the MCP transports share.

@@ -18,6 +18,7 @@ use super::layout::{Page, confirm_form, confirm_page, csrf_field, notice, page, 
 use super::session::{Posted, Session};
 use crate::access::Gate;
 use crate::manage::ManageError;
+use crate::manage::Management;
 use crate::store::{BmsLocation, IntegratedAccount, Invalid, NewAccount};
 
 /// What `?notice=` may announce (fixed texts: nothing from the URL is echoed).
@@ -215,8 +216,7 @@ pub async fn create(
     State(state): State<Arc<Gate>>,
     Posted { session, form }: Posted,
 ) -> Result<Response, ConsoleError> {
-    let created = state
-        .manage()
+    let created = Management::of(&state)
         .create_account(&session.actor(), new_account(&form))
         .await;
     let account = match created {
@@ -252,7 +252,10 @@ pub async fn remove(
         )
         .into_response());
     }
-    match state.manage().delete_account(&session.actor(), &id).await {
+    match Management::of(&state)
+        .delete_account(&session.actor(), &id)
+        .await
+    {
         // Removed meanwhile (another tab, the CLI): what the admin asked for holds.
         Ok(()) | Err(ManageError::NoAccount(_)) => {}
         Err(error) => return Err(error.into()),

@@ -14,6 +14,7 @@ use super::errors::ConsoleError;
 use super::layout::{Page, confirm_form, confirm_page, notice, page, time};
 use super::session::{Posted, Session};
 use crate::access::Gate;
+use crate::manage::Management;
 
 /// `GET /admin/people`.
 pub async fn list(
@@ -90,6 +91,8 @@ pub async fn revoke(
         )
         .into_response());
     }
-    state.manage().revoke_grant(&session.actor(), &id).await?;
+    Management::of(&state)
+        .revoke_grant(&session.actor(), &id)
+        .await?;
     Ok(Redirect::to("/admin/people?notice=grant-revoked").into_response())
 }

@@ -18,7 +18,7 @@ use super::tools::scope_counts;
 use crate::access::Gate;
 use crate::catalogue::ClientChoice;
 use crate::catalogue::ToolExposure;
-use crate::manage::{CreatedMcpServer, ManageError};
+use crate::manage::{CreatedMcpServer, ManageError, Management};
 use crate::store::{IntegratedAccount, McpAuth, McpServer};
 
 /// `GET /admin/accounts/{id}`: the account and its MCP servers.
@@ -175,8 +175,7 @@ pub async fn create(
     }
     let created = match chosen.to_new_server(&account.id) {
         Ok(new) => {
-            state
-                .manage()
+            Management::of(&state)
                 .create_mcp_server(&session.actor(), new)
                 .await
         }
@@ -278,8 +277,7 @@ pub async fn revoke(
         )
         .into_response());
     }
-    let revoked = state
-        .manage()
+    let revoked = Management::of(&state)
         .delete_mcp_server(&session.actor(), Some(&id), &server_id)
         .await;
     match revoked {

@@ -14,6 +14,7 @@ use super::session::{
     SignInPosted,
 };
 use crate::access::Gate;
+use crate::manage::Management;
 use crate::store::unix_now;
 
 /// `GET /admin`: the accounts when signed in, else the sign-in page.
@@ -85,8 +86,7 @@ pub async fn submit(
         admin_token: token,
         csrf: session::new_csrf_token(),
     };
-    state
-        .manage()
+    Management::of(&state)
         .start_console_session(&admin, &opened.session_id, now + SESSION_SECONDS)
         .await?;
     let sealed = session::seal(state.directory.store(), &opened, now);
@@ -114,8 +114,7 @@ pub async fn sign_out(
     State(state): State<Arc<Gate>>,
     posted: Posted,
 ) -> Result<Response, ConsoleError> {
-    state
-        .manage()
+    Management::of(&state)
         .end_console_session(&posted.session.actor(), &posted.session.id)
         .await?;
     let cookie = session::set_cookie(SESSION_COOKIE, "", 0, session::secure_cookies(&state));

@@ -28,6 +28,7 @@ pub use bootstrap::FirstRun;
 pub use errors::ManageError;
 pub use servers::CreatedMcpServer;
 
+use crate::access::Gate;
 use crate::access::directory::Directory;
 use crate::access::upstreams::{BMS_REGIONS, SANDBOX_REGION};
 use crate::store::{Actor, Store};
@@ -47,6 +48,12 @@ impl Management {
             store,
             directory: None,
         }
+    }
+
+    /// For a request the server process handles: changes are also applied to the directory
+    /// behind `gate` at once. (Defined here, not on `Gate`, so `access` stays below `manage`.)
+    pub fn of(gate: &Gate) -> Management {
+        Management::with_directory(gate.directory.clone())
     }
 
     /// For the server process: changes are also applied to its directory at once.

@@ -30,6 +30,20 @@ pub fn bms_mcp() -> Command {
     command
 }
 
+/// `bms_mcp()` as a blocking `std::process::Command`, for the tests that talk to the process
+/// over its stdin and stdout from plain threads (`stdio_confirm.rs`, `users_cli.rs`). Stdin is
+/// left to the caller.
+pub fn bms_mcp_blocking() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bms-mcp"));
+    for key in bms_mcp::config::KEYS {
+        command.env_remove(key.env);
+    }
+    command
+        .env_remove(bms_mcp::config::CONFIG_ENV)
+        .env("BMS_MCP_LOG", "warn");
+    command
+}
+
 /// A `bms-mcp serve` process, ready (its `/readyz` answered 200).
 pub struct Serve {
     child: Child,
