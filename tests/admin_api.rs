@@ -45,6 +45,12 @@ async fn create_sandbox_account(h: &Harness, admin: &str) -> String {
     body["id"].as_str().expect("id").to_owned()
 }
 
+/// A server on the harness's account that also requires an admin token beside its URL.
+async fn locked_server(h: &Harness, admin: &str) -> Value {
+    let body = json!({"name": "locked", "config": {"require_api_token_auth": true}});
+    create_server(h, admin, &h.account_id, body).await
+}
+
 async fn create_server(h: &Harness, admin: &str, account: &str, body: Value) -> Value {
     let (status, _, answer) = h
         .admin(
@@ -192,13 +198,7 @@ async fn the_seed_flow_creates_an_account_and_a_read_only_crm_server_then_revoke
 async fn require_api_token_auth_needs_an_admin_token_beside_the_url(backend: Backend) {
     let h = harness(backend).await;
     let admin = h.admin_token().await;
-    let created = create_server(
-        &h,
-        &admin,
-        &h.account_id,
-        json!({"name": "locked", "config": {"require_api_token_auth": true}}),
-    )
-    .await;
+    let created = locked_server(&h, &admin).await;
     let url = created["url"].as_str().unwrap();
     let token = created["token"].as_str().unwrap();
     let forged = format!("bmsa_{}", "A".repeat(43));
@@ -248,13 +248,7 @@ async fn a_stream_opened_with_a_required_admin_token_ends_when_the_token_is_revo
 ) {
     let h = harness(backend).await;
     let admin = h.admin_token().await;
-    let created = create_server(
-        &h,
-        &admin,
-        &h.account_id,
-        json!({"name": "locked", "config": {"require_api_token_auth": true}}),
-    )
-    .await;
+    let created = locked_server(&h, &admin).await;
     let url = created["url"].as_str().unwrap();
     let mut stream = h
         .http

@@ -107,6 +107,23 @@ mod tests {
         }
     }
 
+    /// An empty queue whose receiver was polled by a task, as `select!` does while a call
+    /// runs: the queue keeps that task's waker.
+    fn waited_on_queue() -> (
+        mpsc::Sender<String>,
+        mpsc::Receiver<String>,
+        Arc<CountingWaker>,
+    ) {
+        let (sender, mut queue) = mpsc::channel::<String>(4);
+        let task = Arc::new(CountingWaker::default());
+        let waker = Waker::from(task.clone());
+        assert!(matches!(
+            queue.poll_recv(&mut Context::from_waker(&waker)),
+            Poll::Pending
+        ));
+        (sender, queue, task)
+    }
+
     #[test]
     fn a_queued_message_is_taken_in_order() {
         let (sender, mut queue) = mpsc::channel::<String>(4);
@@ -119,14 +136,7 @@ mod tests {
 
     #[test]
     fn dropping_the_senders_afterwards_does_not_wake_the_task_that_waited() {
-        let (sender, mut queue) = mpsc::channel::<String>(4);
-        let task = Arc::new(CountingWaker::default());
-        let waker = Waker::from(task.clone());
-        // What `select!` does while the call runs: the queue keeps the task's waker.
-        assert!(matches!(
-            queue.poll_recv(&mut Context::from_waker(&waker)),
-            Poll::Pending
-        ));
+        let (sender, mut queue, task) = waited_on_queue();
         assert_eq!(take_queued(&mut queue), None);
         drop(sender);
         assert_eq!(
@@ -140,13 +150,7 @@ mod tests {
     fn without_take_queued_the_last_sender_wakes_the_task() {
         // The behaviour `take_queued` exists to avoid; if tokio stops doing this, the helper
         // can go.
-        let (sender, mut queue) = mpsc::channel::<String>(4);
-        let task = Arc::new(CountingWaker::default());
-        let waker = Waker::from(task.clone());
-        assert!(matches!(
-            queue.poll_recv(&mut Context::from_waker(&waker)),
-            Poll::Pending
-        ));
+        let (sender, _queue, task) = waited_on_queue();
         drop(sender);
         assert_eq!(task.0.load(Ordering::SeqCst), 1);
     }
