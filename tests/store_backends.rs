@@ -370,6 +370,17 @@ async fn the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned(backend: 
         .count();
     assert_eq!(by_alice, 150, "the subject column round-trips");
     assert_eq!(calls.iter().filter(|c| c.subject.is_none()).count(), 150);
+    // Every row's values stay together: tool_{i} was written with alice exactly when i is even.
+    let mut numbers: Vec<usize> = calls
+        .iter()
+        .map(|c| {
+            let i: usize = c.tool.strip_prefix("tool_").unwrap().parse().unwrap();
+            assert_eq!(c.subject.is_some(), i % 2 == 0, "row of {}", c.tool);
+            i
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (0..300).collect::<Vec<_>>());
     let actions = t.store.admin_actions(10).await.unwrap();
     assert_eq!(actions.len(), 1);
     assert_eq!(actions[0].actor_name, "ops");

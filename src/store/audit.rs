@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{Store, StoreError, new_id, unix_now};
+use super::{Placeholders, Store, StoreError, new_id, unix_now};
 
 /// Who did an admin action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,11 +217,20 @@ async fn write_tool_calls(
 const CHUNK_SIZES: [usize; 4] = [ROWS_PER_INSERT, 64, 8, 1];
 
 /// `calls` cut greedily into chunks whose lengths are all in `CHUNK_SIZES`, each with its
-/// `INSERT` statement.
-fn insert_chunks(calls: &[ToolCall]) -> impl Iterator<Item = (&'static str, &[ToolCall])> {
-    static STATEMENTS: std::sync::OnceLock<[String; CHUNK_SIZES.len()]> =
-        std::sync::OnceLock::new();
-    let statements = STATEMENTS.get_or_init(|| CHUNK_SIZES.map(write_insert_sql));
+/// `INSERT` statement spelled for the store's database.
+fn insert_chunks(
+    calls: &[ToolCall],
+    placeholders: Placeholders,
+) -> impl Iterator<Item = (&'static str, &[ToolCall])> {
+    type Statements = std::sync::OnceLock<[String; CHUNK_SIZES.len()]>;
+    static NUMBERED: Statements = Statements::new();
+    static ANONYMOUS: Statements = Statements::new();
+    let cache = match placeholders {
+        Placeholders::Numbered => &NUMBERED,
+        Placeholders::Anonymous => &ANONYMOUS,
+    };
+    let statements =
+        cache.get_or_init(|| CHUNK_SIZES.map(|rows| write_insert_sql(rows, placeholders)));
     let mut rest = calls;
     std::iter::from_fn(move || {
         let index = CHUNK_SIZES.iter().position(|&size| size <= rest.len())?;
@@ -234,21 +243,21 @@ fn insert_chunks(calls: &[ToolCall]) -> impl Iterator<Item = (&'static str, &[To
 /// Parameters of one tool-call row.
 const ROW_PARAMETERS: usize = 6;
 
-/// `INSERT INTO tool_calls … VALUES ($1, …, $6), ($7, …)` for `rows` rows.
-fn write_insert_sql(rows: usize) -> String {
+/// `INSERT INTO tool_calls … VALUES ($1, …, $6), ($7, …)` (or `(?, …, ?), (?, …)`) for
+/// `rows` rows.
+fn write_insert_sql(rows: usize, placeholders: Placeholders) -> String {
     let mut sql = String::from(
         "INSERT INTO tool_calls (at, mcp_server_id, subject, tool, upstream_status, latency_ms) VALUES ",
     );
     for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
+        sql.push_str(if row > 0 { ", (" } else { "(" });
         let first = row * ROW_PARAMETERS + 1;
-        let params: Vec<String> = (first..first + ROW_PARAMETERS)
-            .map(|n| format!("${n}"))
-            .collect();
-        sql.push('(');
-        sql.push_str(&params.join(", "));
+        for n in first..first + ROW_PARAMETERS {
+            if n > first {
+                sql.push_str(", ");
+            }
+            placeholders.push(&mut sql, n);
+        }
         sql.push(')');
     }
     sql
@@ -305,7 +314,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.pool().begin().await?;
-        for (sql, chunk) in insert_chunks(calls) {
+        for (sql, chunk) in insert_chunks(calls, self.placeholders()) {
             let mut query = sqlx::query(sql);
             for call in chunk {
                 query = query
@@ -433,19 +442,38 @@ mod tests {
 
     #[test]
     fn batches_are_cut_into_the_few_statement_sizes_that_stay_prepared() {
-        for n in [0, 1, 7, 8, 9, 63, 64, 100, 511, 512, 513, 2048, 2047] {
-            let rows = calls(n);
-            let chunks: Vec<(&str, usize)> = insert_chunks(&rows)
-                .map(|(sql, chunk)| (sql, chunk.len()))
-                .collect();
-            assert_eq!(chunks.iter().map(|(_, len)| len).sum::<usize>(), n);
-            for (sql, len) in &chunks {
-                assert!(CHUNK_SIZES.contains(len), "{n} rows: a chunk of {len}");
-                assert_eq!(sql.matches('(').count(), len + 1, "{n} rows");
-                assert!(sql.ends_with(&format!("${})", len * ROW_PARAMETERS)));
+        for placeholders in [Placeholders::Numbered, Placeholders::Anonymous] {
+            for n in [0, 1, 7, 8, 9, 63, 64, 100, 511, 512, 513, 2048, 2047] {
+                let rows = calls(n);
+                let chunks: Vec<(&str, usize)> = insert_chunks(&rows, placeholders)
+                    .map(|(sql, chunk)| (sql, chunk.len()))
+                    .collect();
+                assert_eq!(chunks.iter().map(|(_, len)| len).sum::<usize>(), n);
+                for (sql, len) in &chunks {
+                    assert!(CHUNK_SIZES.contains(len), "{n} rows: a chunk of {len}");
+                    assert_eq!(sql.matches('(').count(), len + 1, "{n} rows");
+                }
             }
+            // At most (size ratio − 1) chunks of each smaller size.
+            assert_eq!(insert_chunks(&calls(511), placeholders).count(), 7 + 7 + 7);
         }
-        // At most (size ratio − 1) chunks of each smaller size.
-        assert_eq!(insert_chunks(&calls(511)).count(), 7 + 7 + 7);
+    }
+
+    #[test]
+    fn each_database_gets_its_own_placeholders() {
+        let columns = "INSERT INTO tool_calls (at, mcp_server_id, subject, tool, upstream_status, latency_ms) VALUES ";
+        assert_eq!(
+            write_insert_sql(2, Placeholders::Numbered),
+            format!("{columns}($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12)")
+        );
+        assert_eq!(
+            write_insert_sql(2, Placeholders::Anonymous),
+            format!("{columns}(?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)")
+        );
+        let big = write_insert_sql(CHUNK_SIZES[0], Placeholders::Numbered);
+        assert!(big.ends_with(&format!("${})", CHUNK_SIZES[0] * ROW_PARAMETERS)));
+        let big = write_insert_sql(CHUNK_SIZES[0], Placeholders::Anonymous);
+        assert_eq!(big.matches('?').count(), CHUNK_SIZES[0] * ROW_PARAMETERS);
+        assert!(!big.contains('$'));
     }
 }
