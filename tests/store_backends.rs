@@ -375,7 +375,12 @@ async fn the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned(backend: 
         .iter()
         .map(|c| {
             let i: usize = c.tool.strip_prefix("tool_").unwrap().parse().unwrap();
-            assert_eq!(c.subject.is_some(), i % 2 == 0, "row of {}", c.tool);
+            assert_eq!(
+                c.subject.is_some(),
+                i.is_multiple_of(2),
+                "row of {}",
+                c.tool
+            );
             i
         })
         .collect();
