@@ -20,6 +20,7 @@ import threading
 import urllib.parse
 import urllib.request
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -90,7 +91,11 @@ def test_a_person_signs_in_and_allows_in_a_real_browser(serve, browser):
     fill(browser, "username", "carol")
     fill(browser, "password", PASSWORD)
     browser.find_element(By.XPATH, "//button[normalize-space(.)='Sign in']").click()
-    WebDriverWait(browser, 10).until(lambda d: "Allow" in d.find_element(By.TAG_NAME, "h1").text)
+    # The sign-in page's own <h1> can be found just before the form's answer replaces it, and
+    # then goes stale: look again until the consent page's heading is there.
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: "Allow" in d.find_element(By.TAG_NAME, "h1").text
+    )
     page = browser.find_element(By.TAG_NAME, "main").text
     assert account["name"] in page and "Claude.ai CRM" in page and "Tags: crm" in page
     shot(browser, "12-oauth-consent")
