@@ -396,6 +396,37 @@ async fn the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned(backend: 
     writer.await.unwrap();
 }
 
+async fn the_last_tool_call_of_each_server_asked_for_is_found(backend: Backend) {
+    let t = TestStore::new(backend).await;
+    let (log, writer) = ToolCallLog::start(t.store.clone());
+    for (server, at) in [
+        ("srv-a", 100),
+        ("srv-a", 200),
+        ("srv-b", 300),
+        ("srv-d", 400),
+    ] {
+        log.record(ToolCall {
+            at,
+            mcp_server_id: server.into(),
+            subject: None,
+            tool: "list_tickets".into(),
+            upstream_status: Some(200),
+            latency_ms: Some(1),
+        });
+    }
+    log.flush().await;
+    let asked: Vec<String> = ["srv-a", "srv-b", "srv-c"].map(String::from).into();
+    let last = t.store.last_tool_call_at(&asked).await.unwrap();
+    let expected: std::collections::HashMap<String, i64> =
+        [("srv-a".to_owned(), 200), ("srv-b".to_owned(), 300)].into();
+    assert_eq!(
+        last, expected,
+        "srv-c has no calls; srv-d was not asked for"
+    );
+    drop(log);
+    writer.await.unwrap();
+}
+
 /// `cargo xtask load`'s burst: 1,000 sessions × 20 calls logged at once, faster than any store
 /// writes them. The queue holds them all and the writer's multi-row batches write them all.
 async fn a_burst_of_twenty_thousand_tool_calls_is_logged_without_a_drop(backend: Backend) {
@@ -438,6 +469,7 @@ on_both_backends!(
     admin_tokens_are_checked_by_hash_and_revoked,
     expired_servers_are_deleted_when_their_expiry_passes,
     the_audit_log_keeps_admin_actions_and_tool_calls_until_pruned,
+    the_last_tool_call_of_each_server_asked_for_is_found,
     a_burst_of_twenty_thousand_tool_calls_is_logged_without_a_drop,
     a_store_refuses_a_different_data_key,
 );

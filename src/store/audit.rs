@@ -251,13 +251,7 @@ fn write_insert_sql(rows: usize, placeholders: Placeholders) -> String {
     );
     for row in 0..rows {
         sql.push_str(if row > 0 { ", (" } else { "(" });
-        let first = row * ROW_PARAMETERS + 1;
-        for n in first..first + ROW_PARAMETERS {
-            if n > first {
-                sql.push_str(", ");
-            }
-            placeholders.push(&mut sql, n);
-        }
+        placeholders.push_list(&mut sql, row * ROW_PARAMETERS + 1, ROW_PARAMETERS);
         sql.push(')');
     }
     sql
@@ -397,12 +391,10 @@ impl Store {
         if server_ids.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        let placeholders: Vec<String> = (1..=server_ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT mcp_server_id, MAX(at) FROM tool_calls WHERE mcp_server_id IN ({}) \
-             GROUP BY mcp_server_id",
-            placeholders.join(", ")
-        );
+        let mut sql =
+            String::from("SELECT mcp_server_id, MAX(at) FROM tool_calls WHERE mcp_server_id IN (");
+        self.placeholders().push_list(&mut sql, 1, server_ids.len());
+        sql.push_str(") GROUP BY mcp_server_id");
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
         for id in server_ids {
             query = query.bind(id);

@@ -156,9 +156,9 @@ pub struct Store {
     placeholders: Placeholders,
 }
 
-/// How a generated statement spells its bind parameters. Hand-written statements use `$N`,
-/// which both databases accept; the audit writer's many-row `INSERT`s are generated per
-/// database, because SQLite looks a named parameter's name up by a linear scan of all the
+/// How a generated statement (one whose parameter count varies) spells its bind parameters.
+/// Hand-written statements use `$N`, which both databases accept; generated ones are spelled
+/// per database, because SQLite looks a named parameter's name up by a linear scan of all the
 /// statement's names, once per parameter, so binding the 3,072 `$N` of a 512-row statement
 /// cost more than writing its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,14 +170,20 @@ pub(crate) enum Placeholders {
 }
 
 impl Placeholders {
-    /// Appends the placeholder of the `n`th parameter (from 1).
-    pub(crate) fn push(self, sql: &mut String, n: usize) {
-        match self {
-            Placeholders::Numbered => {
-                use std::fmt::Write as _;
-                let _ = write!(sql, "${n}");
+    /// Appends `count` placeholders joined by `, `, for the parameters numbered from `first`
+    /// (the first of a statement is 1).
+    pub(crate) fn push_list(self, sql: &mut String, first: usize, count: usize) {
+        for n in first..first + count {
+            if n > first {
+                sql.push_str(", ");
             }
-            Placeholders::Anonymous => sql.push('?'),
+            match self {
+                Placeholders::Numbered => {
+                    use std::fmt::Write as _;
+                    let _ = write!(sql, "${n}");
+                }
+                Placeholders::Anonymous => sql.push('?'),
+            }
         }
     }
 }
